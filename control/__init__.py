@@ -1,0 +1,1 @@
+"""Controllers: the contract the engine asks at decision points, rule controllers and RL."""

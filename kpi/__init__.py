@@ -1,0 +1,1 @@
+"""Key performance indicators computed from event logs and station tables."""

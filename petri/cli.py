@@ -1,0 +1,68 @@
+"""The ``petri`` command line: ``petri COMMAND ...``; see ``petri --help``.
+
+Bad input never shows a traceback: every command reports problems as one line each
+(file, element, what is wrong) and exits non-zero.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .commands import COMMANDS
+from .model import NetError
+
+__all__ = ["main", "CommandError"]
+
+
+class CommandError(Exception):
+    """A problem with what the user asked for; printed as one line, exit status ``code``."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="petri", description="Timed coloured Petri nets: validate, simulate, analyse, control.")
+    parser.add_argument("--version", action="version", version=f"petri {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__package__}.commands.{name}")
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except NetError as e:
+        print(f"petri: error: {e}", file=sys.stderr)
+        return 1
+    except CommandError as e:
+        print(f"petri: error: {e}", file=sys.stderr)
+        return e.code
+    except FileNotFoundError as e:
+        print(f"petri: error: {e.filename}: no such file", file=sys.stderr)
+        return 1
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        print(f"petri: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("petri: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
