@@ -245,9 +245,9 @@ class Net:
     """A timed coloured Petri net.
 
     >>> net = Net("line")
-    >>> net.add_place("raw", initial=3)
-    >>> net.add_place("done")
-    >>> net.add_transition("work", inputs=["raw"], outputs=["done"], delay=2)
+    >>> _ = net.add_place("raw", initial=3)
+    >>> _ = net.add_place("done")
+    >>> _ = net.add_transition("work", inputs=["raw"], outputs=["done"], delay=2)
     >>> sorted(net.places)
     ['done', 'raw']
     """

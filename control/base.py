@@ -1,0 +1,47 @@
+"""The controller contract: the engine asks, a controller chooses.
+
+At a decision point (only controllable bindings are enabled at this instant) the engine
+calls ``choose(decision)``. ``decision.bindings`` lists the enabled controllable bindings,
+``decision.state`` is a read-only view of the simulation (``clock``, ``marking``,
+``tokens(place)``, ``count(place)``, ``colours(place)``, ``net``). The controller returns one
+of the bindings, or ``WAIT`` (``None``) to let time advance. Rules, Q-learning and the
+Gymnasium environment all plug in here; the engine knows nothing else about them.
+"""
+from __future__ import annotations
+
+import random
+from typing import Protocol, runtime_checkable
+
+from petri.engine import WAIT, Binding, Decision, StateView
+
+__all__ = ["Controller", "WAIT", "Binding", "Decision", "StateView", "FirstController",
+           "RandomController"]
+
+
+@runtime_checkable
+class Controller(Protocol):
+    """Anything with ``choose``; ``reset`` is optional and called when a run starts."""
+
+    def choose(self, decision: Decision) -> Binding | None:
+        ...
+
+
+class FirstController:
+    """Always takes the first offered binding (transitions in net order)."""
+
+    def choose(self, decision: Decision) -> Binding | None:
+        return decision.bindings[0] if decision.bindings else WAIT
+
+
+class RandomController:
+    """Picks uniformly among the offered bindings with its own seeded RNG."""
+
+    def __init__(self, seed: int | None = 0):
+        self.seed = seed
+        self.rng = random.Random(seed)
+
+    def reset(self, state: StateView) -> None:
+        self.rng = random.Random(self.seed)
+
+    def choose(self, decision: Decision) -> Binding | None:
+        return self.rng.choice(decision.bindings) if decision.bindings else WAIT

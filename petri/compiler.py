@@ -1,0 +1,576 @@
+"""Compile a net once into an indexed, executable form.
+
+Places and transitions become integers. Each place keeps its tokens in one of three stores:
+
+* ``COUNT``  untimed black tokens: an ``int``;
+* ``MULTI``  untimed coloured tokens: a ``dict`` colour -> count;
+* ``TIMED``  timed tokens: a ``dict`` colour -> ascending ``list`` of timestamps.
+
+Each transition becomes two generated Python functions: ``bindings(m, now)`` yields the
+enabled bindings (tuples of variable values) at clock ``now``, and ``fire(m, now, b, heap)``
+consumes and produces tokens for binding ``b``, pushing the ready times of future tokens on
+``heap``. The generated code embeds only inscriptions that passed ``petri.expressions``'s
+checks; it runs with no builtins. ``dependents[t]`` lists the transitions whose enabling can
+change when ``t`` fires: the engine re-examines only those.
+"""
+from __future__ import annotations
+
+import ast
+from bisect import bisect_right, insort
+from collections import Counter
+from dataclasses import dataclass, field
+from heapq import heappush
+from typing import Any, Callable
+
+from . import expressions as ex
+from .model import DOT, Net, NetError
+
+__all__ = ["COUNT", "MULTI", "TIMED", "CompiledNet", "compile_net", "SimulationError"]
+
+COUNT, MULTI, TIMED = 0, 1, 2
+
+
+class SimulationError(RuntimeError):
+    """An inscription failed while the net was running (e.g. a table has no such row)."""
+
+
+@dataclass
+class CompiledTransition:
+    index: int
+    name: str
+    priority: int
+    controllable: bool
+    variables: tuple[str, ...]
+    bindings: Callable            # (m, now) -> iterator of binding tuples
+    fire: Callable                # (m, now, b, heap) -> (consumed, produced) or None
+    simple: bool                  # exactly one binding (the empty one) whenever enabled
+    source: str = ""              # the generated code, for debugging
+
+
+@dataclass
+class CompiledNet:
+    """A net in executable form. Build it with ``compile_net``."""
+
+    net: Net
+    place_names: list[str]
+    place_kinds: list[int]
+    transition_names: list[str]
+    transitions: list[CompiledTransition]
+    dependents: list[tuple[int, ...]]          # per transition
+    place_dependents: list[tuple[int, ...]]    # per place: transitions to recheck
+    namespace: dict                             # globals of the generated code
+    capacity: list                              # per place, None = unbounded (shared with code)
+    untimed: bool = False
+    log: bool = True
+    place_index: dict = field(default_factory=dict)
+    transition_index: dict = field(default_factory=dict)
+
+    # -- markings ------------------------------------------------------------------------------
+    def initial_marking(self) -> list:
+        m = []
+        for i, name in enumerate(self.place_names):
+            place = self.net.places[name]
+            kind = self.place_kinds[i]
+            if kind == COUNT:
+                m.append(sum(t.count for t in place.initial))
+            elif kind == MULTI:
+                d: dict = {}
+                for t in place.initial:
+                    if t.count:
+                        d[t.value] = d.get(t.value, 0) + t.count
+                m.append(d)
+            else:
+                d = {}
+                for t in place.initial:
+                    if t.count:
+                        d.setdefault(t.value, []).extend([0 if self.untimed else t.time] * t.count)
+                for lst in d.values():
+                    lst.sort()
+                m.append(d)
+        return m
+
+    def copy_marking(self, m: list) -> list:
+        out = []
+        for kind, s in zip(self.place_kinds, m):
+            if kind == COUNT:
+                out.append(s)
+            elif kind == MULTI:
+                out.append(dict(s))
+            else:
+                out.append({k: list(v) for k, v in s.items()})
+        return out
+
+    def place_tokens(self, m: list, i: int) -> Counter:
+        """Counter of (colour, timestamp) of place ``i``."""
+        kind, s = self.place_kinds[i], m[i]
+        if kind == COUNT:
+            return Counter({(DOT, 0): s}) if s else Counter()
+        if kind == MULTI:
+            return Counter({(v, 0): c for v, c in s.items()})
+        c: Counter = Counter()
+        for v, lst in s.items():
+            for t in lst:
+                c[(v, t)] += 1
+        return c
+
+    def place_count(self, m: list, i: int) -> int:
+        kind, s = self.place_kinds[i], m[i]
+        if kind == COUNT:
+            return s
+        if kind == MULTI:
+            return sum(s.values())
+        return sum(map(len, s.values()))
+
+    # -- untimed state space -----------------------------------------------------------------------
+    def marking_key(self, m: list) -> tuple:
+        """A hashable canonical form of a marking, timestamps dropped."""
+        key = []
+        for kind, s in zip(self.place_kinds, m):
+            if kind == COUNT:
+                key.append(s)
+            elif kind == MULTI:
+                key.append(tuple(sorted(s.items(), key=_order)))
+            else:
+                key.append(tuple(sorted(((v, len(l)) for v, l in s.items() if l), key=_order)))
+        return tuple(key)
+
+    def key_to_marking(self, key: tuple) -> dict[str, Counter]:
+        """Place name -> Counter of colours, from a marking key."""
+        out = {}
+        for name, kind, s in zip(self.place_names, self.place_kinds, key):
+            out[name] = Counter({DOT: s}) if kind == COUNT and s else Counter(dict(s) if kind != COUNT else {})
+        return out
+
+    def _marking_from_key(self, key: tuple) -> list:
+        m = []
+        for kind, s in zip(self.place_kinds, key):
+            if kind == COUNT:
+                m.append(s)
+            elif kind == MULTI:
+                m.append(dict(s))
+            else:
+                m.append({v: [0] * c for v, c in s})
+        return m
+
+    def initial_key(self) -> tuple:
+        return self.marking_key(self.initial_marking())
+
+    def successors(self, key: tuple) -> list[tuple[str, dict, tuple]]:
+        """Untimed successors of a marking key: (transition, binding values, next key).
+
+        Time is ignored (every token counts as ready); priorities are ignored too.
+        """
+        if not self.untimed:
+            raise NetError("successors() needs a net compiled with untimed=True")
+        m = self._marking_from_key(key)
+        out = []
+        for t in self.transitions:
+            for b in t.bindings(m, 0):
+                m2 = self.copy_marking(m)
+                t.fire(m2, 0, b, [])
+                out.append((t.name, dict(zip(t.variables, b)), self.marking_key(m2)))
+        return out
+
+
+def _order(item):
+    return repr(item[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Code generation
+# ---------------------------------------------------------------------------------------------
+
+def compile_net(net: Net, *, log: bool = True, untimed: bool = False) -> CompiledNet:
+    """Check ``net`` and compile it. ``log``: ``fire`` returns consumed and produced tokens.
+    ``untimed``: timestamps are ignored (all tokens ready), as state-space analysis wants."""
+    try:
+        from .check import check_net
+    except ImportError:  # pragma: no cover - the checker ships with the package
+        check_net = None
+    if check_net is not None:
+        problems = check_net(net)
+        if problems:
+            raise problems[0]
+    place_names = list(net.places)
+    pidx = {n: i for i, n in enumerate(place_names)}
+    kinds = []
+    for name in place_names:
+        cs = net.colour_set(net.places[name].colour)
+        if cs.timed and not untimed:
+            kinds.append(TIMED)
+        elif cs.timed:
+            kinds.append(TIMED)
+        elif cs.kind == "dot":
+            kinds.append(COUNT)
+        else:
+            kinds.append(MULTI)
+    capacity = [net.places[n].capacity for n in place_names]
+    ns = ex.namespace(net.constants, net.tables)
+    ns.update({"_bisect": bisect_right, "_insort": insort, "_push": heappush, "_cap": capacity,
+               "_Err": SimulationError, "_tuple": tuple, "_type": type, "_len": len,
+               "_sum": sum, "_map": map, "_list": list, "_sorted": sorted})
+    colour_sets = net.all_colour_sets()
+    for name, cs in colour_sets.items():
+        if cs.kind == "enum":
+            ns["_enum_" + name] = frozenset(cs.values)
+        if cs.is_finite(colour_sets):
+            ns["_all_" + name] = tuple(cs.all_values(colour_sets))
+        ns["_cs_" + name] = _member_function(cs, colour_sets)
+
+    transitions = []
+    for ti, (tname, t) in enumerate(net.transitions.items()):
+        gen = _TransitionCode(net, t, pidx, kinds, log, untimed)
+        src = gen.source()
+        code = compile(src, f"<transition {tname}>", "exec")
+        local: dict = {}
+        exec(code, ns, local)  # generated from checked inscriptions only
+        for k, v in local.items():
+            ns[f"{k}_{ti}"] = v
+        transitions.append(CompiledTransition(
+            ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
+            local["bindings"], local["fire"], gen.simple, src))
+
+    # dependents: who must be re-examined when a place's tokens change
+    place_deps: list[set] = [set() for _ in place_names]
+    for ti, t in enumerate(net.transitions.values()):
+        for a in t.inputs:
+            place_deps[pidx[a.place]].add(ti)
+        for a in t.outputs:
+            if net.places[a.place].capacity is not None:
+                place_deps[pidx[a.place]].add(ti)
+    deps = []
+    for t in net.transitions.values():
+        changed = {pidx[a.place] for a in t.inputs if a.kind == "normal"}
+        changed |= {pidx[a.place] for a in t.outputs}
+        deps.append(tuple(sorted(set().union(*(place_deps[p] for p in changed)) if changed else ())))
+    return CompiledNet(net, place_names, kinds, list(net.transitions), transitions, deps,
+                       [tuple(sorted(s)) for s in place_deps], ns, capacity, untimed, log, pidx,
+                       {n: i for i, n in enumerate(net.transitions)})
+
+
+def _member_function(cs, colour_sets) -> Callable[[Any], bool]:
+    if cs.kind == "enum":
+        values = frozenset(cs.values)
+        return values.__contains__
+    return lambda v: cs.contains(v, colour_sets)
+
+
+class _TransitionCode:
+    """Builds the source of one transition's ``bindings`` and ``fire`` functions."""
+
+    def __init__(self, net: Net, t, pidx, kinds, log: bool, untimed: bool):
+        self.net, self.t, self.pidx, self.kinds, self.log, self.untimed = net, t, pidx, kinds, log, untimed
+        self.constants = set(net.constants)
+        self.tables = set(net.tables)
+        self.where = f"transition '{t.name}'"
+        self.lines: list[str] = []
+        self.variables: list[str] = []
+        self.var_origin: dict[str, str] = {}   # variable -> colour set of the place it came from
+        self.patterns = {}
+        for k, a in enumerate(t.inputs):
+            if a.pattern is not None:
+                if kinds[pidx[a.place]] == COUNT:
+                    raise NetError("an arc from a place of black tokens takes no inscription",
+                                   element=f"{self.where}: input arc {k + 1} ({a.place})")
+                self.patterns[k] = ex.check_pattern(a.pattern, constants=self.constants,
+                                                    where=f"{self.where}: input arc {k + 1}")
+        self.simple = all(a.pattern is None for a in t.inputs) and not self._declared_vars()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def expr(self, text, what: str) -> str:
+        tree = ex.check_expression(text, variables=set(self.variables) | set(self.net.variables),
+                                   constants=self.constants, tables=self.tables,
+                                   where=f"{self.where}: {what}")
+        return ex.to_source(tree, self.constants, self.tables)
+
+    def pattern_value(self, k: int) -> str:
+        """The pattern of input arc k as an expression of bound variables."""
+        return ex.to_source(self.patterns[k], self.constants, self.tables)
+
+    def _declared_vars(self) -> list[str]:
+        bound = set()
+        for k, a in enumerate(self.t.inputs):
+            if a.kind != "inhibitor" and k in getattr(self, "patterns", {}):
+                bound |= set(ex.pattern_variables(self.patterns[k], self.constants))
+        used = set()
+        texts = [self.t.guard, self.t.delay] + [x for a in self.t.outputs
+                                                for x in (a.expression, a.weight, a.delay)]
+        for text in texts:
+            if isinstance(text, str) and text.strip():
+                try:
+                    used |= ex.names_used(ast.parse(text.strip(), mode="eval"))
+                except SyntaxError:
+                    pass
+        return [v for v in self.net.variables if v in used and v not in bound]
+
+    # -- the bindings generator --------------------------------------------------------------------
+    def source(self) -> str:
+        t, pidx, kinds = self.t, self.pidx, self.kinds
+        L: list[str] = ["def bindings(m, now):"]
+        ind = "    "
+        bound: set[str] = set()
+        normal = [(k, a) for k, a in enumerate(t.inputs) if a.kind in ("normal", "read")]
+        inhib = [(k, a) for k, a in enumerate(t.inputs) if a.kind == "inhibitor"]
+        # places read by several arcs need a joint check after binding
+        per_place = Counter(a.place for _, a in normal)
+        joint = {p for p, c in per_place.items() if c > 1}
+
+        def ready(kind, var):
+            return var if kind == MULTI else f"_bisect({var}, now)"
+
+        remaining = []
+        # 1. arcs that need no variable: checked first
+        for k, a in normal:
+            i = pidx[a.place]
+            w = int(a.weight)
+            if a.place in joint:
+                remaining.append((k, a))
+                continue
+            if kinds[i] == COUNT:
+                L.append(f"{ind}if m[{i}] < {w}: return")
+            elif k not in self.patterns or not ex.pattern_variables(self.patterns[k], self.constants):
+                val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
+                L.append(f"{ind}_s = m[{i}].get({val})")
+                L.append(f"{ind}if _s is None or {ready(kinds[i], '_s')} < {w}: return")
+            else:
+                remaining.append((k, a))
+        # 2. arcs with variables: look up when the pattern is determined, else iterate
+        depth = 0
+        loops = 0
+        while remaining:
+            pick = None
+            for k, a in remaining:
+                pv = ex.pattern_variables(self.patterns[k], self.constants) if k in self.patterns else []
+                if set(pv) <= bound:
+                    pick = (k, a, True)
+                    break
+            if pick is None:
+                k, a = remaining[0]
+                pick = (k, a, False)
+            k, a, lookup = pick
+            remaining.remove((k, a))
+            i = pidx[a.place]
+            w = int(a.weight)
+            kind = kinds[i]
+            pad = ind * (1 + depth)
+            x, s = f"_x{k}", f"_s{k}"
+            if kind == COUNT:
+                L.append(f"{pad}if m[{i}] < {w}: {'continue' if loops else 'return'}")
+                continue
+            if lookup:
+                val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
+                L.append(f"{pad}for {x} in ({val},):")
+                depth += 1
+                loops += 1
+                pad = ind * (1 + depth)
+                L.append(f"{pad}{s} = m[{i}].get({x})")
+                L.append(f"{pad}if {s} is None or {ready(kind, s)} < {w}: continue")
+            else:
+                L.append(f"{pad}for {x}, {s} in m[{i}].items():")
+                depth += 1
+                loops += 1
+                pad = ind * (1 + depth)
+                L.append(f"{pad}if {ready(kind, s)} < {w}: continue")
+                self._match(self.patterns[k], x, bound, L, pad, a.place)
+        pad = ind * (1 + depth)
+        # 3. declared variables no arc binds: try every value
+        for v in self._declared_vars():
+            cs = self.net.variables[v]
+            L.append(f"{pad}for v_{v} in _all_{cs}:")
+            depth += 1
+            loops += 1
+            pad = ind * (1 + depth)
+            bound.add(v)
+            self.variables.append(v)
+        skip = "continue" if loops else "return"
+        # 4. joint availability where several arcs take from one place
+        if joint:
+            for p in sorted(joint, key=pidx.get):
+                i = pidx[p]
+                need = []
+                for k, a in normal:
+                    if a.place == p:
+                        val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
+                        need.append((val, int(a.weight)))
+                if kinds[i] == COUNT:
+                    L.append(f"{pad}if m[{i}] < {sum(w for _, w in need)}: {skip}")
+                else:
+                    L.append(f"{pad}_need = {{}}")
+                    for val, w in need:
+                        L.append(f"{pad}_need[{val}] = _need.get({val}, 0) + {w}")
+                    getter = "_s" if kinds[i] == MULTI else "_bisect(_s, now)"
+                    L.append(f"{pad}_ok = True")
+                    L.append(f"{pad}for _v, _w in _need.items():")
+                    L.append(f"{pad}    _s = m[{i}].get(_v)")
+                    L.append(f"{pad}    if _s is None or {getter} < _w: _ok = False; break")
+                    L.append(f"{pad}if not _ok: {skip}")
+        # 5. inhibitor arcs: fewer tokens than the weight (any timestamp)
+        for k, a in inhib:
+            i = pidx[a.place]
+            w = int(a.weight)
+            if kinds[i] == COUNT:
+                L.append(f"{pad}if m[{i}] >= {w}: {skip}")
+            elif k in self.patterns:
+                val = self.pattern_value(k)
+                cnt = "_s" if kinds[i] == MULTI else "_len(_s)"
+                L.append(f"{pad}_s = m[{i}].get({val})")
+                L.append(f"{pad}if _s is not None and {cnt} >= {w}: {skip}")
+            else:
+                L.append(f"{pad}if {self._size(i)} >= {w}: {skip}")
+        # 6. the guard
+        if t.guard is not None and str(t.guard).strip() not in ("", "True"):
+            L.append(f"{pad}if not ({self.expr(t.guard, 'guard')}): {skip}")
+        # 7. capacities of output places
+        produced = Counter()
+        weights_expr = {}
+        for j, a in enumerate(t.outputs):
+            if self.net.places[a.place].capacity is not None:
+                if isinstance(a.weight, int) and not isinstance(a.weight, bool):
+                    produced[a.place] += a.weight
+                else:
+                    weights_expr.setdefault(a.place, []).append(self.expr(a.weight, f"output arc {j + 1} weight"))
+        for p in sorted(set(produced) | set(weights_expr), key=pidx.get):
+            i = pidx[p]
+            consumed = sum(int(a.weight) for a in t.inputs if a.kind == "normal" and a.place == p)
+            add = " + ".join([str(produced[p] - consumed)] + [f"({e})" for e in weights_expr.get(p, [])])
+            L.append(f"{pad}if _cap[{i}] is not None and {self._size(i)} + {add} > _cap[{i}]: {skip}")
+        names = ", ".join("v_" + v for v in self.variables)
+        L.append(f"{pad}yield ({names}{',' if len(self.variables) == 1 else ''})")
+        if len(L) == 2 and L[1].strip().startswith("yield"):
+            pass
+        self.source_bindings = "\n".join(L)
+        return self.source_bindings + "\n\n" + self._fire_source() + "\n"
+
+    def _size(self, i: int) -> str:
+        kind = self.kinds[i]
+        if kind == COUNT:
+            return f"m[{i}]"
+        if kind == MULTI:
+            return f"_sum(m[{i}].values())"
+        return f"_sum(_map(_len, m[{i}].values()))"
+
+    def _match(self, node, value: str, bound: set, L: list, pad: str, place: str) -> None:
+        if isinstance(node, ast.Name) and node.id not in self.constants \
+                and node.id not in ("True", "False", "None"):
+            if node.id in bound:
+                L.append(f"{pad}if {value} != v_{node.id}: continue")
+            else:
+                L.append(f"{pad}v_{node.id} = {value}")
+                bound.add(node.id)
+                self.variables.append(node.id)
+                if value.startswith("_x") and "[" not in value:
+                    self.var_origin[node.id] = self.net.places[place].colour
+            return
+        if isinstance(node, ast.Tuple):
+            n = len(node.elts)
+            L.append(f"{pad}if _type({value}) is not _tuple or _len({value}) != {n}: continue")
+            for j, elt in enumerate(node.elts):
+                self._match(elt, f"{value}[{j}]", bound, L, pad, place)
+            return
+        L.append(f"{pad}if {value} != {ex.to_source(node, self.constants, self.tables)}: continue")
+
+    # -- the fire function -----------------------------------------------------------------------
+    def _fire_source(self) -> str:
+        t, pidx, kinds, log = self.t, self.pidx, self.kinds, self.log
+        L = ["def fire(m, now, b, heap):"]
+        ind = "    "
+        if self.variables:
+            names = ", ".join("v_" + v for v in self.variables)
+            L.append(f"{ind}{names}{',' if len(self.variables) == 1 else ''} = b")
+        pt = all(kinds[pidx[a.place]] == COUNT for a in list(t.inputs) + list(t.outputs)) \
+            and all(isinstance(a.weight, int) and not isinstance(a.weight, bool) for a in t.outputs)
+        if log and pt:
+            # black tokens only: what a firing consumes and produces never changes
+            consumed = tuple((a.place, DOT, 0) for a in t.inputs if a.kind == "normal"
+                             for _ in range(int(a.weight)))
+            produced = tuple((a.place, DOT, 0) for a in t.outputs for _ in range(a.weight))
+            L[0] = f"def fire(m, now, b, heap, _CP=({consumed!r}, {produced!r})):"
+            log = False
+        elif log:
+            L.append(f"{ind}_c = []")
+            L.append(f"{ind}_p = []")
+        for k, a in enumerate(t.inputs):
+            if a.kind != "normal":
+                continue
+            i = pidx[a.place]
+            w = int(a.weight)
+            pname = repr(a.place)
+            val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
+            if kinds[i] == COUNT:
+                L.append(f"{ind}m[{i}] -= {w}")
+                if log:
+                    L.append(f"{ind}_c.extend([({pname}, (), 0)] * {w})")
+            elif kinds[i] == MULTI:
+                L.append(f"{ind}_x = {val}; _d = m[{i}]; _n = _d[_x] - {w}")
+                L.append(f"{ind}if _n: _d[_x] = _n")
+                L.append(f"{ind}else: del _d[_x]")
+                if log:
+                    L.append(f"{ind}_c.extend([({pname}, _x, 0)] * {w})")
+            else:
+                L.append(f"{ind}_x = {val}; _d = m[{i}]; _l = _d[_x]")
+                if log:
+                    L.append(f"{ind}_c.extend([({pname}, _x, _ts) for _ts in _l[:{w}]])")
+                L.append(f"{ind}del _l[:{w}]")
+                L.append(f"{ind}if not _l: del _d[_x]")
+        timed_out = any(kinds[pidx[a.place]] == TIMED for a in t.outputs)
+        if timed_out:
+            if self.untimed:
+                L.append(f"{ind}_t0 = now")
+            else:
+                d = t.delay
+                if isinstance(d, (int, float)) and not isinstance(d, bool):
+                    L.append(f"{ind}_t0 = now + {d!r}")
+                else:
+                    L.append(f"{ind}_t0 = now + ({self.expr(d, 'delay')})")
+        for j, a in enumerate(t.outputs):
+            i = pidx[a.place]
+            kind = kinds[i]
+            pname = repr(a.place)
+            what = f"output arc {j + 1} ({a.place})"
+            if isinstance(a.weight, int) and not isinstance(a.weight, bool):
+                w = str(a.weight)
+            else:
+                w = "_w"
+                L.append(f"{ind}_w = {self.expr(a.weight, what + ' weight')}")
+                L.append(f"{ind}if _type(_w) is not int or _w < 0: raise _Err("
+                         f"{self.where + ': ' + what + ' weight is not a non-negative integer: '!r} + repr(_w))")
+            if kind == COUNT:
+                L.append(f"{ind}m[{i}] += {w}")
+                if log:
+                    L.append(f"{ind}_p.extend([({pname}, (), 0)] * {w})")
+                continue
+            val = repr(DOT) if a.expression is None else self.expr(a.expression, what)
+            L.append(f"{ind}_x = {val}")
+            colour = self.net.places[a.place].colour
+            bare = a.expression is not None and a.expression.strip() in self.var_origin \
+                and self.var_origin[a.expression.strip()] == colour
+            if a.expression is not None and not bare:
+                L.append(f"{ind}if not _cs_{colour}(_x): raise _Err("
+                         f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + repr(_x))")
+            if kind == MULTI:
+                L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")
+                if log:
+                    L.append(f"{ind}_p.extend([({pname}, _x, 0)] * {w})")
+            else:
+                if a.delay is None or self.untimed:
+                    L.append(f"{ind}_t = _t0")
+                elif isinstance(a.delay, (int, float)) and not isinstance(a.delay, bool):
+                    L.append(f"{ind}_t = _t0 + {a.delay!r}")
+                else:
+                    L.append(f"{ind}_t = _t0 + ({self.expr(a.delay, what + ' delay')})")
+                L.append(f"{ind}_d = m[{i}]; _l = _d.get(_x)")
+                if w == "1":
+                    L.append(f"{ind}if _l is None: _d[_x] = [_t]")
+                    L.append(f"{ind}elif _l[-1] <= _t: _l.append(_t)")
+                    L.append(f"{ind}else: _insort(_l, _t)")
+                else:
+                    L.append(f"{ind}if _l is None: _d[_x] = [_t] * {w}")
+                    L.append(f"{ind}else: _l.extend([_t] * {w}); _l.sort()")
+                L.append(f"{ind}if _t > now: _push(heap, (_t, {i}))")
+                if log:
+                    L.append(f"{ind}_p.extend([({pname}, _x, _t)] * {w})")
+        if log:
+            L.append(f"{ind}return _c, _p")
+        elif self.log:
+            L.append(f"{ind}return _CP")
+        return "\n".join(L)

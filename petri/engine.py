@@ -1,0 +1,546 @@
+"""The token game: a small, explicit kernel for timed coloured Petri nets.
+
+How time moves (see docs/semantics.md): at clock ``t`` the engine fires enabled bindings one
+at a time, highest priority first. When nothing is enabled it moves the clock to the next
+time a token becomes ready (a heap of ready times) and looks again; when no token will ever
+become ready, the run is over. After a firing only the transitions that depend on the places
+it touched are re-examined.
+
+With a controller, uncontrollable bindings fire first (a seeded RNG picks among them); when
+only controllable ones remain at this instant, the controller chooses one, or waits, and
+then time advances. Same net, same seed, same controller: the identical run.
+
+>>> from petri import Net
+>>> net = Net()
+>>> _ = net.add_colour_set("Part", values=["A", "B"], timed=True)
+>>> _ = net.add_place("raw", "Part", initial=["A", "B"])
+>>> _ = net.add_place("done", "Part")
+>>> _ = net.add_place("machine", initial=1)
+>>> _ = net.add_transition("work", inputs=[("raw", "p"), "machine"], delay=5,
+...                    outputs=[("done", "p"), "machine"])
+>>> sim = Simulator(net, seed=1)
+>>> sim.run().firings, sim.count("done"), sim.clock
+(2, 2, 0)
+"""
+from __future__ import annotations
+
+import heapq
+import random
+import signal
+import threading
+import time as _time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from .compiler import COUNT, CompiledNet, SimulationError, compile_net
+from .model import Net, NetError
+
+__all__ = ["Simulator", "Binding", "Event", "EventLog", "RunResult", "StateView", "Decision",
+           "compile_net", "SimulationError", "WAIT"]
+
+#: What a controller returns to decline every choice now and let time advance.
+WAIT = None
+
+
+class Binding:
+    """A transition with values for its variables: one way it can fire."""
+
+    __slots__ = ("transition", "values", "_t", "_b")
+
+    def __init__(self, transition: str, values: dict, _t: int = -1, _b: tuple = ()):
+        self.transition = transition
+        self.values = values
+        self._t = _t
+        self._b = _b
+
+    def __eq__(self, other):
+        return (isinstance(other, Binding) and self.transition == other.transition
+                and self.values == other.values)
+
+    def __hash__(self):
+        return hash((self.transition, tuple(self.values.items())))
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        return f"{self.transition}<{inner}>"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One firing: when, which transition and binding, the tokens it consumed and produced."""
+
+    step: int
+    time: float
+    transition: str
+    binding: dict
+    consumed: tuple
+    produced: tuple
+
+
+@dataclass(frozen=True)
+class RunResult:
+    clock: float
+    firings: int
+    wall_seconds: float
+    reason: str     # "dead", "until", "max_firings", "interrupted", "waiting"
+
+    @property
+    def firings_per_second(self) -> float:
+        return self.firings / self.wall_seconds if self.wall_seconds > 0 else float("inf")
+
+
+class EventLog:
+    """Every firing of a run. ``to_frame()`` gives a pandas DataFrame with columns ``step``,
+    ``time``, ``transition``, ``binding``, ``consumed`` and ``produced`` (lists of
+    ``(place, colour, timestamp)``)."""
+
+    COLUMNS = ["step", "time", "transition", "binding", "consumed", "produced"]
+
+    def __init__(self, compiled: CompiledNet):
+        self._c = compiled
+        self._rows: list[tuple] = []    # (time, transition index, binding tuple, consumed, produced)
+
+    def __len__(self):
+        return len(self._rows)
+
+    def __getitem__(self, k: int) -> Event:
+        rows = self._rows
+        k = range(len(rows))[k]
+        now, ti, b, c, p = rows[k]
+        t = self._c.transitions[ti]
+        return Event(k + 1, now, t.name, dict(zip(t.variables, b)), tuple(c), tuple(p))
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self._rows)))
+
+    def to_frame(self):
+        import pandas as pd
+        ts = self._c.transitions
+        data = {
+            "step": range(1, len(self._rows) + 1),
+            "time": [r[0] for r in self._rows],
+            "transition": [ts[r[1]].name for r in self._rows],
+            "binding": [dict(zip(ts[r[1]].variables, r[2])) for r in self._rows],
+            "consumed": [list(r[3]) for r in self._rows],
+            "produced": [list(r[4]) for r in self._rows],
+        }
+        return pd.DataFrame(data, columns=self.COLUMNS)
+
+    def _flat_frame(self):
+        df = self.to_frame()
+        for col in ("binding", "consumed", "produced"):
+            df[col] = df[col].map(repr)
+        return df
+
+    def to_csv(self, path) -> None:
+        """Write the log as CSV (bindings and token lists as Python-literal text)."""
+        self._flat_frame().to_csv(path, index=False)
+
+    def to_parquet(self, path) -> None:
+        """Write the log as Parquet (needs pyarrow: ``pip install pyarrow``)."""
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise NetError("writing Parquet needs pyarrow (pip install pyarrow)") from None
+        self._flat_frame().to_parquet(path, index=False)
+
+
+class StateView:
+    """A read-only view of a running simulation, as controllers and observers see it."""
+
+    __slots__ = ("_sim",)
+
+    def __init__(self, sim: "Simulator"):
+        self._sim = sim
+
+    @property
+    def clock(self) -> float:
+        return self._sim.clock
+
+    @property
+    def net(self) -> Net:
+        return self._sim.net
+
+    @property
+    def firings(self) -> int:
+        return self._sim.firings
+
+    @property
+    def marking(self) -> dict[str, Counter]:
+        return self._sim.marking
+
+    def tokens(self, place: str) -> list:
+        return self._sim.tokens(place)
+
+    def count(self, place: str) -> int:
+        return self._sim.count(place)
+
+    def colours(self, place: str) -> Counter:
+        return self._sim.colours(place)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a controller sees at a decision point."""
+
+    clock: float
+    bindings: list
+    state: StateView
+
+
+class _Enabled:
+    """Transitions known to be enabled, per class (priority, controllable): an indexable set
+    so that a uniform random pick costs O(1)."""
+
+    __slots__ = ("items", "pos")
+
+    def __init__(self):
+        self.items: list[int] = []
+        self.pos: dict[int, int] = {}
+
+    def add(self, t: int) -> None:
+        if t not in self.pos:
+            self.pos[t] = len(self.items)
+            self.items.append(t)
+
+    def discard(self, t: int) -> None:
+        k = self.pos.pop(t, None)
+        if k is not None:
+            last = self.items.pop()
+            if last != t:
+                self.items[k] = last
+                self.pos[last] = k
+
+
+class Simulator:
+    """Play the token game on ``net``.
+
+    ``controller``: an object with ``choose(decision) -> Binding | None`` (see
+    ``control.base``); ``seed``: the RNG seed for every free choice; ``log``: keep the
+    event log (turn it off for the fastest long runs).
+    """
+
+    def __init__(self, net: Net | CompiledNet, controller=None, seed: int | None = 0,
+                 log: bool = True):
+        self.compiled = net if isinstance(net, CompiledNet) else compile_net(net, log=log)
+        self.net = self.compiled.net
+        self.controller = controller
+        self.rng = random.Random(seed)
+        self.log = self.compiled.log
+        self.clock: float = 0
+        self.firings = 0
+        self.events = EventLog(self.compiled)
+        self._m = self.compiled.initial_marking()
+        self._heap: list = []
+        self._observers: list[Callable[[Event], Any]] = []
+        self._declined = False
+        c = self.compiled
+        # enabled sets: one per (priority, controllable) class, highest priority first
+        use_control = controller is not None
+        classes = sorted({(t.priority, t.controllable and use_control) for t in c.transitions},
+                         key=lambda pc: (-pc[0], pc[1]))
+        self._classes = classes
+        self._sets = {pc: _Enabled() for pc in classes}
+        self._class_of = [self._sets[(t.priority, t.controllable and use_control)]
+                          for t in c.transitions]
+        self._uncontrolled = [(pc[0], self._sets[pc]) for pc in classes if not pc[1]]
+        self._controlled = [(pc[0], self._sets[pc]) for pc in classes if pc[1]]
+        for i, place in enumerate(c.place_names):
+            for tok in self.net.places[place].initial:
+                if c.place_kinds[i] == 2 and tok.time > 0:
+                    heapq.heappush(self._heap, (tok.time, i))
+        self._recheck(range(len(c.transitions)))
+        if controller is not None and hasattr(controller, "reset"):
+            controller.reset(StateView(self))
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def marking(self) -> dict[str, Counter]:
+        """Place name -> Counter of (colour, timestamp)."""
+        c = self.compiled
+        return {name: c.place_tokens(self._m, i) for i, name in enumerate(c.place_names)}
+
+    def _place(self, place: str) -> int:
+        try:
+            return self.compiled.place_index[place]
+        except KeyError:
+            raise NetError(f"unknown place {place!r}") from None
+
+    def tokens(self, place: str) -> list:
+        """The tokens of ``place`` as sorted (colour, timestamp) pairs."""
+        c = self.compiled.place_tokens(self._m, self._place(place))
+        return sorted(c.elements(), key=lambda vt: (vt[1], repr(vt[0])))
+
+    def count(self, place: str) -> int:
+        return self.compiled.place_count(self._m, self._place(place))
+
+    def colours(self, place: str) -> Counter:
+        """Counter of colours in ``place``, timestamps ignored."""
+        c = Counter()
+        for (v, _), n in self.compiled.place_tokens(self._m, self._place(place)).items():
+            c[v] += n
+        return c
+
+    def state(self) -> StateView:
+        return StateView(self)
+
+    # -- parameters (for disruption scenarios) --------------------------------------------------------
+    def set_constant(self, name: str, value) -> None:
+        if name not in self.net.constants:
+            raise NetError(f"unknown constant {name!r}")
+        self.compiled.namespace["c_" + name] = value
+        self._recheck(range(len(self.compiled.transitions)))
+
+    def constant(self, name: str):
+        return self.compiled.namespace["c_" + name]
+
+    def set_table_value(self, table: str, key, value) -> None:
+        if table not in self.net.tables:
+            raise NetError(f"unknown table {table!r}")
+        tab = self.compiled.namespace["t_" + table]
+        if key not in tab.rows:
+            raise NetError(f"table {table!r} has no row {key!r}")
+        if tab is self.net.tables[table]:   # give this run its own copy before changing it
+            from .model import Table
+            tab = Table(tab.name, dict(tab.rows), tab.key, tab.value, tab.source)
+            self.compiled.namespace["t_" + table] = tab
+        tab.rows[key] = value
+        self._recheck(range(len(self.compiled.transitions)))
+
+    def table_value(self, table: str, key):
+        return self.compiled.namespace["t_" + table][key]
+
+    def set_capacity(self, place: str, capacity: int | None) -> None:
+        i = self._place(place)
+        if self.net.places[place].capacity is None:
+            raise NetError(f"place {place!r} has no capacity in the net; declare one to change it")
+        if capacity is None or (isinstance(capacity, int) and capacity >= 0):
+            self.compiled.capacity[i] = capacity
+        else:
+            raise NetError(f"capacity of place {place!r} must be a non-negative integer")
+        self._recheck(self.compiled.place_dependents[i])
+
+    def capacity(self, place: str):
+        return self.compiled.capacity[self._place(place)]
+
+    def add_observer(self, fn: Callable[[Event], Any]) -> None:
+        """Call ``fn(event)`` after every firing (needs the event log on)."""
+        if not self.log:
+            raise NetError("observers need the event log (Simulator(..., log=True))")
+        self._observers.append(fn)
+
+    # -- enabling ----------------------------------------------------------------------------------
+    def _recheck(self, transitions: Iterable[int]) -> None:
+        ts, m, now, sets = self.compiled.transitions, self._m, self.clock, self._class_of
+        for u in transitions:
+            t = ts[u]
+            try:
+                ok = next(t.bindings(m, now), None) is not None
+            except Exception as e:
+                raise self._failure(t, e) from None
+            if ok:
+                sets[u].add(u)
+            else:
+                sets[u].discard(u)
+
+    def _failure(self, t, e: Exception) -> SimulationError:
+        if isinstance(e, SimulationError):
+            return SimulationError(f"at time {self.clock}: {e}")
+        return SimulationError(f"transition '{t.name}' at time {self.clock}: {type(e).__name__}: {e}")
+
+    def _bindings(self, u: int) -> list[tuple]:
+        t = self.compiled.transitions[u]
+        try:
+            return list(t.bindings(self._m, self.clock))
+        except Exception as e:
+            raise self._failure(t, e) from None
+
+    def _top(self, pairs) -> list[int]:
+        for _, s in pairs:
+            if s.items:
+                return s.items
+        return []
+
+    def enabled(self) -> list[Binding]:
+        """The bindings that may fire now (the highest priority level with any)."""
+        best = None
+        for (prio, _), s in self._sets.items():
+            if s.items and (best is None or prio > best):
+                best = prio
+        if best is None:
+            return []
+        out = []
+        ts = self.compiled.transitions
+        for u in sorted(u for (prio, _), s in self._sets.items() if prio == best for u in s.items):
+            t = ts[u]
+            out += [Binding(t.name, dict(zip(t.variables, b)), u, b) for b in self._bindings(u)]
+        return out
+
+    # -- firing ----------------------------------------------------------------------------------
+    def fire(self, binding: Binding) -> Event | None:
+        """Fire ``binding`` now; it must be among ``enabled()``."""
+        if not isinstance(binding, Binding):
+            raise TypeError("fire() takes a Binding from enabled()")
+        if binding not in self.enabled():
+            raise NetError(f"{binding!r} is not enabled at time {self.clock}")
+        u = self.compiled.transition_index[binding.transition]
+        t = self.compiled.transitions[u]
+        b = binding._b if binding._t == u else tuple(binding.values[v] for v in t.variables)
+        return self._fire(u, b)
+
+    def _fire(self, u: int, b: tuple) -> Event | None:
+        c = self.compiled
+        t = c.transitions[u]
+        try:
+            record = t.fire(self._m, self.clock, b, self._heap)
+        except Exception as e:
+            raise self._failure(t, e) from None
+        self.firings += 1
+        self._declined = False
+        self._recheck(c.dependents[u])
+        if self.log:
+            self.events._rows.append((self.clock, u, b, record[0], record[1]))
+            if self._observers:
+                ev = self.events[-1]
+                for fn in self._observers:
+                    fn(ev)
+                return ev
+            return None
+        return None
+
+    def advance(self, until: float | None = None) -> bool:
+        """Move the clock to the earliest later time at which some binding is enabled.
+
+        Returns False, leaving the clock where it was, if no such time exists (or none up to
+        ``until``).
+        """
+        heap, deps, start = self._heap, self.compiled.place_dependents, self.clock
+        while heap and heap[0][0] <= start:
+            heapq.heappop(heap)
+        while heap:
+            t = heap[0][0]
+            if until is not None and t > until:
+                break
+            places = set()
+            while heap and heap[0][0] == t:
+                places.add(heapq.heappop(heap)[1])
+            self.clock = t
+            self._declined = False
+            self._recheck(sorted(set().union(*(deps[p] for p in places))))
+            if any(s.items for s in self._sets.values()):
+                return True
+        self.clock = start
+        return False
+
+    def _choose(self) -> tuple[int, tuple] | None:
+        """The next firing at this instant, or None if nothing may fire now."""
+        rng = self.rng
+        unc = None
+        for prio, s in self._uncontrolled:
+            if s.items:
+                unc = (prio, s)
+                break
+        ctl = None
+        if not self._declined:
+            for prio, s in self._controlled:
+                if s.items:
+                    ctl = (prio, s)
+                    break
+        if unc is not None and (ctl is None or unc[0] >= ctl[0]):
+            items = unc[1].items
+            u = items[int(rng.random() * len(items))] if len(items) > 1 else items[0]
+            t = self.compiled.transitions[u]
+            if t.simple:
+                return u, ()
+            bs = self._bindings(u)
+            return u, (bs[int(rng.random() * len(bs))] if len(bs) > 1 else bs[0])
+        if ctl is None:
+            return None
+        ts = self.compiled.transitions
+        choices = []
+        for u in sorted(ctl[1].items):
+            t = ts[u]
+            choices += [Binding(t.name, dict(zip(t.variables, b)), u, b) for b in self._bindings(u)]
+        chosen = self.controller.choose(Decision(self.clock, choices, StateView(self)))
+        if chosen is WAIT:
+            self._declined = True
+            return self._choose()
+        if not isinstance(chosen, Binding) or chosen not in choices:
+            raise SimulationError(f"the controller chose {chosen!r}, which is not one of the "
+                                  f"{len(choices)} bindings it was offered at time {self.clock}")
+        u = chosen._t if chosen._t >= 0 else self.compiled.transition_index[chosen.transition]
+        t = ts[u]
+        return u, (chosen._b if chosen._t == u else tuple(chosen.values[v] for v in t.variables))
+
+    def step(self) -> Event | bool | None:
+        """Fire one binding, advancing the clock first if nothing is enabled now.
+
+        Returns the event (or True when the log is off), or None when nothing can fire.
+        """
+        while True:
+            nxt = self._choose()
+            if nxt is not None:
+                ev = self._fire(*nxt)
+                return ev if self.log else True
+            if not self.advance():
+                return None
+
+    def run(self, until: float | None = None, max_firings: int | None = None,
+            progress: Callable[[int, float], Any] | None = None, every: int = 10000) -> RunResult:
+        """Fire until nothing can fire, the clock would pass ``until``, or ``max_firings``.
+
+        ``progress(firings, clock)`` is called every ``every`` firings. Ctrl-C stops the run
+        between two firings and keeps everything finished (reason ``interrupted``).
+        """
+        start = _time.perf_counter()
+        fired0 = self.firings
+        limit = None if max_firings is None else fired0 + max_firings
+        stop = _Interrupt()
+        reason = "dead"
+        choose, fire, advance = self._choose, self._fire, self.advance
+        with stop:
+            while True:
+                if limit is not None and self.firings >= limit:
+                    reason = "max_firings"
+                    break
+                if stop.flag:
+                    reason = "interrupted"
+                    break
+                nxt = choose()
+                if nxt is None:
+                    if not advance(until):
+                        if until is not None and self._heap and self._heap[0][0] > until:
+                            reason = "until"
+                        elif any(s.items for _, s in self._controlled):
+                            reason = "waiting"
+                        break
+                    continue
+                fire(*nxt)
+                if progress is not None and self.firings % every == 0:
+                    progress(self.firings, self.clock)
+        return RunResult(self.clock, self.firings - fired0, _time.perf_counter() - start, reason)
+
+
+class _Interrupt:
+    """Turns Ctrl-C into a flag the run loop checks between firings (main thread only)."""
+
+    def __init__(self):
+        self.flag = False
+        self._old = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._old = signal.signal(signal.SIGINT, self._handle)
+            except ValueError:
+                self._old = None
+        return self
+
+    def _handle(self, signum, frame):
+        self.flag = True
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
