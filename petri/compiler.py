@@ -207,7 +207,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False) -> Compile
     capacity = [net.places[n].capacity for n in place_names]
     ns = ex.namespace(net.constants, net.tables)
     ns.update({"_bisect": bisect_right, "_insort": insort, "_push": heappush, "_cap": capacity,
-               "_Err": SimulationError, "_tuple": tuple, "_type": type, "_len": len,
+               "_Err": SimulationError, "_tuple": tuple, "_int": int, "_repr": repr, "_type": type, "_len": len,
                "_sum": sum, "_map": map, "_list": list, "_sorted": sorted})
     colour_sets = net.all_colour_sets()
     for name, cs in colour_sets.items():
@@ -272,8 +272,17 @@ class _TransitionCode:
                 if kinds[pidx[a.place]] == COUNT:
                     raise NetError("an arc from a place of black tokens takes no inscription",
                                    element=f"{self.where}: input arc {k + 1} ({a.place})")
-                self.patterns[k] = ex.check_pattern(a.pattern, constants=self.constants,
-                                                    where=f"{self.where}: input arc {k + 1}")
+                self.patterns[k] = ex._parse(a.pattern, f"{self.where}: input arc {k + 1}")
+        # pure patterns (of consuming and read arcs) bind variables; other inscriptions are
+        # expressions over those variables
+        binding = set()
+        for k, tree in self.patterns.items():
+            if t.inputs[k].kind != "inhibitor" and ex.is_pattern(tree):
+                binding |= set(ex.pattern_variables(tree, self.constants))
+        for k in self.patterns:
+            self.patterns[k] = ex.check_pattern(
+                t.inputs[k].pattern, variables=binding | set(net.variables), constants=self.constants,
+                tables=self.tables, where=f"{self.where}: input arc {k + 1}")
         self.simple = all(a.pattern is None for a in t.inputs) and not self._declared_vars()
 
     # -- helpers -------------------------------------------------------------------------------
@@ -283,6 +292,14 @@ class _TransitionCode:
                                    where=f"{self.where}: {what}")
         return ex.to_source(tree, self.constants, self.tables)
 
+    def needs(self, k: int) -> list[str]:
+        """Variables input arc k's inscription mentions (binds, if a pattern)."""
+        if k not in self.patterns:
+            return []
+        tree = self.patterns[k]
+        return [n for n in ex.pattern_variables(tree, self.constants)
+                if n not in self.tables and n not in ex.FUNCTIONS]
+
     def pattern_value(self, k: int) -> str:
         """The pattern of input arc k as an expression of bound variables."""
         return ex.to_source(self.patterns[k], self.constants, self.tables)
@@ -290,7 +307,7 @@ class _TransitionCode:
     def _declared_vars(self) -> list[str]:
         bound = set()
         for k, a in enumerate(self.t.inputs):
-            if a.kind != "inhibitor" and k in getattr(self, "patterns", {}):
+            if a.kind != "inhibitor" and k in self.patterns and ex.is_pattern(self.patterns[k]):
                 bound |= set(ex.pattern_variables(self.patterns[k], self.constants))
         used = set()
         texts = [self.t.guard, self.t.delay] + [x for a in self.t.outputs
@@ -328,7 +345,7 @@ class _TransitionCode:
                 continue
             if kinds[i] == COUNT:
                 L.append(f"{ind}if m[{i}] < {w}: return")
-            elif k not in self.patterns or not ex.pattern_variables(self.patterns[k], self.constants):
+            elif not self.needs(k):
                 val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
                 L.append(f"{ind}_s = m[{i}].get({val})")
                 L.append(f"{ind}if _s is None or {ready(kinds[i], '_s')} < {w}: return")
@@ -340,13 +357,17 @@ class _TransitionCode:
         while remaining:
             pick = None
             for k, a in remaining:
-                pv = ex.pattern_variables(self.patterns[k], self.constants) if k in self.patterns else []
-                if set(pv) <= bound:
+                if set(self.needs(k)) <= bound:
                     pick = (k, a, True)
                     break
             if pick is None:
-                k, a = remaining[0]
-                pick = (k, a, False)
+                for k, a in remaining:
+                    if ex.is_pattern(self.patterns[k]):
+                        pick = (k, a, False)
+                        break
+            if pick is None:
+                raise NetError("input arc inscriptions need variables that no pattern binds",
+                               element=self.where)
             k, a, lookup = pick
             remaining.remove((k, a))
             i = pidx[a.place]
@@ -532,8 +553,8 @@ class _TransitionCode:
             else:
                 w = "_w"
                 L.append(f"{ind}_w = {self.expr(a.weight, what + ' weight')}")
-                L.append(f"{ind}if _type(_w) is not int or _w < 0: raise _Err("
-                         f"{self.where + ': ' + what + ' weight is not a non-negative integer: '!r} + repr(_w))")
+                L.append(f"{ind}if _type(_w) is not _int or _w < 0: raise _Err("
+                         f"{self.where + ': ' + what + ' weight is not a non-negative integer: '!r} + _repr(_w))")
             if kind == COUNT:
                 L.append(f"{ind}m[{i}] += {w}")
                 if log:
@@ -546,7 +567,7 @@ class _TransitionCode:
                 and self.var_origin[a.expression.strip()] == colour
             if a.expression is not None and not bare:
                 L.append(f"{ind}if not _cs_{colour}(_x): raise _Err("
-                         f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + repr(_x))")
+                         f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + _repr(_x))")
             if kind == MULTI:
                 L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")
                 if log:

@@ -387,9 +387,10 @@ class Simulator:
         u = self.compiled.transition_index[binding.transition]
         t = self.compiled.transitions[u]
         b = binding._b if binding._t == u else tuple(binding.values[v] for v in t.variables)
-        return self._fire(u, b)
+        self._fire(u, b)
+        return self.events[-1] if self.log else None
 
-    def _fire(self, u: int, b: tuple) -> Event | None:
+    def _fire(self, u: int, b: tuple) -> None:
         c = self.compiled
         t = c.transitions[u]
         try:
@@ -405,9 +406,6 @@ class Simulator:
                 ev = self.events[-1]
                 for fn in self._observers:
                     fn(ev)
-                return ev
-            return None
-        return None
 
     def advance(self, until: float | None = None) -> bool:
         """Move the clock to the earliest later time at which some binding is enabled.
@@ -481,8 +479,8 @@ class Simulator:
         while True:
             nxt = self._choose()
             if nxt is not None:
-                ev = self._fire(*nxt)
-                return ev if self.log else True
+                self._fire(*nxt)
+                return self.events[-1] if self.log else True
             if not self.advance():
                 return None
 

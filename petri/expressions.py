@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 from .model import NetError
 
 __all__ = [
-    "FUNCTIONS", "check_expression", "check_pattern", "pattern_variables", "names_used",
+    "FUNCTIONS", "check_expression", "check_pattern", "is_pattern", "pattern_variables", "names_used",
     "to_source", "namespace", "compile_expression", "evaluate_closed",
 ]
 
@@ -167,35 +167,38 @@ def _check(node: ast.AST, scope: _Scope, text: str, where: str) -> None:
 # Patterns (input arc inscriptions)
 # ---------------------------------------------------------------------------------------------
 
-def check_pattern(text, *, constants: Iterable[str] = (), where: str = "") -> ast.expr:
-    """Parse an input-arc pattern: a variable, a literal, a constant or a tuple of patterns.
+def is_pattern(tree: ast.expr) -> bool:
+    """Whether ``tree`` is a pure pattern: variables, literals, constants and tuples of these."""
+    if isinstance(tree, ast.Constant):
+        return isinstance(tree.value, (int, float, str, bool))
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+        return isinstance(tree.operand, ast.Constant) and isinstance(tree.operand.value, (int, float))
+    if isinstance(tree, ast.Name):
+        return tree.id not in FUNCTIONS
+    if isinstance(tree, ast.Tuple):
+        return all(is_pattern(e) for e in tree.elts)
+    return False
 
-    A variable may appear more than once; all its occurrences must match equal values.
+
+def check_pattern(text, *, variables: Iterable[str] | None = None, constants: Iterable[str] = (),
+                  tables: Iterable[str] = (), where: str = "") -> ast.expr:
+    """Parse an input-arc inscription.
+
+    A pure pattern (a variable, a literal, a constant or a tuple of these) binds its
+    variables; a variable may appear more than once, all occurrences matching equal values.
+    Any other inscription is an expression that may use only ``variables`` (those bound by
+    the transition's patterns), constants and tables, e.g. ``(i + 1) % N``.
     """
     tree = _parse(text, where)
-    constants = set(constants)
-
-    def walk(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool)):
-            return
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
-                and isinstance(node.operand, ast.Constant) \
-                and isinstance(node.operand.value, (int, float)):
-            return
-        if isinstance(node, ast.Name):
-            if node.id.startswith("_"):
-                _reject(node, str(text), "a name starting with an underscore", where)
-            if node.id in FUNCTIONS:
-                _reject(node, str(text), "a function name as a pattern", where)
-            return
-        if isinstance(node, ast.Tuple):
-            for elt in node.elts:
-                walk(elt)
-            return
-        raise NetError(f"an input arc pattern must be a variable, a literal, a constant or a "
-                       f"tuple of these, not {ast.unparse(node)!r}", element=where)
-
-    walk(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            _reject(node, str(text), "a name starting with an underscore", where)
+    if is_pattern(tree):
+        return tree
+    constants, tables = set(constants), set(tables)
+    if variables is None:   # not known here: every other plain name may be a variable
+        variables = {n for n in names_used(tree)} - constants - tables - set(FUNCTIONS)
+    _check(tree, _Scope(set(variables), constants, tables), str(text), where)
     return tree
 
 

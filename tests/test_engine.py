@@ -1,0 +1,483 @@
+"""The token game: firing rule, time, priorities, controllers, determinism, the event log."""
+import pytest
+
+from control.base import WAIT, FirstController
+from petri import Net, NetError, Token
+from petri.engine import Binding, SimulationError, Simulator, compile_net
+
+
+def colours(sim, place):
+    return dict(sim.colours(place))
+
+
+# -- the firing rule ----------------------------------------------------------------------------
+
+def test_weights_consume_and_produce():
+    net = Net()
+    net.add_place("p", initial=5)
+    net.add_place("q")
+    net.add_transition("t", inputs=[("p", None, 2)], outputs=[("q", None, 3)])
+    sim = Simulator(net)
+    result = sim.run()
+    assert (result.firings, sim.count("p"), sim.count("q")) == (2, 1, 6)
+    assert result.reason == "dead"
+
+
+def test_guard_selects_bindings():
+    net = Net()
+    net.add_place("numbers", "int", initial=[1, 2, 3, 4, 5])
+    net.add_place("even", "int")
+    net.add_transition("pick", guard="x % 2 == 0", inputs=[("numbers", "x")], outputs=[("even", "x * 10")])
+    sim = Simulator(net)
+    sim.run()
+    assert colours(sim, "even") == {20: 1, 40: 1}
+    assert colours(sim, "numbers") == {1: 1, 3: 1, 5: 1}
+
+
+def test_tuple_patterns_and_repeated_variable():
+    net = Net()
+    net.add_colour_set("Job", components=("str", "int"))
+    net.add_place("jobs", "Job", initial=[("a", 1), ("b", 2), ("a", 3)])
+    net.add_place("wanted", "str", initial=["a"])
+    net.add_place("out", "int")
+    net.add_transition("take", inputs=[("jobs", "(k, n)"), ("wanted", "k")],
+                       outputs=[("out", "n"), ("wanted", "k")])
+    sim = Simulator(net)
+    sim.run()
+    assert colours(sim, "out") == {1: 1, 3: 1}
+    assert colours(sim, "jobs") == {("b", 2): 1}
+
+
+def test_read_arc_tests_without_consuming():
+    net = Net()
+    net.add_place("switch", initial=0)
+    net.add_place("p", initial=2)
+    net.add_place("q")
+    net.add_transition("t", inputs=["p"], reads=["switch"], outputs=["q"])
+    assert Simulator(net).run().firings == 0
+    net.places["switch"].initial = [Token((), 1)]
+    sim = Simulator(net)
+    assert sim.run().firings == 2
+    assert sim.count("switch") == 1
+
+
+def test_inhibitor_arc_blocks_from_weight_on():
+    net = Net()
+    net.add_place("p", initial=5)
+    net.add_place("q")
+    net.add_transition("t", inputs=["p"], inhibitors=[("q", None, 3)], outputs=["q"])
+    sim = Simulator(net)
+    sim.run()
+    assert (sim.count("p"), sim.count("q")) == (2, 3)
+
+
+def test_inhibitor_arc_with_pattern_counts_that_colour_only():
+    net = Net()
+    net.add_colour_set("P", values=["A", "B"])
+    net.add_place("todo", "P", initial=["A", "B", "A"])
+    net.add_place("busy", "P", initial=["A"])
+    net.add_place("done", "P")
+    net.add_transition("start", inputs=[("todo", "p")], inhibitors=[("busy", "p")], outputs=[("done", "p")])
+    sim = Simulator(net)
+    sim.run()
+    assert colours(sim, "done") == {"B": 1}
+
+
+def test_capacity_of_output_place():
+    net = Net()
+    net.add_place("p", initial=5)
+    net.add_place("q", capacity=2)
+    net.add_transition("t", inputs=["p"], outputs=["q"])
+    sim = Simulator(net)
+    sim.run()
+    assert (sim.count("p"), sim.count("q")) == (3, 2)
+    sim.set_capacity("q", 4)
+    sim.run()
+    assert (sim.count("p"), sim.count("q")) == (1, 4)
+
+
+def test_capacity_counts_tokens_the_transition_consumes_from_the_same_place():
+    net = Net()
+    net.add_place("loop", initial=2, capacity=2)
+    net.add_place("count")
+    net.add_transition("t", inputs=["loop"], outputs=["loop", "count"])
+    sim = Simulator(net)
+    assert sim.run(max_firings=5).firings == 5
+
+
+def test_two_arcs_from_one_place_need_tokens_jointly():
+    net = Net()
+    net.add_place("p", "int", initial=[1])
+    net.add_place("q", "int")
+    net.add_transition("pair", inputs=[("p", "x"), ("p", "y")], outputs=[("q", "x + y")])
+    assert Simulator(net).run().firings == 0
+    net.places["p"].initial = [Token(1, 1), Token(2, 1)]
+    sim = Simulator(net, seed=0)
+    sim.run()
+    assert colours(sim, "q") == {3: 1}
+
+
+def test_declared_variable_takes_every_value_of_its_colour_set():
+    net = Net()
+    net.add_colour_set("P", values=["A", "B", "C"])
+    net.add_variable("kind", "P")
+    net.add_place("orders", initial=3)
+    net.add_place("made", "P")
+    net.add_transition("make", guard="kind != 'B'", inputs=["orders"], outputs=[("made", "kind")])
+    sim = Simulator(net)
+    bindings = sim.enabled()
+    assert [b.values for b in bindings] == [{"kind": "A"}, {"kind": "C"}]
+
+
+def test_tables_and_constants_in_inscriptions():
+    net = Net()
+    net.add_colour_set("P", values=["A", "B"])
+    net.add_constant("FACTOR", 10)
+    net.add_table("weight", {("A", "x"): 2, ("B", "x"): 5}, key=("product", "m"), value="w")
+    net.add_place("in", "P", initial=["A", "B"])
+    net.add_place("out", "int")
+    net.add_transition("t", inputs=[("in", "p")], outputs=[("out", "weight[p, 'x'] * FACTOR")])
+    sim = Simulator(net)
+    sim.run()
+    assert colours(sim, "out") == {20: 1, 50: 1}
+
+
+def test_output_weight_expression():
+    net = Net()
+    net.add_place("n", "int", initial=[3])
+    net.add_place("store")
+    net.add_transition("fill", inputs=[("n", "k")], outputs=[("store", None, "k * 2")])
+    sim = Simulator(net)
+    sim.run()
+    assert sim.count("store") == 6
+
+
+def test_produced_token_outside_colour_set_is_an_error():
+    net = Net()
+    net.add_colour_set("P", values=["A", "B"])
+    net.add_place("in", "int", initial=[1])
+    net.add_place("out", "P")
+    net.add_transition("t", inputs=[("in", "x")], outputs=[("out", "x + 1")])
+    with pytest.raises(SimulationError) as e:
+        Simulator(net).run()
+    assert str(e.value) == ("at time 0: transition 't': output arc 1 (out): token not in colour "
+                            "set P: 2")
+
+
+def test_runtime_error_names_transition_and_time():
+    net = Net()
+    net.add_place("in", "str", initial=["nope"])
+    net.add_place("out", "int")
+    net.add_table("t", {"A": 1})
+    net.add_transition("look", inputs=[("in", "k")], outputs=[("out", "t[k]")])
+    with pytest.raises(SimulationError) as e:
+        Simulator(net).run()
+    assert str(e.value) == "transition 'look' at time 0: KeyError: \"table t has no row 'nope'\""
+
+
+# -- time -----------------------------------------------------------------------------------------
+
+def two_machines():
+    """raw -> M1 (3) -> mid -> M2 (5) -> done, each machine one job at a time."""
+    net = Net("two machines")
+    net.add_colour_set("Job", "int", timed=True)
+    net.add_colour_set("Machine", values=["m"], timed=True)
+    net.add_place("raw", "Job", initial=[1, 2])
+    net.add_place("mid", "Job")
+    net.add_place("done", "Job")
+    net.add_place("m1", "Machine", initial=["m"])
+    net.add_place("m2", "Machine", initial=["m"])
+    net.add_transition("M1", delay=3, inputs=[("raw", "j"), ("m1", "x")], outputs=[("mid", "j"), ("m1", "x")])
+    net.add_transition("M2", delay=5, inputs=[("mid", "j"), ("m2", "x")], outputs=[("done", "j"), ("m2", "x")])
+    return net
+
+
+def test_hand_computed_schedule_of_two_machines():
+    sim = Simulator(two_machines(), seed=0)
+    result = sim.run()
+    # job a: M1 0-3, M2 3-8; job b: M1 3-6, waits for M2 until 8, M2 8-13
+    starts = [(e.time, e.transition) for e in sim.events]
+    assert sorted(starts) == [(0, "M1"), (3, "M1"), (3, "M2"), (8, "M2")]
+    assert sorted(t for _, t in sim.tokens("done")) == [8, 13]
+    assert result.clock == 8          # the clock stops at the last firing
+    assert result.firings == 4
+
+
+def test_clock_jumps_to_earliest_enabling_time():
+    net = Net()
+    net.add_colour_set("T", "dot", timed=True)
+    net.add_place("later", "T", initial=[Token((), 1, 10), Token((), 1, 4)])
+    net.add_place("out")
+    net.add_transition("t", inputs=["later"], outputs=["out"])
+    sim = Simulator(net)
+    assert sim.enabled() == []
+    assert sim.step().time == 4
+    assert sim.step().time == 10
+    assert sim.step() is None
+    assert sim.clock == 10
+
+
+def test_arc_delay_adds_to_transition_delay_and_oldest_tokens_go_first():
+    net = Net()
+    net.add_colour_set("T", "dot", timed=True)
+    net.add_place("src", "T", initial=[Token((), 1, 2), Token((), 1, 0)])
+    net.add_place("a", "T")
+    net.add_place("b", "T")
+    net.add_transition("t", delay=5, inputs=["src"], outputs=["a", ("b", None, 1, "2")])
+    sim = Simulator(net)
+    ev = sim.step()
+    assert ev.consumed == (("src", (), 0),)
+    assert ev.produced == (("a", (), 5), ("b", (), 7))
+
+
+def test_delay_from_table_expression():
+    net = Net()
+    net.add_colour_set("P", values=["A", "B"], timed=True)
+    net.add_table("pt", {"A": 4, "B": 9})
+    net.add_place("in", "P", initial=["B"])
+    net.add_place("out", "P")
+    net.add_transition("work", delay="pt[p] + 1", inputs=[("in", "p")], outputs=[("out", "p")])
+    sim = Simulator(net)
+    sim.run()
+    assert sim.tokens("out") == [("B", 10)]
+
+
+def test_untimed_tokens_are_always_ready():
+    net = Net()
+    net.add_place("p", initial=1)
+    net.add_place("q")
+    net.add_transition("t", delay=7, inputs=["p"], outputs=["q"])
+    sim = Simulator(net)
+    sim.run()
+    assert (sim.clock, sim.tokens("q")) == (0, [((), 0)])
+
+
+def test_run_until_stops_before_later_firings():
+    sim = Simulator(two_machines())
+    result = sim.run(until=5)
+    assert result.reason == "until"
+    assert [e.time for e in sim.events] == [0, 3, 3]
+    assert sim.run().firings == 1
+
+
+def test_max_firings():
+    sim = Simulator(two_machines())
+    assert sim.run(max_firings=2).reason == "max_firings"
+    assert sim.firings == 2
+
+
+# -- priorities, randomness, determinism ---------------------------------------------------------
+
+def conflict_net(priority_b=0):
+    net = Net()
+    net.add_place("token", initial=1)
+    net.add_place("a")
+    net.add_place("b")
+    net.add_transition("to_a", inputs=["token"], outputs=["a"])
+    net.add_transition("to_b", inputs=["token"], outputs=["b"], priority=priority_b)
+    return net
+
+
+def test_higher_priority_fires_first():
+    for seed in range(20):
+        sim = Simulator(conflict_net(priority_b=1), seed=seed)
+        sim.run()
+        assert sim.count("b") == 1
+    assert [b.transition for b in Simulator(conflict_net(priority_b=1)).enabled()] == ["to_b"]
+
+
+def test_seed_decides_free_choices_and_same_seed_gives_same_run():
+    winners = {seed: Simulator(conflict_net(), seed=seed).step().transition for seed in range(30)}
+    assert set(winners.values()) == {"to_a", "to_b"}
+    net = philosophers(5)
+    runs = []
+    for _ in range(2):
+        sim = Simulator(net, seed=42)
+        sim.run(max_firings=200)
+        runs.append(sim.events.to_frame())
+    assert runs[0].equals(runs[1])
+    other = Simulator(net, seed=43)
+    other.run(max_firings=200)
+    assert not other.events.to_frame().equals(runs[0])
+
+
+def philosophers(n):
+    net = Net(f"philosophers {n}")
+    net.add_constant("N", n)
+    net.add_place("thinking", "int", initial=list(range(n)))
+    net.add_place("eating", "int")
+    net.add_place("forks", "int", initial=list(range(n)))
+    net.add_transition("take", inputs=[("thinking", "i"), ("forks", "i"), ("forks", "(i + 1) % N")],
+                       outputs=[("eating", "i")])
+    net.add_transition("release", inputs=[("eating", "i")],
+                       outputs=[("thinking", "i"), ("forks", "i"), ("forks", "(i + 1) % N")])
+    return net
+
+
+def test_philosophers_never_share_a_fork():
+    sim = Simulator(philosophers(5), seed=7)
+    for _ in range(500):
+        sim.step()
+        eating = sorted(sim.colours("eating").elements())
+        assert len(eating) <= 2
+        for i in eating:
+            assert (i + 1) % 5 not in eating
+        assert sim.count("forks") + 2 * sim.count("eating") == 5
+
+
+# -- interactive play ----------------------------------------------------------------------------
+
+def test_enabled_and_fire():
+    sim = Simulator(philosophers(3))
+    assert [b.values["i"] for b in sim.enabled() if b.transition == "take"] == [0, 1, 2]
+    b = Binding("take", {"i": 1})
+    ev = sim.fire(b)
+    assert ev.transition == "take" and ev.binding == {"i": 1}
+    assert dict(sim.colours("forks")) == {0: 1}
+    with pytest.raises(NetError) as e:
+        sim.fire(Binding("take", {"i": 0}))
+    assert str(e.value) == "take<i=0> is not enabled at time 0"
+
+
+# -- controllers ---------------------------------------------------------------------------------
+
+class Recorder:
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.seen = []
+
+    def choose(self, decision):
+        self.seen.append((decision.clock, [repr(b) for b in decision.bindings],
+                          decision.state.count("free")))
+        answer = self.answers.pop(0) if self.answers else WAIT
+        if answer == "first":
+            return decision.bindings[0]
+        return answer
+
+
+def controlled_net():
+    net = Net()
+    net.add_colour_set("T", "dot", timed=True)
+    net.add_place("orders", "int", initial=[1, 2])
+    net.add_place("free", initial=0)
+    net.add_place("seed", initial=1)
+    net.add_place("clock", "T", initial=[Token((), 1, 5)])
+    net.add_place("released", "int")
+    net.add_transition("prepare", inputs=["seed"], outputs=["free"])
+    net.add_transition("tick", inputs=["clock"], outputs=["free"])
+    net.add_transition("release", controllable=True, inputs=[("orders", "o"), "free"],
+                       outputs=[("released", "o")])
+    return net
+
+
+def test_uncontrollable_bindings_fire_before_the_controller_is_asked():
+    ctl = Recorder(["first", "first"])
+    sim = Simulator(controlled_net(), controller=ctl)
+    sim.run()
+    # prepare fires first by itself; the controller sees the settled state (one free slot)
+    assert ctl.seen[0] == (0, ["release<o=1>", "release<o=2>"], 1)
+    assert ctl.seen[1] == (5, ["release<o=2>"], 1)
+    assert sorted(sim.colours("released")) == [1, 2]
+
+
+def test_wait_lets_time_advance():
+    ctl = Recorder([WAIT, "first"])
+    sim = Simulator(controlled_net(), controller=ctl)
+    result = sim.run()
+    assert [s[0] for s in ctl.seen] == [0, 5, 5]
+    assert [(e.time, e.transition) for e in sim.events] == [(0, "prepare"), (5, "tick"), (5, "release")]
+    assert result.reason == "waiting"
+
+
+def test_controller_must_choose_an_offered_binding():
+    class Bad:
+        def choose(self, decision):
+            return Binding("release", {"o": 99})
+    with pytest.raises(SimulationError) as e:
+        Simulator(controlled_net(), controller=Bad()).run()
+    assert str(e.value) == ("the controller chose release<o=99>, which is not one of the 2 "
+                            "bindings it was offered at time 0")
+
+
+def test_without_controller_controllable_transitions_fire_like_others():
+    sim = Simulator(controlled_net())
+    sim.run()
+    assert sim.count("released") == 2
+
+
+def test_first_controller_is_deterministic():
+    sim = Simulator(controlled_net(), controller=FirstController())
+    sim.run()
+    assert [e.binding.get("o") for e in sim.events if e.transition == "release"] == [1, 2]
+
+
+# -- parameters during a run -----------------------------------------------------------------------
+
+def test_set_table_value_changes_later_delays_only_for_this_run():
+    net = Net()
+    net.add_colour_set("J", "int", timed=True)
+    net.add_table("pt", {"x": 2})
+    net.add_place("in", "J", initial=[1, 2])
+    net.add_place("m", "J", initial=[0])
+    net.add_place("out", "J")
+    net.add_transition("work", delay="pt['x']", inputs=[("in", "j"), ("m", "k")],
+                       outputs=[("out", "j"), ("m", "k")])
+    sim = Simulator(net)
+    sim.step()
+    sim.set_table_value("pt", "x", 6)
+    sim.run()
+    assert sorted(t for _, t in sim.tokens("out")) == [2, 8]
+    assert net.tables["pt"]["x"] == 2
+
+
+def test_set_constant_and_unknown_names():
+    net = Net()
+    net.add_constant("K", 1)
+    net.add_place("p", "int", initial=[0])
+    net.add_place("q", "int")
+    net.add_transition("t", inputs=[("p", "x")], outputs=[("q", "x + K")])
+    sim = Simulator(net)
+    sim.set_constant("K", 5)
+    sim.run()
+    assert dict(sim.colours("q")) == {5: 1}
+    with pytest.raises(NetError, match="unknown constant 'X'"):
+        sim.set_constant("X", 1)
+    with pytest.raises(NetError, match="place 'p' has no capacity in the net"):
+        sim.set_capacity("p", 3)
+
+
+# -- the event log ---------------------------------------------------------------------------------
+
+def test_event_log_frame_and_csv(tmp_path):
+    sim = Simulator(two_machines())
+    sim.run()
+    df = sim.events.to_frame()
+    assert list(df.columns) == ["step", "time", "transition", "binding", "consumed", "produced"]
+    first = df.iloc[0].to_dict()
+    j = first["binding"]["j"]
+    assert first == {
+        "step": 1, "time": 0, "transition": "M1", "binding": {"j": j, "x": "m"},
+        "consumed": [("raw", j, 0), ("m1", "m", 0)], "produced": [("mid", j, 3), ("m1", "m", 3)]}
+    path = tmp_path / "events.csv"
+    sim.events.to_csv(path)
+    assert path.read_text().splitlines()[0] == "step,time,transition,binding,consumed,produced"
+    assert len(path.read_text().splitlines()) == 5
+
+
+def test_observers_see_every_firing():
+    seen = []
+    sim = Simulator(two_machines())
+    sim.add_observer(lambda ev: seen.append((ev.time, ev.transition)))
+    sim.run()
+    assert len(seen) == 4 and seen[0] == (0, "M1")
+
+
+# -- untimed state space interface -------------------------------------------------------------------
+
+def test_untimed_successors():
+    c = compile_net(two_machines(), untimed=True)
+    key = c.initial_key()
+    succ = c.successors(key)
+    assert [(t, b) for t, b, _ in succ] == [("M1", {"j": 1, "x": "m"}), ("M1", {"j": 2, "x": "m"})]
+    marking = c.key_to_marking(succ[0][2])
+    assert marking["mid"] == {1: 1} and marking["raw"] == {2: 1}
