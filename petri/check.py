@@ -20,7 +20,8 @@ import math
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from .expressions import FUNCTIONS, check_expression, check_pattern, names_used, pattern_variables
+from .expressions import (FUNCTIONS, check_expression, check_pattern, is_pattern, names_used,
+                          pattern_variables)
 from .model import BUILTIN_COLOUR_SETS, ColourSet, Net, NetError, Transition
 
 __all__ = ["check_net", "validate", "combine_errors", "close_match"]
@@ -255,7 +256,7 @@ class _Checker:
         if not _is_int(t.priority):
             yield self.error(key, element, f"priority must be an integer, got {t.priority!r}")
         bound: set[str] = set()
-        inhibitor_variables: list[tuple[str, list[str]]] = []
+        later = []  # inscriptions that use variables: checked once every binding one is known
         counts: Counter = Counter()
         for arc in t.inputs:
             noun = _ARC_NOUNS.get(arc.kind)
@@ -265,15 +266,18 @@ class _Checker:
                 continue
             counts[noun] += 1
             where = f"{element}: {noun} {counts[noun]}"
-            variables = yield from self.input_arc_problems(key, where, arc)
-            if arc.kind == "inhibitor":
-                inhibitor_variables.append((where, variables))
+            tree = yield from self.input_arc_problems(key, where, arc)
+            if tree is not None and arc.kind != "inhibitor" and is_pattern(tree):
+                bound.update(pattern_variables(tree, self.constants))
+            elif tree is not None:
+                later.append((where, arc.pattern, tree))
+        for where, text, tree in later:
+            if is_pattern(tree):  # an inhibitor's pattern binds nothing
+                for name in pattern_variables(tree, self.constants):
+                    if name not in bound:
+                        yield from self.free_variable(t, name, where)
             else:
-                bound.update(variables)
-        for where, variables in inhibitor_variables:
-            for name in variables:
-                if name not in bound:
-                    yield from self.free_variable(t, name, where)
+                yield from self.expression(t, text, where, bound)[1]
         if t.guard is not None and str(t.guard).strip():
             yield from self.expression(t, t.guard, f"{element}: guard", bound)[1]
         yield from self.delay_problems(t, t.delay, f"{element}: delay", bound)
@@ -281,7 +285,11 @@ class _Checker:
             yield from self.output_arc_problems(t, f"{element}: output arc {i}", arc, bound)
 
     def input_arc_problems(self, key: str, where: str, arc) -> Iterator[NetError]:
-        """Problems of one input, read or inhibitor arc; returns the variables it binds."""
+        """Problems of one input, read or inhibitor arc; returns its inscription's tree.
+
+        A pure pattern (variables, literals, constants, tuples) binds variables; any other
+        inscription is an expression of variables bound by the transition's patterns.
+        """
         cs = None
         if arc.place not in self.net.places:
             yield self.error(key, where, _unknown("place", arc.place, self.net.places))
@@ -294,27 +302,27 @@ class _Checker:
                 yield self.error(key, where, f"no inscription means a black token, but place "
                                              f"{arc.place!r} holds colour set "
                                              f"{self.net.places[arc.place].colour!r}")
-            return []
+            return None
         if cs is not None and cs.kind == "dot":
             yield self.error(key, where, f"an arc from place {arc.place!r} of black tokens takes "
                                          f"no inscription, got {arc.pattern!r}")
-            return []
+            return None
         try:
-            tree = check_pattern(arc.pattern, constants=self.constants, where=where)
+            tree = check_pattern(arc.pattern, constants=self.constants, tables=self.tables,
+                                 where=where)
         except NetError as e:
             yield self.located(e, key)
-            return []
-        variables = pattern_variables(tree, self.constants)
-        tables = [name for name in variables if name in self.tables]
-        if tables:
+            return None
+        tables = [n for n in pattern_variables(tree) if n in self.tables]
+        if is_pattern(tree) and tables:
             yield self.error(key, where, f"pattern {arc.pattern!r} names table {tables[0]!r}; a "
                                          f"pattern holds variables, literals and constants")
-            return []
+            return None
         if cs is not None and not _may_be_in(tree, cs, self.colour_sets, self.net.constants):
             yield self.error(key, where, f"pattern {arc.pattern!r} can never match a token of "
                                          f"colour set {self.net.places[arc.place].colour!r} "
                                          f"(place {arc.place!r})")
-        return variables
+        return tree
 
     def output_arc_problems(self, t: Transition, where: str, arc, bound: set[str]
                             ) -> Iterator[NetError]:

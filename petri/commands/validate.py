@@ -1,0 +1,25 @@
+"""``petri validate FILE...``: load the files as one net and report every problem, one a line."""
+from __future__ import annotations
+
+import sys
+
+NAME = "validate"
+HELP = "check net files (loaded together, places of the same name fused) and list every problem"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="net files (.toml)")
+
+
+def run(args) -> int:
+    from ..formats.toml import load_with_errors
+
+    net, problems = load_with_errors(*args.files)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    places, transitions = len(net.places), len(net.transitions)
+    print(f"{' + '.join(args.files)}: ok ({places} place{'s' * (places != 1)}, "
+          f"{transitions} transition{'s' * (transitions != 1)})")
+    return 0
