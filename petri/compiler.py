@@ -328,8 +328,9 @@ class _TransitionCode:
         bound: set[str] = set()
         normal = [(k, a) for k, a in enumerate(t.inputs) if a.kind in ("normal", "read")]
         inhib = [(k, a) for k, a in enumerate(t.inputs) if a.kind == "inhibitor"]
-        # places read by several arcs need a joint check after binding
-        per_place = Counter(a.place for _, a in normal)
+        # places several consuming arcs take from need a joint check after binding; read arcs
+        # test the marking before firing, each on its own
+        per_place = Counter(a.place for _, a in normal if a.kind == "normal")
         joint = {p for p, c in per_place.items() if c > 1}
 
         def ready(kind, var):
@@ -410,7 +411,7 @@ class _TransitionCode:
                 i = pidx[p]
                 need = []
                 for k, a in normal:
-                    if a.place == p:
+                    if a.place == p and a.kind == "normal":
                         val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
                         need.append((val, int(a.weight)))
                 if kinds[i] == COUNT:
