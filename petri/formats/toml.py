@@ -617,10 +617,11 @@ class _Writer:
         self.net, self.path, self.new_csv = net, None if path is None else os.fspath(path), new_csv
         self.lines: list[str] = []
 
-    def table(self, header: str, fields: dict) -> None:
+    def table(self, header: str, fields: dict, optional: bool = True) -> None:
+        """A TOML table; ``optional``: fields that are None are left out."""
         self.lines += ["", header] if self.lines else [header]
         for key, value in fields.items():
-            if value is not None:
+            if value is not None or not optional:
                 text = _array(value) if isinstance(value, list) else _toml(value)
                 self.lines.append(f"{_key(key)} = {text}")
 
@@ -632,7 +633,7 @@ class _Writer:
         for section, items, convert in sections:
             if items:
                 self.table(f"[{section}]", {k: convert(v) if convert else v
-                                            for k, v in items.items()})
+                                            for k, v in items.items()}, optional=False)
         for name, t in net.tables.items():
             key, value = _columns(t)
             self.table(f"[tables.{_key(name)}]", {"file": self.csv_file(t),
