@@ -1,0 +1,130 @@
+"""The thesis's benchmark ("traditional method") as a rule controller for the FlowFactory nets.
+
+Three decision modules, the same as the thesis's three Q-learning modules, each a plain rule:
+
+* **order release** (prioritization): orders in list order; at most ``wip`` orders in the
+  plant at once (released and not yet packed; default 4, the thesis's group of four orders),
+  so that stations work concurrently on a few orders while the list order is kept;
+* **net selection**: per component of the earliest released order, take a complete part if
+  the store has one, else stamp a notLasered part, else manufacture from scratch;
+* **fulfil storage**: reorder a consumable only when its store cannot serve the next job
+  heading for its station; a delivery fills the store to capacity (done by the net).
+
+A base is printed only when the base store is empty: the net itself enforces this (inhibitor
+arc on the base store), so no decision is needed here.
+
+The time spent in each module is kept in ``effort`` (seconds), the thesis's computational
+effort per decision module.
+"""
+from __future__ import annotations
+
+import time
+
+from control.base import WAIT
+
+__all__ = ["TraditionalController", "NEXT_JOBS"]
+
+#: consumable store -> (units one job uses, places holding the jobs heading for its station)
+NEXT_JOBS = {
+    "cutting": (1, ("to_sawing",)),
+    "gas": (1, ("to_laser",)),
+    "electrical_func": (1, ("to_efv",)),
+    "filament": (2, ()),       # the printer's next job: see _printer_waits
+}
+
+
+class TraditionalController:
+    """Orders in list order; complete, else stamp, else manufacture; reorder when empty."""
+
+    name = "traditional"
+    thesis_key = "traditional"      # column of the thesis's results this controller compares to
+    MODULES = ("order release", "net selection", "fulfil storage")
+
+    def __init__(self, wip: int = 4):
+        if not isinstance(wip, int) or wip < 1:
+            raise ValueError("wip must be a whole number of orders, at least 1")
+        self.wip = wip
+        self.effort = {m: 0.0 for m in self.MODULES}
+        self._orders = 0
+
+    def reset(self, state) -> None:
+        self.effort = {m: 0.0 for m in self.MODULES}
+        self._orders = state.count("backlog")
+
+    def choose(self, decision):
+        clock = time.perf_counter
+        state = decision.state
+        reorder, release, select = [], [], []
+        for b in decision.bindings:
+            name = b.transition
+            if name.startswith("reorder_"):
+                reorder.append(b)
+            elif name == "release":
+                release.append(b)
+            else:
+                select.append(b)
+
+        t0 = clock()
+        chosen = self._fulfil_storage(reorder, state) if reorder else None
+        t1 = clock()
+        self.effort["fulfil storage"] += t1 - t0
+        if chosen is not None:
+            return chosen
+
+        if release:
+            chosen = self._release(release, state)
+            t2 = clock()
+            self.effort["order release"] += t2 - t1
+            if chosen is not None:
+                return chosen
+            t1 = t2
+
+        if select:
+            chosen = self._select_net(select)
+            self.effort["net selection"] += clock() - t1
+            if chosen is not None:
+                return chosen
+        return WAIT
+
+    # -- the three modules -----------------------------------------------------------------------
+    def _fulfil_storage(self, bindings, state):
+        for b in bindings:
+            store = b.transition[len("reorder_"):]
+            need, queues = NEXT_JOBS.get(store, (1, ()))
+            if state.count(store) >= need:
+                continue
+            if store == "filament":
+                waiting = _printer_waits(state)
+            else:
+                waiting = any(state.count(q) for q in queues)
+            if waiting:
+                return b
+        return None
+
+    def _release(self, bindings, state):
+        in_plant = self._orders - state.count("backlog") - state.count("shipped")
+        if in_plant >= self.wip:
+            return None
+        return min(bindings, key=lambda b: b.values["o"])
+
+    @staticmethod
+    def _select_net(bindings):
+        # the earliest order's components first; per component: complete, stamp, manufacture
+        rank = {"take_complete": 0, "stamp": 1, "manufacture": 2}
+        best, best_key = None, None
+        for b in bindings:
+            kind = b.transition.rsplit("_", 1)[0] if b.transition != "manufacture" else "manufacture"
+            if kind not in rank:
+                continue
+            key = (b.values["o"], b.values.get("p", "") if kind == "manufacture"
+                   else "Product" + b.transition[-1], rank[kind])
+            if best_key is None or key < best_key:
+                best, best_key = b, key
+        return best
+
+
+def _printer_waits(state) -> bool:
+    """The printer would start a base now if it had filament: the base store is empty, no base
+    is being printed, and an order still needs one."""
+    return (state.count("base") == 0 and state.count("base_in_print") == 0
+            and state.count("bases_needed") > 0)
