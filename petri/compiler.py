@@ -42,6 +42,7 @@ class CompiledTransition:
     controllable: bool
     variables: tuple[str, ...]
     bindings: Callable            # (m, now) -> iterator of binding tuples
+    check: Callable               # (m, now) -> bool: is some binding enabled
     fire: Callable                # (m, now, b, heap) -> (consumed, produced) or None
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
@@ -228,7 +229,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False) -> Compile
             ns[f"{k}_{ti}"] = v
         transitions.append(CompiledTransition(
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
-            local["bindings"], local["fire"], gen.simple, src))
+            local["bindings"], local["check"], local["fire"], gen.simple, src))
 
     # dependents: who must be re-examined when a place's tokens change
     place_deps: list[set] = [set() for _ in place_names]
@@ -255,6 +256,9 @@ def _member_function(cs, colour_sets) -> Callable[[Any], bool]:
     return lambda v: cs.contains(v, colour_sets)
 
 
+_ARC_NAMES = {"normal": "input", "read": "read", "inhibitor": "inhibitor"}
+
+
 class _TransitionCode:
     """Builds the source of one transition's ``bindings`` and ``fire`` functions."""
 
@@ -267,12 +271,17 @@ class _TransitionCode:
         self.variables: list[str] = []
         self.var_origin: dict[str, str] = {}   # variable -> colour set of the place it came from
         self.patterns = {}
+        seen = Counter()
+        self.arc_label = {}
+        for k, a in enumerate(t.inputs):
+            seen[a.kind] += 1
+            self.arc_label[k] = f"{_ARC_NAMES[a.kind]} arc {seen[a.kind]}"
         for k, a in enumerate(t.inputs):
             if a.pattern is not None:
                 if kinds[pidx[a.place]] == COUNT:
                     raise NetError("an arc from a place of black tokens takes no inscription",
-                                   element=f"{self.where}: input arc {k + 1} ({a.place})")
-                self.patterns[k] = ex._parse(a.pattern, f"{self.where}: input arc {k + 1}")
+                                   element=f"{self.where}: {self.arc_label[k]} ({a.place})")
+                self.patterns[k] = ex._parse(a.pattern, f"{self.where}: {self.arc_label[k]}")
         # pure patterns (of consuming and read arcs) bind variables; other inscriptions are
         # expressions over those variables
         binding = set()
@@ -282,7 +291,7 @@ class _TransitionCode:
         for k in self.patterns:
             self.patterns[k] = ex.check_pattern(
                 t.inputs[k].pattern, variables=binding | set(net.variables), constants=self.constants,
-                tables=self.tables, where=f"{self.where}: input arc {k + 1}")
+                tables=self.tables, where=f"{self.where}: {self.arc_label[k]}")
         self.simple = all(a.pattern is None for a in t.inputs) and not self._declared_vars()
 
     # -- helpers -------------------------------------------------------------------------------
@@ -461,7 +470,19 @@ class _TransitionCode:
         if len(L) == 2 and L[1].strip().startswith("yield"):
             pass
         self.source_bindings = "\n".join(L)
-        return self.source_bindings + "\n\n" + self._fire_source() + "\n"
+        return self.source_bindings + "\n\n" + self._check_source(L) + "\n\n" + self._fire_source() + "\n"
+
+    def _check_source(self, L: list[str]) -> str:
+        """``check(m, now)``: whether some binding is enabled (the search stops at the first)."""
+        out = ["def check(m, now):"]
+        for line in L[1:]:
+            if line.endswith(": return"):
+                line += " False"
+            elif line.lstrip().startswith("yield "):
+                line = line[: len(line) - len(line.lstrip())] + "return True"
+            out.append(line)
+        out.append("    return False")
+        return "\n".join(out)
 
     def _size(self, i: int) -> str:
         kind = self.kinds[i]
@@ -527,11 +548,13 @@ class _TransitionCode:
                 L.append(f"{ind}if _n: _d[_x] = _n")
                 L.append(f"{ind}else: del _d[_x]")
                 if log:
-                    L.append(f"{ind}_c.extend([({pname}, _x, 0)] * {w})")
+                    L.append(f"{ind}_c.append(({pname}, _x, 0))" if w == 1 else
+                             f"{ind}_c.extend([({pname}, _x, 0)] * {w})")
             else:
                 L.append(f"{ind}_x = {val}; _d = m[{i}]; _l = _d[_x]")
                 if log:
-                    L.append(f"{ind}_c.extend([({pname}, _x, _ts) for _ts in _l[:{w}]])")
+                    L.append(f"{ind}_c.append(({pname}, _x, _l[0]))" if w == 1 else
+                             f"{ind}_c.extend([({pname}, _x, _ts) for _ts in _l[:{w}]])")
                 L.append(f"{ind}del _l[:{w}]")
                 L.append(f"{ind}if not _l: del _d[_x]")
         timed_out = any(kinds[pidx[a.place]] == TIMED for a in t.outputs)
@@ -572,7 +595,8 @@ class _TransitionCode:
             if kind == MULTI:
                 L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")
                 if log:
-                    L.append(f"{ind}_p.extend([({pname}, _x, 0)] * {w})")
+                    L.append(f"{ind}_p.append(({pname}, _x, 0))" if w == "1" else
+                             f"{ind}_p.extend([({pname}, _x, 0)] * {w})")
             else:
                 if a.delay is None or self.untimed:
                     L.append(f"{ind}_t = _t0")
@@ -590,7 +614,8 @@ class _TransitionCode:
                     L.append(f"{ind}else: _l.extend([_t] * {w}); _l.sort()")
                 L.append(f"{ind}if _t > now: _push(heap, (_t, {i}))")
                 if log:
-                    L.append(f"{ind}_p.extend([({pname}, _x, _t)] * {w})")
+                    L.append(f"{ind}_p.append(({pname}, _x, _t))" if w == "1" else
+                             f"{ind}_p.extend([({pname}, _x, _t)] * {w})")
         if log:
             L.append(f"{ind}return _c, _p")
         elif self.log:

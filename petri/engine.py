@@ -334,11 +334,10 @@ class Simulator:
     def _recheck(self, transitions: Iterable[int]) -> None:
         ts, m, now, sets = self.compiled.transitions, self._m, self.clock, self._class_of
         for u in transitions:
-            t = ts[u]
             try:
-                ok = next(t.bindings(m, now), None) is not None
+                ok = ts[u].check(m, now)
             except Exception as e:
-                raise self._failure(t, e) from None
+                raise self._failure(ts[u], e) from None
             if ok:
                 sets[u].add(u)
             else:
@@ -414,20 +413,27 @@ class Simulator:
         ``until``).
         """
         heap, deps, start = self._heap, self.compiled.place_dependents, self.clock
+        pop = heapq.heappop
         while heap and heap[0][0] <= start:
-            heapq.heappop(heap)
+            pop(heap)
         while heap:
-            t = heap[0][0]
+            t, p = heap[0]
             if until is not None and t > until:
                 break
-            places = set()
-            while heap and heap[0][0] == t:
-                places.add(heapq.heappop(heap)[1])
+            pop(heap)
+            if heap and heap[0][0] == t:        # several places get ready at t
+                places = {p}
+                while heap and heap[0][0] == t:
+                    places.add(pop(heap)[1])
+                todo = sorted(set().union(*(deps[q] for q in places)))
+            else:
+                todo = deps[p]
             self.clock = t
             self._declined = False
-            self._recheck(sorted(set().union(*(deps[p] for p in places))))
-            if any(s.items for s in self._sets.values()):
-                return True
+            self._recheck(todo)
+            for s in self._sets.values():
+                if s.items:
+                    return True
         self.clock = start
         return False
 
@@ -495,29 +501,99 @@ class Simulator:
         fired0 = self.firings
         limit = None if max_firings is None else fired0 + max_firings
         stop = _Interrupt()
-        reason = "dead"
-        choose, fire, advance = self._choose, self._fire, self.advance
         with stop:
-            while True:
-                if limit is not None and self.firings >= limit:
-                    reason = "max_firings"
-                    break
-                if stop.flag:
-                    reason = "interrupted"
-                    break
-                nxt = choose()
-                if nxt is None:
-                    if not advance(until):
-                        if until is not None and self._heap and self._heap[0][0] > until:
-                            reason = "until"
-                        elif any(s.items for _, s in self._controlled):
-                            reason = "waiting"
-                        break
-                    continue
-                fire(*nxt)
-                if progress is not None and self.firings % every == 0:
-                    progress(self.firings, self.clock)
+            if self.controller is None and not self._observers:
+                reason = self._run_free(until, limit, progress, every, stop)
+            else:
+                reason = self._run_general(until, limit, progress, every, stop)
         return RunResult(self.clock, self.firings - fired0, _time.perf_counter() - start, reason)
+
+    def _stopped_reason(self, until) -> str:
+        if until is not None and self._heap and self._heap[0][0] > until:
+            return "until"
+        if any(s.items for _, s in self._controlled):
+            return "waiting"
+        return "dead"
+
+    def _run_general(self, until, limit, progress, every, stop) -> str:
+        choose, fire, advance = self._choose, self._fire, self.advance
+        while True:
+            if limit is not None and self.firings >= limit:
+                return "max_firings"
+            if stop.flag:
+                return "interrupted"
+            nxt = choose()
+            if nxt is None:
+                if not advance(until):
+                    return self._stopped_reason(until)
+                continue
+            fire(*nxt)
+            if progress is not None and self.firings % every == 0:
+                progress(self.firings, self.clock)
+
+    def _run_free(self, until, limit, progress, every, stop) -> str:
+        """The loop without a controller: the same rules as ``_choose``/``_fire``, inlined."""
+        c = self.compiled
+        ts = c.transitions
+        checks = [t.check for t in ts]
+        fires = [t.fire for t in ts]
+        binds = [t.bindings for t in ts]
+        simple = [t.simple for t in ts]
+        deps = c.dependents
+        sets = self._class_of
+        levels = [s for _, s in self._uncontrolled]
+        m, heap, rnd = self._m, self._heap, self.rng.random
+        rows = self.events._rows if self.log else None
+        firings = self.firings
+        now = self.clock
+        u = -1
+        try:
+            while True:
+                if limit is not None and firings >= limit:
+                    return "max_firings"
+                for s in levels:
+                    items = s.items
+                    if items:
+                        break
+                else:
+                    self.firings = firings
+                    if stop.flag:
+                        return "interrupted"
+                    if not self.advance(until):
+                        return self._stopped_reason(until)
+                    now = self.clock
+                    continue
+                n = len(items)
+                u = items[int(rnd() * n)] if n > 1 else items[0]
+                if simple[u]:
+                    b = ()
+                else:
+                    bs = list(binds[u](m, now))
+                    b = bs[int(rnd() * len(bs))] if len(bs) > 1 else bs[0]
+                record = fires[u](m, now, b, heap)
+                firings += 1
+                if rows is not None:
+                    rows.append((now, u, b, record[0], record[1]))
+                for v in deps[u]:
+                    s = sets[v]
+                    if checks[v](m, now):
+                        if v not in s.pos:
+                            s.pos[v] = len(s.items)
+                            s.items.append(v)
+                    elif v in s.pos:
+                        s.discard(v)
+                if firings % every == 0:
+                    if progress is not None:
+                        self.firings = firings
+                        progress(firings, now)
+                    if stop.flag:
+                        return "interrupted"
+        except Exception as e:
+            t = ts[u] if u >= 0 else ts[0]
+            raise self._failure(t, e) from None
+        finally:
+            self.firings = firings
+            self._declined = False
 
 
 class _Interrupt:

@@ -286,7 +286,7 @@ def compile_expression(text, *, variables: Iterable[str] = (), constants: dict |
 
 def evaluate_closed(text, *, constants: dict | None = None, tables: dict | None = None,
                     where: str = "") -> Any:
-    """Evaluate an expression that uses no variables (e.g. an input arc weight)."""
+    """Evaluate an expression that uses no variables (e.g. a constant's derived value)."""
     f = compile_expression(text, constants=constants, tables=tables, where=where)
     try:
         return f()
