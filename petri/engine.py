@@ -377,16 +377,22 @@ class Simulator:
         return out
 
     # -- firing ----------------------------------------------------------------------------------
-    def fire(self, binding: Binding) -> Event | None:
-        """Fire ``binding`` now; it must be among ``enabled()``."""
-        if not isinstance(binding, Binding):
-            raise TypeError("fire() takes a Binding from enabled()")
-        if binding not in self.enabled():
-            raise NetError(f"{binding!r} is not enabled at time {self.clock}")
-        u = self.compiled.transition_index[binding.transition]
-        t = self.compiled.transitions[u]
-        b = binding._b if binding._t == u else tuple(binding.values[v] for v in t.variables)
-        self._fire(u, b)
+    def fire(self, transition: Binding | str, binding: dict | None = None) -> Event | None:
+        """Fire one binding now: ``fire(b)`` with a Binding from ``enabled()``, or
+        ``fire("take", {"i": 1})`` naming the transition and its variables' values."""
+        if isinstance(transition, Binding):
+            chosen = transition
+        elif isinstance(transition, str):
+            if transition not in self.compiled.transition_index:
+                raise NetError(f"unknown transition {transition!r}")
+            chosen = Binding(transition, dict(binding or {}))
+        else:
+            raise TypeError("fire() takes a Binding, or a transition name and a dict of values")
+        enabled = self.enabled()
+        if chosen not in enabled:
+            raise NetError(f"{chosen!r} is not enabled at time {self.clock}")
+        chosen = enabled[enabled.index(chosen)]
+        self._fire(chosen._t, chosen._b)
         return self.events[-1] if self.log else None
 
     def _fire(self, u: int, b: tuple) -> None:

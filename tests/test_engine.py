@@ -337,6 +337,21 @@ def test_enabled_and_fire():
     with pytest.raises(NetError) as e:
         sim.fire(Binding("take", {"i": 0}))
     assert str(e.value) == "take<i=0> is not enabled at time 0"
+    ev = sim.fire("release", {"i": 1})
+    assert ev.produced == (("thinking", 1, 0), ("forks", 1, 0), ("forks", 2, 0))
+    with pytest.raises(NetError, match="unknown transition 'nap'"):
+        sim.fire("nap")
+
+
+def test_event_log_parquet(tmp_path):
+    pd = pytest.importorskip("pandas")
+    sim = Simulator(two_machines())
+    sim.run()
+    path = tmp_path / "events.parquet"
+    sim.events.to_parquet(path)
+    back = pd.read_parquet(path)
+    assert list(back["transition"]) == [e.transition for e in sim.events]
+    assert list(back["time"]) == [0, 3, 3, 8]
 
 
 # -- controllers ---------------------------------------------------------------------------------
