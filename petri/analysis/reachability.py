@@ -1,0 +1,779 @@
+"""Reachability graphs under untimed semantics.
+
+Every token counts as ready (timestamps and delays are ignored) and priorities are ignored, as
+in the engine's untimed interface: a marking's successors are all its enabled bindings. There is
+one edge per enabled binding (for a place/transition net: per enabled transition) per marking.
+
+Place/transition nets (``net.is_pt()``) are explored by a breadth-first search that works on
+whole slices of the frontier at once with numpy: markings are packed into 64-bit words (a few
+bits per place, widened when a place grows), enabling is evaluated for every frontier marking and
+every transition in a handful of array operations, successors are found by adding a
+per-transition delta to the packed words, and duplicates are removed by sorting. Coloured nets
+are explored marking by marking through ``petri.engine.compile_net(net).successors``.
+
+States are numbered in breadth-first order from 0 (the initial marking), so the parent pointers
+give a shortest firing sequence to every state.
+
+>>> from petri import Net
+>>> net = Net("cycle")
+>>> net.add_place("a", initial=1); net.add_place("b")
+>>> _ = net.add_transition("go", inputs=["a"], outputs=["b"])
+>>> _ = net.add_transition("back", inputs=["b"], outputs=["a"])
+>>> g = reachability_graph(net)
+>>> g.num_states, g.num_edges, g.complete
+(2, 2, True)
+>>> g.marking(1)
+{'a': 0, 'b': 1}
+"""
+from __future__ import annotations
+
+import resource
+import signal
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..model import Net, NetError
+
+__all__ = ["ReachabilityGraph", "reachability_graph", "Limits"]
+
+#: Why an exploration stopped before the end.
+STOP_REASONS = {
+    "max_states": "the state limit was reached",
+    "time_limit": "the time limit was reached",
+    "memory": "the memory limit was reached",
+    "interrupted": "it was interrupted",
+    "unbounded": "the net is unbounded",
+}
+
+
+@dataclass
+class ReachabilityGraph:
+    """A (possibly partial) reachability graph.
+
+    States are ``0 .. num_states-1`` in breadth-first order, ``0`` the initial marking. Edge ``i``
+    goes from ``src[i]`` to ``dst[i]`` by firing transition ``transition_names[transition[i]]``
+    (with binding ``bindings[i]`` for coloured nets). States ``< expanded`` had their successors
+    computed; when ``complete`` is false, ``stopped`` says why (a key of ``STOP_REASONS``).
+    """
+
+    net: Net
+    place_names: list[str]
+    transition_names: list[str]
+    src: np.ndarray
+    dst: np.ndarray
+    transition: np.ndarray
+    parent: np.ndarray
+    parent_transition: np.ndarray
+    expanded: int
+    complete: bool
+    stopped: str | None = None
+    seconds: float = 0.0
+    bindings: list | None = None
+    #: for ``stopped == "unbounded"``: (ancestor, state) with marking(ancestor) < marking(state)
+    unbounded_witness: tuple[int, int] | None = None
+    _markings: np.ndarray | None = field(default=None, repr=False)
+    _keys: list | None = field(default=None, repr=False)
+    _decoder: Callable | None = field(default=None, repr=False)
+
+    @property
+    def num_states(self) -> int:
+        return len(self.parent)
+
+    @property
+    def num_edges(self) -> int:
+        return len(self.src)
+
+    @property
+    def is_pt(self) -> bool:
+        return self._keys is None
+
+    # -- markings --------------------------------------------------------------------------------
+    @property
+    def markings(self) -> np.ndarray:
+        """Place/transition nets: a ``num_states x num_places`` array of token counts."""
+        if self._keys is not None:
+            raise NetError("markings as an array exist for place/transition nets only; "
+                           "use marking(state)")
+        if self._markings is None:
+            self._markings = self._decoder()
+            self._decoder = None
+        return self._markings
+
+    def token_counts(self) -> np.ndarray:
+        """Per state and place, the number of tokens (any colour): ``num_states x num_places``."""
+        if self._keys is None:
+            return self.markings
+        out = np.zeros((self.num_states, len(self.place_names)), dtype=np.int64)
+        for i, key in enumerate(self._keys):
+            out[i] = [sum(c for _, c in s) if isinstance(s, tuple) else s for s in key]
+        return out
+
+    def marking(self, state: int) -> dict:
+        """The marking of ``state``: place -> token count (P/T) or ``Counter`` of colours."""
+        if self._keys is None:
+            row = self.markings[state]
+            return {p: int(v) for p, v in zip(self.place_names, row)}
+        return self._compiled.key_to_marking(self._keys[state])
+
+    def marking_text(self, state: int) -> str:
+        """A short text form: ``p1, 2*p3`` (P/T) or ``p: 2*'A' + 'B'`` (coloured)."""
+        m = self.marking(state)
+        parts = []
+        for p in self.place_names:
+            v = m[p]
+            if isinstance(v, Counter):
+                if v:
+                    toks = " + ".join(("" if c == 1 else f"{c}*") + ("•" if col == () else repr(col))
+                                      for col, c in sorted(v.items(), key=lambda kv: repr(kv[0])))
+                    parts.append(f"{p}: {toks}")
+            elif v:
+                parts.append(p if v == 1 else f"{v}*{p}")
+        return ", ".join(parts) if parts else "(empty)"
+
+    # -- paths -----------------------------------------------------------------------------------
+    def path_to(self, state: int) -> list[str]:
+        """A shortest firing sequence (transition names) from the initial marking to ``state``."""
+        seq = []
+        while state > 0:
+            seq.append(self.transition_names[self.parent_transition[state]])
+            state = int(self.parent[state])
+        return seq[::-1]
+
+    def out_degree(self) -> np.ndarray:
+        return np.bincount(self.src, minlength=self.num_states)
+
+    def edge_label(self, i: int) -> str:
+        name = self.transition_names[self.transition[i]]
+        if self.bindings is not None and self.bindings[i]:
+            b = ", ".join(f"{k}={v!r}" for k, v in self.bindings[i].items())
+            return f"{name}<{b}>"
+        return name
+
+    def stop_message(self) -> str | None:
+        if self.complete:
+            return None
+        return (f"exploration stopped after {self.num_states:,} states and {self.num_edges:,} "
+                f"edges because {STOP_REASONS.get(self.stopped, self.stopped)}: the results are partial")
+
+
+@dataclass
+class Limits:
+    """Where an exploration stops: states, wall-clock seconds, peak memory (bytes)."""
+
+    max_states: int | None = None
+    time_limit: float | None = None
+    max_memory: int | None = None
+
+    def memory_exceeded(self) -> bool:
+        if self.max_memory is None:
+            return False
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 > self.max_memory
+
+
+def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: float | None = None,
+                       max_memory: int | None = None, progress: Callable | None = None,
+                       check_unbounded: bool = True, catch_interrupt: bool = False
+                       ) -> ReachabilityGraph:
+    """Explore the reachable markings of ``net`` breadth-first.
+
+    Stops early (``complete=False``, with ``stopped`` set) after ``max_states`` states,
+    ``time_limit`` seconds, at ``max_memory`` bytes of peak memory, or when the net is found to be
+    unbounded (place/transition nets with ``check_unbounded``: a reachable marking strictly
+    covers one of its ancestors, so the graph is infinite). ``progress(states, edges, seconds)`` is
+    called about twice a second. With ``catch_interrupt``, Ctrl-C stops the exploration and the
+    partial graph is returned (``stopped="interrupted"``).
+    """
+    limits = Limits(max_states, time_limit, max_memory)
+    with _interrupt_flag(catch_interrupt) as interrupted:
+        if net.is_pt():
+            return _PTExplorer(net, limits, progress, check_unbounded, interrupted).run()
+        return _explore_coloured(net, limits, progress, interrupted)
+
+
+class _interrupt_flag:
+    """While active, SIGINT sets a flag instead of raising (main thread only)."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled and threading.current_thread() is threading.main_thread()
+        self.flag = [False]
+        self.old = None
+
+    def __enter__(self):
+        if self.enabled:
+            def handler(signum, frame):
+                self.flag[0] = True
+            self.old = signal.signal(signal.SIGINT, handler)
+        return self.flag
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            signal.signal(signal.SIGINT, self.old)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Place/transition nets
+# ---------------------------------------------------------------------------------------------
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_WORD = 64
+
+
+class _HashCollision(Exception):
+    pass
+
+
+class _PTStructure:
+    """A P/T net as arrays: enabling conditions and the change each transition makes."""
+
+    def __init__(self, net: Net):
+        self.places = list(net.places)
+        self.transitions = list(net.transitions)
+        pidx = {p: i for i, p in enumerate(self.places)}
+        P, T = len(self.places), len(self.transitions)
+        self.m0 = np.array([net.places[p].initial_count() for p in self.places], dtype=np.int64)
+        self.delta = np.zeros((T, P), dtype=np.int64)
+        self.delta_x = None
+        conds = []           # per transition: {place: [lo, hi]}
+        INF = np.iinfo(np.int64).max
+        for ti, tname in enumerate(self.transitions):
+            t = net.transitions[tname]
+            c: dict[int, list] = {}
+            need = Counter()
+            for a in t.inputs:
+                if a.place not in pidx:
+                    raise NetError(f"input arc from unknown place {a.place!r}",
+                                   element=f"transition {tname!r}")
+                i = pidx[a.place]
+                if a.kind == "inhibitor":
+                    c.setdefault(i, [0, INF])
+                    c[i][1] = min(c[i][1], int(a.weight) - 1)
+                else:
+                    need[i] += int(a.weight)
+                    if a.kind == "normal":
+                        self.delta[ti, i] -= int(a.weight)
+            for i, w in need.items():
+                c.setdefault(i, [0, INF])
+                c[i][0] = max(c[i][0], w)
+            produced = Counter()
+            for a in t.outputs:
+                if a.place not in pidx:
+                    raise NetError(f"output arc to unknown place {a.place!r}",
+                                   element=f"transition {tname!r}")
+                i = pidx[a.place]
+                self.delta[ti, i] += int(a.weight)
+                produced[i] += int(a.weight)
+            for i in produced:
+                cap = net.places[self.places[i]].capacity
+                if cap is not None:
+                    c.setdefault(i, [0, INF])
+                    c[i][1] = min(c[i][1], cap - int(self.delta[ti, i]))
+            conds.append(c)
+        # Candidates: a transition can be enabled only where its pivot place (the input place
+        # with the largest requirement) holds enough tokens; the few candidate pairs found from
+        # the marked places are then checked against all conditions of the transition.
+        K = max((len(c) for c in conds), default=0)
+        K = max(K, 1)
+        self.cidx = np.full((T, K), P, dtype=np.intp)          # column P: a constant 0
+        self.clo = np.zeros((T, K), dtype=np.int64)
+        self.chi = np.full((T, K), INF, dtype=np.int64)
+        self.conds = conds
+        for ti, c in enumerate(conds):
+            for j, p in enumerate(sorted(c)):
+                self.cidx[ti, j], self.clo[ti, j], self.chi[ti, j] = p, c[p][0], c[p][1]
+        self.has_hi = bool((self.chi < INF).any())
+        self.columns = [(self.cidx[:, j].copy(), self.clo[:, j].copy(),
+                         self.chi[:, j].copy() if (self.chi[:, j] < INF).any() else None)
+                        for j in range(K)]
+        self.set_pivots(None)
+        self.max_increase = np.maximum(self.delta, 0).max(axis=0) if T else np.zeros(P, np.int64)
+        self.delta_x = np.concatenate([self.delta, np.zeros((T, 1), np.int64)], axis=1)
+        inc = [np.flatnonzero(self.delta[t] > 0) for t in range(T)]
+        k = max((len(i) for i in inc), default=0)
+        self.inc_idx = np.full((T, max(k, 1)), P, dtype=np.intp)
+        self.inc_d = np.zeros((T, max(k, 1)), dtype=np.int64)
+        for t, i in enumerate(inc):
+            self.inc_idx[t, :len(i)] = i
+            self.inc_d[t, :len(i)] = self.delta[t, i]
+
+    def overflow(self, F, ei, ti, limit) -> np.ndarray | None:
+        """None if no successor exceeds ``limit`` (per place), else the counts needed per place."""
+        width = F.shape[1]
+        lim = np.concatenate([limit, [np.iinfo(np.int64).max]])
+        flat = F.ravel()
+        base = ei * width
+        bad = None
+        for j in range(self.inc_idx.shape[1]):
+            p = self.inc_idx[ti, j]
+            v = flat[base + p] + self.inc_d[ti, j]
+            over = v > lim[p]
+            if over.any():
+                need = np.zeros(len(limit) + 1, dtype=np.int64)
+                np.maximum.at(need, p[over], v[over])
+                bad = need if bad is None else np.maximum(bad, need)
+        return None if bad is None else bad[:-1]
+
+    def set_pivots(self, sample: np.ndarray | None) -> None:
+        """Pick each transition's pivot: the input condition least often met in ``sample``
+        (rows of reachable markings), or without a sample the largest requirement."""
+        T = len(self.transitions)
+        conds = self.conds
+        uses = Counter(p for c in conds for p in c)
+        pivot = np.full(T, -1, dtype=np.intp)
+        pivot_lo = np.zeros(T, dtype=np.int64)
+        for ti, c in enumerate(conds):
+            lows = [p for p in c if c[p][0] > 0]
+            if not lows:
+                continue
+            if sample is None:
+                p = max(lows, key=lambda q: (c[q][0], -uses[q], -q))
+            else:
+                p = min(lows, key=lambda q: (np.count_nonzero(sample[:, q] >= c[q][0]), -c[q][0], q))
+            pivot[ti], pivot_lo[ti] = p, c[p][0]
+        self.free = np.flatnonzero(pivot < 0)                  # no lower bound: always candidates
+        order = np.argsort(pivot, kind="stable")
+        order = order[pivot[order] >= 0]
+        self.pivot_places = np.unique(pivot[order])
+        self.by_pivot = order                                  # transitions grouped by pivot place
+        counts = np.array([(pivot == p).sum() for p in self.pivot_places], dtype=np.int64)
+        self.pivot_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self.pivot_count = counts
+        self.pivot_min = np.array([pivot_lo[pivot == p].min() for p in self.pivot_places],
+                                  dtype=np.int64)
+
+    def enabled_pairs(self, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The (marking row, transition) pairs where the transition is enabled.
+
+        ``F`` has one extra last column of zeros (the padding conditions look at it).
+        """
+        n, width = F.shape
+        parts_s, parts_t = [], []
+        if len(self.pivot_places):
+            si, pj = np.nonzero(F[:, self.pivot_places] >= self.pivot_min)
+            cnt = self.pivot_count[pj]
+            total = int(cnt.sum())
+            rep = np.repeat(np.arange(len(si)), cnt)
+            offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            parts_s.append(si[rep])
+            parts_t.append(self.by_pivot[self.pivot_start[pj][rep] + offs])
+        if len(self.free):
+            parts_s.append(np.repeat(np.arange(n), len(self.free)))
+            parts_t.append(np.tile(self.free, n))
+        if not parts_s:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        s = np.concatenate(parts_s) if len(parts_s) > 1 else parts_s[0]
+        t = np.concatenate(parts_t) if len(parts_t) > 1 else parts_t[0]
+        flat = F.ravel()
+        base = s * width
+        ok = None
+        for j, (cidx, clo, chi) in enumerate(self.columns):
+            if j == 0:
+                v = flat[base + cidx[t]]
+                ok = v >= clo[t]
+            else:
+                # only the candidates still alive are looked at further
+                if j == 1 or len(s) > 4 * len(alive):
+                    alive = np.flatnonzero(ok)
+                    s, t, base = s[alive], t[alive], base[alive]
+                    ok = np.ones(len(s), dtype=bool)
+                v = flat[base + cidx[t]]
+                ok &= v >= clo[t]
+            if chi is not None:
+                ok &= v <= chi[t]
+        return s[ok], t[ok]
+
+
+class _Layout:
+    """Where each place's bits sit in the packed words of a marking."""
+
+    def __init__(self, bits: np.ndarray):
+        self.bits = bits.astype(np.int64)
+        word, shift = [], []
+        w, s = 0, 0
+        for b in self.bits:
+            if s + b > _WORD:
+                w, s = w + 1, 0
+            word.append(w)
+            shift.append(s)
+            s += b
+        self.word = np.array(word, dtype=np.intp)
+        self.shift = np.array(shift, dtype=np.uint64)
+        self.nwords = (w + 1) if len(self.bits) else 1
+        self.limit = (np.int64(1) << self.bits) - 1     # largest count each place can hold
+        self.mask = self.limit.astype(np.uint64)
+
+    def encode(self, rows: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(rows), self.nwords), dtype=np.uint64)
+        r = rows.astype(np.uint64)
+        for p in range(rows.shape[1]):
+            out[:, self.word[p]] |= r[:, p] << self.shift[p]
+        return out
+
+    def encode_delta(self, delta: np.ndarray) -> np.ndarray:
+        """Per-transition word increments (two's complement: additions wrap modulo 2**64)."""
+        out = np.zeros((len(delta), self.nwords), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for p in range(delta.shape[1]):
+                d = delta[:, p].astype(np.int64).astype(np.uint64) << self.shift[p]
+                out[:, self.word[p]] += d
+        return out
+
+    def decode(self, words: np.ndarray, dtype=np.int64) -> np.ndarray:
+        out = np.empty((len(words), len(self.bits)), dtype=dtype)
+        for p in range(len(self.bits)):
+            out[:, p] = (words[:, self.word[p]] >> self.shift[p]) & self.mask[p]
+        return out
+
+
+class _Growable:
+    """An append-only numpy array that doubles its capacity."""
+
+    def __init__(self, dtype, width=None, capacity=1024):
+        self.shape_tail = () if width is None else (width,)
+        self.a = np.empty((capacity,) + self.shape_tail, dtype=dtype)
+        self.n = 0
+
+    def extend(self, values):
+        k = len(values)
+        if self.n + k > len(self.a):
+            cap = max(len(self.a) * 2, self.n + k)
+            b = np.empty((cap,) + self.shape_tail, dtype=self.a.dtype)
+            b[:self.n] = self.a[:self.n]
+            self.a = b
+        self.a[self.n:self.n + k] = values
+        self.n += k
+
+    def view(self):
+        return self.a[:self.n]
+
+
+class _VisitedSet:
+    """Sorted runs of (hash, state id), merged like a log-structured tree: O(log n) runs."""
+
+    def __init__(self):
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def lookup(self, u: np.ndarray) -> np.ndarray:
+        ids = np.full(len(u), -1, dtype=np.int64)
+        for keys, sids in self.runs:
+            pos = np.searchsorted(keys, u)
+            pos[pos >= len(keys)] = len(keys) - 1
+            hit = keys[pos] == u
+            ids[hit] = sids[pos[hit]]
+        return ids
+
+    def add(self, keys: np.ndarray, sids: np.ndarray) -> None:
+        """``keys`` sorted ascending."""
+        self.runs.append((keys, sids))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (k1, s1), (k2, s2) = self.runs[-2], self.runs[-1]
+            k = np.concatenate([k1, k2])
+            order = np.argsort(k, kind="stable")
+            self.runs[-2:] = [(k[order], np.concatenate([s1, s2])[order])]
+
+
+class _PTExplorer:
+    def __init__(self, net, limits, progress, check_unbounded, interrupted):
+        self.net = net
+        self.s = _PTStructure(net)
+        self.limits = limits
+        self.progress = progress
+        self.interrupted = interrupted
+        self.check_unbounded = check_unbounded
+        if check_unbounded:
+            from .invariants import structurally_bounded
+            if structurally_bounded(net).all():
+                self.check_unbounded = False
+
+    def run(self) -> ReachabilityGraph:
+        for salt in range(4):
+            try:
+                return self._run(np.uint64(salt * 0x5851F42D4C957F2D + 1))
+            except _HashCollision:
+                continue
+        raise RuntimeError("marking hashes collided repeatedly")  # pragma: no cover
+
+    def _hash(self, words: np.ndarray, salt) -> np.ndarray:
+        if words.shape[1] == 1:
+            return words[:, 0]
+        with np.errstate(over="ignore"):
+            h = np.full(len(words), salt, dtype=np.uint64)
+            for j in range(words.shape[1]):
+                h = (h ^ words[:, j]) * _MIX
+                h ^= h >> np.uint64(31)
+        return h
+
+    def _run(self, salt) -> ReachabilityGraph:
+        s = self.s
+        start = time.perf_counter()
+        P, T = len(s.places), len(s.transitions)
+        m0 = s.m0
+        bits = _bit_length(m0)
+        layout = _Layout(bits)
+        dwords = layout.encode_delta(s.delta)
+        keys = _Growable(np.uint64, layout.nwords)
+        keys.extend(layout.encode(m0[None, :]))
+        parent = _Growable(np.int64)
+        parent.extend([-1])
+        ptrans = _Growable(np.int32)
+        ptrans.extend([-1])
+        visited = _VisitedSet()
+        visited.add(self._hash(keys.view(), salt), np.zeros(1, dtype=np.int64))
+        src_parts, dst_parts, t_parts = [], [], []
+        n_edges = 0
+        count = 1
+        rdt = np.int32                     # rows: token counts plus a last column of zeros
+        delta_x = s.delta_x.astype(rdt)
+        frontier_rows = np.concatenate([m0, [0]])[None, :].astype(rdt)
+        frontier_ids = np.zeros(1, dtype=np.int64)
+        next_rows, next_ids = [], []
+        expanded = 0
+        stopped = None
+        witness = None
+        chunk = max(4096, min(131072, 20_000_000 // max(T, 1)))
+        max_states = self.limits.max_states
+        last_report = start
+        repivoted = False
+        pos = 0
+        while True:
+            if pos >= len(frontier_ids):
+                if not next_ids:
+                    break
+                frontier_rows = np.concatenate(next_rows)
+                frontier_ids = np.concatenate(next_ids)
+                next_rows, next_ids = [], []
+                pos = 0
+            # limits are checked between slices
+            now = time.perf_counter()
+            if self.interrupted[0]:
+                stopped = "interrupted"
+                break
+            if self.limits.time_limit is not None and now - start > self.limits.time_limit:
+                stopped = "time_limit"
+                break
+            if self.limits.memory_exceeded():
+                stopped = "memory"
+                break
+            if self.progress is not None and now - last_report >= 0.5:
+                self.progress(count, n_edges, now - start)
+                last_report = now
+            F = frontier_rows[pos:pos + chunk]
+            ids = frontier_ids[pos:pos + chunk]
+            if not repivoted and count >= 512:
+                s.set_pivots(F[:4096])
+                repivoted = True
+            ei, ti = s.enabled_pairs(F)
+            # widen the fields of places that a successor would overflow, before packing
+            need = s.overflow(F, ei, ti, layout.limit)
+            if need is not None:
+                bits = np.maximum(bits, _bit_length(need) + 1)
+                old = layout
+                layout = _Layout(bits)
+                dwords = layout.encode_delta(s.delta)
+                if bits.max() > 30 and rdt is np.int32:
+                    rdt = np.int64
+                    delta_x = s.delta_x
+                    F = F.astype(rdt)
+                    frontier_rows = frontier_rows.astype(rdt)
+                    next_rows = [r.astype(rdt) for r in next_rows]
+                allk = layout.encode(old.decode(keys.view()))
+                keys = _Growable(np.uint64, layout.nwords, capacity=max(1024, len(allk)))
+                keys.extend(allk)
+                visited = _VisitedSet()
+                h = self._hash(allk, salt)
+                order = np.argsort(h, kind="stable")
+                visited.add(h[order], order.astype(np.int64))
+            E = len(ei)
+            if E:
+                with np.errstate(over="ignore"):
+                    words = keys.a[ids[ei]] + dwords[ti]
+                h = self._hash(words, salt)
+                order = np.argsort(h, kind="stable")
+                hs = h[order]
+                first_flag = np.empty(E, dtype=bool)
+                first_flag[0] = True
+                np.not_equal(hs[1:], hs[:-1], out=first_flag[1:])
+                grp = np.cumsum(first_flag) - 1
+                u = hs[first_flag]
+                first = order[first_flag]                 # first edge reaching each new hash
+                inv = np.empty(E, dtype=np.int64)
+                inv[order] = grp
+                if layout.nwords > 1:
+                    if not np.array_equal(words[order], words[first[grp]]):
+                        raise _HashCollision
+                uid = visited.lookup(u)
+                if layout.nwords > 1:
+                    hit = uid >= 0
+                    if hit.any() and not np.array_equal(keys.a[uid[hit]], words[first[hit]]):
+                        raise _HashCollision
+                new = np.flatnonzero(uid < 0)
+                new = new[np.argsort(first[new], kind="stable")]     # discovery order
+                if max_states is not None and count + len(new) > max_states:
+                    new = new[:max(0, max_states - count)]
+                    stopped = "max_states"
+                m = len(new)
+                uid[new] = np.arange(count, count + m)
+                dst = uid[inv]
+                fe = first[new]
+                new_rows = F[ei[fe]] + delta_x[ti[fe]]
+                new_parent = ids[ei[fe]]
+                keys.extend(words[fe])
+                parent.extend(new_parent)
+                ptrans.extend(ti[fe].astype(np.int32))
+                if m:
+                    nk = u[new]
+                    o = np.argsort(nk, kind="stable")
+                    visited.add(nk[o], uid[new][o])
+                src = ids[ei]
+                if stopped == "max_states":
+                    keep = dst >= 0
+                    src, dst, tt = src[keep], dst[keep], ti[keep]
+                else:
+                    tt = ti
+                idtype = np.int32 if count + m < 2**31 else np.int64
+                src_parts.append(src.astype(idtype))
+                dst_parts.append(dst.astype(idtype))
+                t_parts.append(tt.astype(np.int32))
+                n_edges += len(src)
+                if self.check_unbounded and m:
+                    witness = self._covering_ancestor(new_rows[:, :P], new_parent, count, keys, parent,
+                                                      layout)
+                count += m
+                if m:
+                    next_rows.append(new_rows)
+                    next_ids.append(np.arange(count - m, count))
+            expanded += len(ids)
+            pos += chunk
+            if witness is not None:
+                stopped = "unbounded"
+                break
+            if stopped is not None:
+                break
+        if stopped == "max_states":
+            # the slice that hit the limit was expanded, though some of its edges were dropped
+            pass
+        final_layout = layout
+        final_keys = keys.view()
+        graph = ReachabilityGraph(
+            self.net, s.places, s.transitions,
+            np.concatenate(src_parts) if src_parts else np.zeros(0, np.int32),
+            np.concatenate(dst_parts) if dst_parts else np.zeros(0, np.int32),
+            np.concatenate(t_parts) if t_parts else np.zeros(0, np.int32),
+            parent.view().copy(), ptrans.view().copy(), expanded, stopped is None, stopped,
+            time.perf_counter() - start, None, witness)
+        graph._decoder = lambda: final_layout.decode(final_keys, dtype=_count_dtype(final_layout))
+        if self.progress is not None and time.perf_counter() - start >= 0.5:
+            self.progress(count, n_edges, time.perf_counter() - start)
+        return graph
+
+    def _covering_ancestor(self, rows, par, first_id, keys, parent, layout):
+        """(ancestor, state) where a new marking strictly covers one of its ancestors, or None.
+
+        Only places without a structural bound can grow, so only those columns are compared;
+        the others must be equal.
+        """
+        cur = par.copy()
+        idx = np.arange(len(rows))
+        pa = parent.view()
+        while len(cur):
+            A = layout.decode(keys.a[cur])
+            ge = (rows >= A).all(axis=1)
+            gt = (rows > A).any(axis=1)
+            hit = np.flatnonzero(ge & gt)
+            if len(hit):
+                j = hit[0]
+                return int(cur[j]), int(first_id + idx[j])
+            nxt = pa[cur]
+            alive = nxt >= 0
+            cur, idx, rows = nxt[alive], idx[alive], rows[alive]
+        return None
+
+
+def _bit_length(values: np.ndarray) -> np.ndarray:
+    """Bits needed to hold each value (at least 1)."""
+    return np.array([max(1, int(v).bit_length()) for v in values], dtype=np.int64)
+
+
+def _count_dtype(layout):
+    top = int(layout.bits.max()) if len(layout.bits) else 1
+    for dt, b in ((np.uint8, 8), (np.uint16, 16), (np.uint32, 32)):
+        if top <= b:
+            return dt
+    return np.int64
+
+
+# ---------------------------------------------------------------------------------------------
+# Coloured nets
+# ---------------------------------------------------------------------------------------------
+
+def _compile_untimed(net):
+    from ..engine import compile_net
+    try:
+        return compile_net(net, untimed=True, log=False)
+    except TypeError:  # pragma: no cover - an engine without those options
+        return compile_net(net)
+
+
+def _explore_coloured(net, limits, progress, interrupted) -> ReachabilityGraph:
+    start = time.perf_counter()
+    c = _compile_untimed(net)
+    tindex = {n: i for i, n in enumerate(c.transition_names)}
+    key0 = c.initial_key()
+    ids = {key0: 0}
+    keys = [key0]
+    parent = [-1]
+    ptrans = [-1]
+    src, dst, tr = [], [], []
+    bindings = []
+    stopped = None
+    last = start
+    i = 0
+    while i < len(keys):
+        if i % 256 == 0:
+            now = time.perf_counter()
+            if interrupted[0]:
+                stopped = "interrupted"
+                break
+            if limits.time_limit is not None and now - start > limits.time_limit:
+                stopped = "time_limit"
+                break
+            if limits.memory_exceeded():
+                stopped = "memory"
+                break
+            if progress is not None and now - last >= 0.5:
+                progress(len(keys), len(src), now - start)
+                last = now
+        succ = c.successors(keys[i])
+        staged = []
+        for tname, binding, key in succ:
+            j = ids.get(key)
+            if j is None:
+                if limits.max_states is not None and len(keys) >= limits.max_states:
+                    stopped = "max_states"
+                    continue
+                j = len(keys)
+                ids[key] = j
+                keys.append(key)
+                parent.append(i)
+                ptrans.append(tindex[tname])
+            staged.append((j, tindex[tname], binding))
+        for j, t, b in staged:
+            src.append(i)
+            dst.append(j)
+            tr.append(t)
+            bindings.append(b)
+        i += 1
+        if stopped == "max_states":
+            break
+    g = ReachabilityGraph(
+        net, list(c.place_names), list(c.transition_names),
+        np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(tr, dtype=np.int32),
+        np.array(parent, dtype=np.int64), np.array(ptrans, dtype=np.int32), i, stopped is None,
+        stopped, time.perf_counter() - start, bindings, None, None, keys)
+    g._compiled = c
+    return g
