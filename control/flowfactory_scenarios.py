@@ -200,6 +200,39 @@ class Scenario:
                     raise NetError(f"changes the same parameter as {a.label} in an overlapping "
                                    f"window", file=self.file, element=b.label)
 
+    def relaxed(self, net):
+        """A shallow copy of ``net`` whose tables and constants take, for every disrupted
+        parameter, the smaller of its normal and disrupted value: what a lower bound valid
+        for this scenario must assume."""
+        import copy
+        from petri.model import Table
+        out = copy.copy(net)
+        out.tables = dict(net.tables)
+        out.constants = dict(net.constants)
+
+        class _View:    # enough of a simulator for Disruption.changes
+            def __init__(self, n):
+                self.net = n
+
+            def table_value(self, t, k):
+                return out.tables[t][k]
+
+            def capacity(self, p):
+                return net.places[p].capacity
+
+            def constant(self, c):
+                return out.constants[c]
+
+        view = _View(out)
+        for d in self.disruptions:
+            for what, name, key, new, old in d.changes(view):
+                if what == "table" and isinstance(new, (int, float)) and new < old:
+                    t = out.tables[name]
+                    out.tables[name] = Table(t.name, {**t.rows, key: new}, t.key, t.value, t.source)
+                elif what == "constant" and isinstance(new, (int, float)) and new < old:
+                    out.constants[name] = new
+        return out
+
     def attach(self, sim) -> list[Window]:
         """Watch the run: order windows open and close on release and packaging events."""
         self._windows = [Window(d) for d in self.disruptions]

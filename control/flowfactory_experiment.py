@@ -1,0 +1,335 @@
+"""The FlowFactory experiment: scenarios x controllers x initial-stock cases, and its KPIs.
+
+Every case runs all orders from its own initial stock (stores re-initialised), and the cases
+follow each other on one time line, as in the thesis: case k starts when case k-1 ends, so the
+total makespan is the sum of the case makespans and model time reads as dates from
+2024-07-15 08:00. Runs are independent and spread over worker processes.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from control import flowfactory as ff
+from control.flowfactory_scenarios import load_scenario
+from kpi.bounds import flowfactory_lower_bound
+from kpi.errors import station_errors
+from kpi.makespan import completion_times, lead_times, station_makespan
+from kpi.resilience import resilience
+from kpi.stations import job_table, station_table, utilisation
+from kpi.stock import stock_levels, stockout_time
+
+__all__ = ["CaseResult", "GroupResult", "run_one", "run_experiment", "summarise", "write_tables"]
+
+
+@dataclass
+class CaseResult:
+    """What one case of one scenario under one controller produced (plain data, picklable)."""
+
+    scenario: str
+    controller: str
+    case: int
+    makespan: float
+    lower_bound: float
+    bottleneck: str
+    orders: int
+    shipped: int
+    wall_seconds: float
+    simulation_seconds: float
+    decision_seconds: dict
+    windows: list
+    jobs: pd.DataFrame
+    stations: pd.DataFrame
+    stock: pd.DataFrame
+    leads: pd.DataFrame
+    completions: list
+    firings: int
+    reason: str
+
+    @property
+    def complete(self) -> bool:
+        return self.shipped == self.orders and self.reason != "interrupted"
+
+
+def run_one(scenario_file: str, controller: str, case: int, stock: dict, orders: dict | None,
+            seed: int) -> CaseResult:
+    """Run one case and reduce its event log to the KPI tables (runs in a worker process)."""
+    from control.registry import create
+    scenario = load_scenario(scenario_file)
+    net = ff.load_plant(orders)
+    order_numbers = orders if orders is not None else ff.read_orders(ff.DATA / "orders.csv")
+    scenario.validate(net, order_numbers)
+    bound = flowfactory_lower_bound(scenario.relaxed(net), order_numbers, stock)
+    ctrl = create(controller)
+    run = ff.run_case(net, case, stock, ctrl, scenario, seed=seed)
+    ev = run.events
+    jobs = job_table(ev, ff.STATIONS, attribute={"Printer": ("Montage", "base_printed")})
+    table = station_table(jobs)
+    levels = stock_levels(ev, {s: stock.get(s, 0) for s in ff.STORES})
+    return CaseResult(scenario.name, controller, case, run.makespan, bound.seconds, bound.station,
+                      run.orders, run.shipped, run.wall_seconds, run.simulation_seconds,
+                      run.decision_seconds, run.windows, jobs, table, levels, lead_times(ev),
+                      sorted(completion_times(ev).tolist()), len(ev), run.reason)
+
+
+def _quiet_worker():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@dataclass
+class GroupResult:
+    """All cases of one scenario under one controller, on one time line."""
+
+    scenario: str
+    controller: str
+    thesis_days: float | None
+    description: str
+    cases: list[CaseResult] = field(default_factory=list)
+    expected_cases: int = 0
+    wall_seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        return len(self.cases) == self.expected_cases and all(c.complete for c in self.cases)
+
+    def offsets(self) -> dict[int, float]:
+        out, t = {}, 0.0
+        for c in sorted(self.cases, key=lambda c: c.case):
+            out[c.case] = t
+            t += c.makespan
+        return out
+
+    @property
+    def makespan(self) -> float:
+        return sum(c.makespan for c in self.cases)
+
+    @property
+    def lower_bound(self) -> float:
+        return sum(c.lower_bound for c in self.cases)
+
+
+def run_experiment(scenario_files: list[str], controllers: list[str], cases: dict[int, dict],
+                   orders: dict | None = None, seed: int = 0, workers: int | None = None,
+                   progress=None) -> tuple[list[GroupResult], bool]:
+    """Run everything; returns the groups (finished cases only) and whether it was interrupted."""
+    scenarios = [load_scenario(f) for f in scenario_files]
+    groups: dict[tuple, GroupResult] = {}
+    tasks = []
+    for f, sc in zip(scenario_files, scenarios):
+        for ctrl in controllers:
+            from control.registry import create
+            thesis = sc.thesis_days.get(getattr(create(ctrl), "thesis_key", ctrl))
+            groups[(sc.name, ctrl)] = GroupResult(sc.name, ctrl, thesis, sc.description,
+                                                  expected_cases=len(cases))
+            for case, stock in cases.items():
+                tasks.append((str(f), ctrl, case, stock, orders, seed))
+    workers = workers or min(len(tasks), max(1, os.cpu_count() or 1))
+    done = 0
+    interrupted = False
+
+    def collect(result: CaseResult):
+        nonlocal done
+        done += 1
+        g = groups[(result.scenario, result.controller)]
+        g.wall_seconds += result.wall_seconds
+        if result.complete:
+            g.cases.append(result)
+        if progress:
+            progress(done, len(tasks), f"{result.scenario}/{result.controller} case {result.case}")
+
+    if workers <= 1:
+        try:
+            for t in tasks:
+                collect(run_one(*t))
+        except KeyboardInterrupt:
+            interrupted = True
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
+        pending = set()
+        try:
+            it = iter(tasks)
+            for t in it:
+                pending.add(pool.submit(run_one, *t))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    collect(fut.result())
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(run_one, *nxt))
+        except KeyboardInterrupt:
+            interrupted = True
+            for fut in pending:
+                fut.cancel()
+        finally:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+    for g in groups.values():
+        g.cases.sort(key=lambda c: c.case)
+    return list(groups.values()), interrupted
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------------------------
+
+def summarise(groups: list[GroupResult]) -> list[dict]:
+    """One row per scenario and controller: the experiment's table."""
+    rows = []
+    for g in groups:
+        if not g.cases:
+            continue
+        ms, lb = g.makespan / ff.DAY, g.lower_bound / ff.DAY
+        rows.append({
+            "scenario": g.scenario, "controller": g.controller,
+            "makespan_days": round(ms, 2), "lower_bound_days": round(lb, 2),
+            "ratio": round(ms / lb, 3) if lb else None,
+            "thesis_days": g.thesis_days,
+            "end_date": ff.to_date(g.makespan).strftime("%Y-%m-%d %H:%M:%S"),
+            "cases": len(g.cases), "complete": g.complete,
+            "wall_seconds": round(g.wall_seconds, 3),
+            "simulation_seconds": round(sum(c.simulation_seconds for c in g.cases), 3),
+            "decision_seconds": {m: round(sum(c.decision_seconds.get(m, 0.0) for c in g.cases), 4)
+                                 for m in sorted({m for c in g.cases for m in c.decision_seconds})},
+        })
+    return rows
+
+
+def _global_stations(g: GroupResult) -> pd.DataFrame:
+    off = g.offsets()
+    parts = []
+    for c in g.cases:
+        t = c.stations.copy()
+        t.insert(0, "case", c.case)
+        t["start"] += off[c.case]
+        t["stop"] += off[c.case]
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def write_tables(groups: list[GroupResult], out, stations_order=ff.STATION_ORDER) -> dict[str, pd.DataFrame]:
+    """Write the CSV tables into ``out``; returns them by name (for the plots)."""
+    os.makedirs(out, exist_ok=True)
+    tables: dict[str, pd.DataFrame] = {}
+    groups = [g for g in groups if g.cases]
+    tables["summary"] = pd.DataFrame([{k: v for k, v in r.items() if k != "decision_seconds"}
+                                      for r in summarise(groups)])
+    case_rows, effort, util, outs, leads, stock, station_rows, mk = [], [], [], [], [], [], [], []
+    for g in groups:
+        off = g.offsets()
+        for c in g.cases:
+            case_rows.append({
+                "scenario": g.scenario, "controller": g.controller, "case": c.case,
+                "makespan_days": c.makespan / ff.DAY, "lower_bound_days": c.lower_bound / ff.DAY,
+                "ratio": c.makespan / c.lower_bound if c.lower_bound else None,
+                "bottleneck": c.bottleneck,
+                "start_date": ff.to_date(off[c.case]), "end_date": ff.to_date(off[c.case] + c.makespan),
+                "orders": c.orders, "firings": c.firings, "wall_seconds": c.wall_seconds,
+                "simulation_seconds": c.simulation_seconds,
+                "disruption_windows": "; ".join(
+                    f"{d} from {s / 3600:.1f} h to {e / 3600:.1f} h" if s is not None and e is not None
+                    else f"{d}: {'never opened' if s is None else 'open to the end'}"
+                    for _, d, s, e in c.windows),
+            })
+            effort.append({"scenario": g.scenario, "controller": g.controller, "case": c.case,
+                           "module": "simulation", "seconds": c.simulation_seconds})
+            for m, s in c.decision_seconds.items():
+                effort.append({"scenario": g.scenario, "controller": g.controller, "case": c.case,
+                               "module": m, "seconds": s})
+            for st, u in utilisation(c.jobs, c.makespan).items():
+                util.append({"scenario": g.scenario, "controller": g.controller, "case": c.case,
+                             "station": st, "utilisation": u})
+            for st, s in stockout_time(c.stock, c.makespan).items():
+                outs.append({"scenario": g.scenario, "controller": g.controller, "case": c.case,
+                             "store": st, "stockout_hours": s / 3600})
+            lt = c.leads.copy()
+            lt.insert(0, "case", c.case)
+            lt.insert(0, "controller", g.controller)
+            lt.insert(0, "scenario", g.scenario)
+            leads.append(lt)
+            sl = c.stock.copy()
+            sl["time"] += off[c.case]
+            sl.insert(0, "case", c.case)
+            sl.insert(0, "controller", g.controller)
+            sl.insert(0, "scenario", g.scenario)
+            stock.append(sl)
+        st = _global_stations(g)
+        st.insert(0, "controller", g.controller)
+        st.insert(0, "scenario", g.scenario)
+        st["start_date"] = st["start"].map(ff.to_date)
+        st["stop_date"] = st["stop"].map(ff.to_date)
+        station_rows.append(st)
+        m = station_makespan(st, [s for s in stations_order if s != "Printer"])
+        m.insert(0, "controller", g.controller)
+        m.insert(0, "scenario", g.scenario)
+        mk.append(m)
+    tables["cases"] = pd.DataFrame(case_rows)
+    tables["effort"] = pd.DataFrame(effort)
+    tables["utilisation"] = pd.DataFrame(util)
+    tables["stockout"] = pd.DataFrame(outs)
+    tables["lead_times"] = pd.concat(leads, ignore_index=True) if leads else pd.DataFrame()
+    tables["stock"] = pd.concat(stock, ignore_index=True) if stock else pd.DataFrame()
+    tables["station_table"] = pd.concat(station_rows, ignore_index=True) if station_rows else pd.DataFrame()
+    tables["station_makespan"] = pd.concat(mk, ignore_index=True) if mk else pd.DataFrame()
+    tables["errors"], tables["resilience"] = _comparisons(groups)
+    for name, df in tables.items():
+        df.to_csv(os.path.join(out, f"{name}.csv"), index=False)
+    return tables
+
+
+def _comparisons(groups: list[GroupResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """MSE/MAE and resilience of every disrupted run against the ideal run of its controller,
+    and of every controller against the first one in the same scenario."""
+    by = {(g.scenario, g.controller): g for g in groups}
+    errors, res = [], []
+    controllers = list(dict.fromkeys(g.controller for g in groups))
+    for g in groups:
+        ref = by.get(("ideal", g.controller))
+        pairs = []
+        if ref is not None and g.scenario != "ideal":
+            pairs.append((ref, "ideal"))
+        first = by.get((g.scenario, controllers[0]))
+        if first is not None and g.controller != controllers[0]:
+            pairs.append((first, f"{controllers[0]}"))
+        for base, label in pairs:
+            e = station_errors(_global_stations(g), _global_stations(base))
+            e.insert(0, "against", label)
+            e.insert(0, "controller", g.controller)
+            e.insert(0, "scenario", g.scenario)
+            errors.append(e)
+        if ref is None or g.scenario == "ideal":
+            continue
+        done_ref = {c.case: c for c in ref.cases}
+        per_case = []
+        for c in g.cases:
+            r0 = done_ref.get(c.case)
+            if r0 is None:
+                continue
+            starts = [s for _, _, s, _ in c.windows if s is not None]
+            per_case.append(resilience(r0.completions, c.completions,
+                                       min(starts) if starts else None))
+        if not per_case:
+            continue
+        total = resilience(_timeline(ref), _timeline(g))
+        res.append({
+            "scenario": g.scenario, "controller": g.controller,
+            "makespan_loss_days": total.makespan_loss / ff.DAY,
+            "makespan_loss_percent": 100 * total.makespan_loss_ratio,
+            "throughput_loss_percent": 100 * total.throughput_loss,
+            "time_to_recover_hours_mean": sum(r.time_to_recover for r in per_case) / len(per_case) / 3600,
+            "time_to_recover_hours_max": max(r.time_to_recover for r in per_case) / 3600,
+            "cases_delayed": sum(1 for r in per_case if r.makespan_loss > 0),
+        })
+    return (pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(),
+            pd.DataFrame(res))
+
+
+def _timeline(g: GroupResult) -> list[float]:
+    off = g.offsets()
+    return [off[c.case] + t for c in g.cases for t in c.completions]

@@ -1,0 +1,152 @@
+"""A lower bound on the makespan of one FlowFactory case (all its orders, from its initial stock).
+
+No schedule can beat, for any station s,
+
+    head(s) + work(s) + tail(s)
+
+where work(s) is the processing every schedule must give s (components beyond the complete
+stock must be stamped, beyond complete + notLasered stock also manufactured; bases beyond the
+base stock must be printed), head(s) the earliest any job can reach s (including the supplier
+lead time when s's consumable store starts too low to serve one job) and tail(s) the shortest
+way from s to a shipped order. Stations with a consumable give a second bound: the jobs the
+initial stock cannot serve start after a delivery, so lead time + their work + tail. The two
+ovens share their work. The bound is the largest of all these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["LowerBound", "flowfactory_lower_bound"]
+
+MILL = {"ProductA": "Milling 1", "ProductB": "Milling 1", "ProductC": "Milling 1",
+        "ProductD": "Milling 2", "ProductE": "Milling 2", "ProductF": "Milling 2"}
+#: consumable store -> (station, units per job)
+SUPPLY = {"cutting": ("Sawing", 1), "gas": ("Laser", 1), "filament": ("Printer", 2),
+          "electrical_func": ("Electrical_Function_Verification", 1)}
+ITEM = {"Montage": "base", "Printer": "base", "Electrical_Function_Verification": "electrical_func",
+        "Packaging": "final_prod"}
+ASSEMBLY = ["Montage", "Electrical_Function_Verification", "Packaging"]
+
+
+@dataclass(frozen=True)
+class LowerBound:
+    seconds: float
+    station: str                                   # the station that gives the bound
+    parts: dict = field(default_factory=dict)      # station -> its bound (s)
+
+
+def flowfactory_lower_bound(net, orders: dict[int, dict[str, int]], stock: dict[str, int]) -> LowerBound:
+    """The bound for ``orders`` (order -> components per product) from ``stock`` (store ->
+    units), with the processing, transport and lead times of ``net``'s tables."""
+    f1, f2, tr = net.tables["face1"], net.tables["face2"], net.tables["transport"]
+    lead = net.tables["lead_days"]
+    day = float(net.constants.get("DAY", 86400))
+
+    def pt(item, station):
+        return float(f1[item, station] + f2[item, station])
+
+    def tt(item, station):
+        return float(tr[item, station])
+
+    def oven(p):      # the faster oven, processing + transport
+        return min(pt(p, s) + tt(p, s) for s in ("Oven 1", "Oven 2"))
+
+    n = len(orders)
+    products = sorted({p for q in orders.values() for p, k in q.items() if k})
+    need = {p: sum(q.get(p, 0) for q in orders.values()) for p in products}
+    complete = {p: min(need[p], stock.get(f"{p}_complete", 0)) for p in products}
+    stamp = {p: need[p] - complete[p] for p in products}
+    make = {p: max(0, stamp[p] - stock.get(f"{p}_notLasered", 0)) for p in products}
+    wait = {s: (lead[s] * day if stock.get(s, 0) < units else 0.0)
+            for s, (_, units) in SUPPLY.items()}
+    wait_at = {station: wait[s] for s, (station, _) in SUPPLY.items()}
+
+    def assembly_tail(station):   # from the end of processing at an assembly station to shipped
+        i = ASSEMBLY.index(station)
+        t = tt(ITEM[station], station)
+        for s in ASSEMBLY[i + 1:]:
+            t += pt(ITEM[s], s) + tt(ITEM[s], s)
+        return t
+
+    # earliest arrival at each station of a component's route, and the tail after it
+    heads: dict[str, list[float]] = {}
+    tails: dict[str, list[float]] = {}
+    for p in products:
+        routes = []
+        if complete[p]:
+            routes.append([])
+        if stamp[p] > make[p]:
+            routes.append(["Laser", "Cleaning & Drying", "Verification"])
+        if make[p]:
+            routes.append([MILL[p], "Sawing", "Cleaning & Drying", "Verification",
+                           "Laser", "Cleaning & Drying", "Verification"])
+        for route in routes:
+            path = route + ["Commissioning", "Powder coating", "Oven"]
+            times = [oven(p) if s == "Oven" else pt(p, s) + tt(p, s) for s in path]
+            out = [min(tt(p, "Oven 1"), tt(p, "Oven 2")) if s == "Oven" else tt(p, s) for s in path]
+            t = 0.0
+            for k, s in enumerate(path):
+                t = max(t, wait_at.get(s, 0.0))
+                heads.setdefault(s, []).append(t)
+                tails.setdefault(s, []).append(out[k] + sum(times[k + 1:]) + pt("base", "Montage")
+                                               + assembly_tail("Montage"))
+                t += times[k]
+            heads.setdefault("Montage", []).append(t)
+
+    parts: dict[str, float] = {}
+
+    def work(station, items):
+        return sum(k * pt(p, station) for p, k in items.items())
+
+    # component stations: unavoidable work
+    work_at = {
+        "Commissioning": work("Commissioning", need),
+        "Powder coating": work("Powder coating", need),
+        "Oven": sum(k * min(pt(p, "Oven 1"), pt(p, "Oven 2")) for p, k in need.items()) / 2,
+        "Laser": work("Laser", stamp),
+        "Cleaning & Drying": work("Cleaning & Drying", stamp) + work("Cleaning & Drying", make),
+        "Verification": work("Verification", stamp) + work("Verification", make),
+        "Sawing": work("Sawing", make),
+        "Milling 1": work("Milling 1", {p: k for p, k in make.items() if MILL[p] == "Milling 1"}),
+        "Milling 2": work("Milling 2", {p: k for p, k in make.items() if MILL[p] == "Milling 2"}),
+    }
+    for s, w in work_at.items():
+        if w > 0 and s in heads:
+            parts[s] = min(heads[s]) + w + min(tails[s])
+
+    # bases: printed beyond the base stock
+    prints = max(0, n - stock.get("base", 0))
+    base_ready = 0.0 if stock.get("base", 0) else wait["filament"] + pt("base", "Printer") + tt("base", "Printer")
+    montage_head = max(min(heads.get("Montage", [0.0])), base_ready)
+    after_montage = pt("base", "Montage") + assembly_tail("Montage")
+    if prints:
+        parts["Printer"] = (wait["filament"] + prints * pt("base", "Printer") + tt("base", "Printer")
+                            + after_montage)
+    head = montage_head
+    for s in ASSEMBLY:
+        item = ITEM[s]
+        t = max(head, wait_at.get(s, 0.0))
+        parts[s] = max(parts.get(s, 0.0), t + n * pt(item, s) + assembly_tail(s))
+        head = t + pt(item, s) + tt(item, s)
+
+    # jobs the initial consumable stock cannot serve start after a delivery
+    jobs_at = {"Sawing": (sum(make.values()), make), "Laser": (sum(stamp.values()), stamp),
+               "Printer": (prints, None), "Electrical_Function_Verification": (n, None)}
+    for store, (station, units) in SUPPLY.items():
+        jobs, items = jobs_at[station]
+        served = stock.get(store, 0) // units
+        late = jobs - served
+        if late <= 0:
+            continue
+        if items is None:
+            item = ITEM[station]
+            per_job, tail = pt(item, station), (
+                tt(item, station) + after_montage if station == "Printer" else assembly_tail(station))
+        else:
+            per_job = min(pt(p, station) for p, k in items.items() if k)
+            tail = min(tails[station]) if station in tails else 0.0
+        bound = lead[store] * day + late * per_job + tail
+        parts[station] = max(parts.get(station, 0.0), bound)
+
+    station = max(parts, key=parts.get)
+    return LowerBound(parts[station], station, parts)
