@@ -1,0 +1,1 @@
+"""Conversion to and from other Petri net libraries (optional dependencies)."""
