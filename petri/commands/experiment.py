@@ -1,0 +1,108 @@
+"""``petri experiment``: the FlowFactory case study, every scenario under every controller.
+
+Runs the orders of every initial-stock case (stores re-initialised per case, cases one after
+another) and prints one table: makespan in days per scenario and controller, its ratio to the
+lower bound, and what the thesis reports. CSV tables and PNG plots go to ``--out``.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from ..cli import CommandError
+from ..model import NetError
+
+NAME = "experiment"
+HELP = ("run the FlowFactory experiment: disruption scenarios x controllers x initial-stock "
+        "cases; print the makespan table, write CSV tables and plots")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--scenario", action="append", metavar="NAME|FILE",
+                   help="a bundled scenario (ideal, storage, malfunction, workforce) or a scenario "
+                        ".toml file; repeatable (default: the four bundled ones)")
+    p.add_argument("--controller", action="append", metavar="NAME",
+                   help="a registered controller; repeatable (default: every registered one)")
+    p.add_argument("--orders", metavar="FILE.csv", help="order list (columns of orders.csv)")
+    p.add_argument("--cases", metavar="FILE.csv",
+                   help="initial-stock cases (columns of initial_stock.csv)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the engine's free choices (default 0)")
+    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default ./out)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes (default: one per CPU)")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+
+
+def run(args) -> int:
+    from control import flowfactory as ff
+    from control import registry
+    from control.flowfactory_experiment import run_experiment, summarise, write_tables
+    from control.flowfactory_scenarios import SCENARIOS, load_scenario, resolve_scenario
+    from kpi import plots
+    from ..progress import Progress
+
+    start = time.perf_counter()
+    scenario_files = [str(resolve_scenario(s)) for s in (args.scenario or SCENARIOS)]
+    names = [load_scenario(f).name for f in scenario_files]      # checks every file now
+    if len(set(names)) != len(names):
+        raise CommandError(f"two scenarios share a name: {', '.join(names)}")
+    controllers = args.controller or registry.names()
+    for c in controllers:
+        if c not in registry.names():
+            raise CommandError(f"unknown controller {c!r} (known: {', '.join(registry.names())})")
+    if args.workers is not None and args.workers < 1:
+        raise CommandError("--workers must be 1 or more")
+    orders = ff.read_orders(args.orders) if args.orders else None
+    cases = ff.read_cases(args.cases or ff.DATA / "initial_stock.csv")
+    # validate the scenarios against the net and the order list before anything runs
+    net = ff.load_plant(orders)
+    order_list = orders if orders is not None else ff.read_orders(ff.DATA / "orders.csv")
+    for f in scenario_files:
+        load_scenario(f).validate(net, order_list)
+
+    with Progress("experiment", total=len(scenario_files) * len(controllers) * len(cases)) as bar:
+        groups, interrupted = run_experiment(
+            scenario_files, controllers, cases, orders, seed=args.seed, workers=args.workers,
+            progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
+    rows = summarise(groups)
+    out = Path(args.out)
+    notes = []
+    if rows:
+        tables = write_tables(groups, out)
+        if plots.available():
+            plots.write_plots(tables, str(out), ff.STATION_ORDER)
+        else:
+            notes.append("plots skipped: matplotlib is not installed (pip install petri-flow[plot])")
+        notes.append(f"tables written to {out}/")
+    if interrupted:
+        notes.append("interrupted: the table covers the cases that finished")
+    wall = time.perf_counter() - start
+    if args.json:
+        print(json.dumps(rows, default=str))
+    else:
+        _print_table(rows, len(cases))
+        print(f"total wall time {wall:.1f} s")
+    for n in notes:
+        print(n, file=sys.stderr)
+    return 130 if interrupted else 0
+
+
+def _print_table(rows: list[dict], n_cases: int) -> None:
+    head = ["scenario", "controller", "makespan d", "lower bound d", "ratio", "thesis d",
+            "ends", "wall s"]
+    body = []
+    for r in rows:
+        partial = "" if r["complete"] else f" ({r['cases']}/{n_cases} cases)"
+        body.append([r["scenario"], r["controller"], f"{r['makespan_days']:.1f}{partial}",
+                     f"{r['lower_bound_days']:.1f}", f"{r['ratio']:.2f}" if r["ratio"] else "-",
+                     f"{r['thesis_days']:.1f}" if r["thesis_days"] is not None else "-",
+                     r["end_date"], f"{r['wall_seconds']:.1f}"])
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    for b in body:
+        print("  ".join(str(x).ljust(w) if i < 2 or i == 6 else str(x).rjust(w)
+                        for i, (x, w) in enumerate(zip(b, widths))))
+    if not body:
+        print("(no case finished)")
