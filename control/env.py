@@ -1,0 +1,208 @@
+"""A Gymnasium environment over any net with controllable transitions.
+
+* **Actions**: ``Discrete(n + 1)``: the n (controllable transition, binding) pairs of
+  ``control.actions.ActionSet`` and, last, *wait*. ``action_masks()`` marks the ones enabled
+  at this decision point, as sb3-contrib's ``MaskablePPO`` expects.
+* **Observation**: a ``Box`` of float32: the token count of every place (net order), then
+  the clock divided by ``time_scale``.
+* **Step**: event driven. The chosen binding fires (or the agent waits), then the engine runs
+  every uncontrollable firing and moves the clock until the next decision point (only
+  controllable bindings enabled) or the end of the run.
+* **Reward**: by default minus the model time that passed, divided by ``time_scale``: an
+  episode's return is minus its makespan. Give ``reward(state, previous_clock)`` for another.
+* **Episode end**: ``terminated`` when nothing more can happen (the run is dead, or only the
+  agent could act and it waited); ``truncated`` after ``max_decisions`` decisions.
+* **Reset**: ``reset(seed=...)`` seeds the engine's free choices from the env's generator, so
+  the same seed and the same actions give the same episode.
+
+>>> from petri import Net
+>>> net = Net()
+>>> _ = net.add_place("queue", initial=2)
+>>> _ = net.add_place("done")
+>>> _ = net.add_transition("work", inputs=["queue"], outputs=["done"], delay=3,
+...                        controllable=True)
+>>> env = PetriNetEnv(net)
+>>> obs, info = env.reset(seed=0)
+>>> env.action_masks().tolist()
+[True, True]
+>>> obs, reward, terminated, truncated, info = env.step(0)
+>>> obs.tolist(), reward, terminated
+([1.0, 1.0, 0.0], 0.0, False)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from petri.engine import WAIT, Decision, Simulator, StateView
+from petri.model import Net
+
+from control.actions import ActionSet, InvalidAction
+
+__all__ = ["PetriNetEnv"]
+
+
+class _DecisionPoint(Exception):
+    """Carries a decision point out of the engine, back to ``step``. Raised by the env's own
+    controller before the engine changes anything, so the state is exactly as offered."""
+
+    def __init__(self, decision: Decision):
+        self.decision = decision
+
+
+class _Handoff:
+    """The controller the engine asks: it plays the action ``step`` was given, once, and hands
+    every other decision point back to the env."""
+
+    def __init__(self):
+        self.pending: list = []
+
+    def choose(self, decision: Decision):
+        if self.pending:
+            return self.pending.pop()
+        raise _DecisionPoint(decision)
+
+
+class PetriNetEnv(gym.Env):
+    """Control a timed coloured Petri net through its controllable transitions.
+
+    ``net``: a Net, or a callable ``(np_random, options) -> Net`` that makes each episode's
+    net (e.g. another initial marking); its controllable transitions must be the same every
+    time. ``values``: values of variables whose colour set is unbounded (see ``ActionSet``).
+    ``prepare(simulator, options)``: called after each reset, before the first step (attach
+    disruption scenarios, observers). ``invalid_action``: what an action that is not enabled
+    does: ``"wait"`` (wait instead, ``info["invalid_action"]`` set, ``invalid_penalty``
+    subtracted) or ``"raise"``.
+    """
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(self, net: Net | Callable[[np.random.Generator, dict], Net], *,
+                 values: Mapping[str, Iterable] | None = None,
+                 reward: Callable[[StateView, float], float] | None = None,
+                 time_scale: float = 1.0, max_decisions: int = 100_000,
+                 max_firings: int = 10_000_000, prepare: Callable[[Simulator, dict], Any] | None = None,
+                 invalid_action: str = "wait", invalid_penalty: float = 0.0,
+                 render_mode: str | None = None):
+        if invalid_action not in ("wait", "raise"):
+            raise ValueError("invalid_action is 'wait' or 'raise'")
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode {render_mode!r} is not supported (None or 'ansi')")
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self._make_net = net if callable(net) and not isinstance(net, Net) else None
+        template = net if isinstance(net, Net) else net(np.random.default_rng(0), {})
+        self.net = template
+        self.actions = ActionSet(template, values)
+        self.places = list(template.places)
+        self.reward_fn = reward
+        self.time_scale = float(time_scale)
+        self.max_decisions = max_decisions
+        self.max_firings = max_firings
+        self.prepare = prepare
+        self.invalid_action = invalid_action
+        self.invalid_penalty = float(invalid_penalty)
+        self.render_mode = render_mode
+        self.action_space = spaces.Discrete(len(self.actions))
+        n = len(self.places) + 1
+        self.observation_space = spaces.Box(0.0, np.finfo(np.float32).max, shape=(n,), dtype=np.float32)
+        self.sim: Simulator | None = None
+        self._decision: Decision | None = None
+        self._handoff = _Handoff()
+        self._done = True
+        self._decisions = 0
+
+    # -- Gymnasium API ---------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        options = dict(options or {})
+        net = self.net
+        if self._make_net is not None:
+            net = self._make_net(self.np_random, options)
+            if [t for t, x in net.transitions.items() if x.controllable] != self.actions.transitions:
+                raise ValueError("the net made for this episode has other controllable transitions "
+                                 "than the first one; the action space cannot change")
+        engine_seed = int(self.np_random.integers(2**31 - 1))
+        self.sim = Simulator(net, controller=self._handoff, seed=engine_seed, log=False)
+        if self.prepare is not None:
+            self.prepare(self.sim, options)
+        self._handoff.pending.clear()
+        self._decisions = 0
+        self._done = False
+        self._clock = self.sim.clock
+        self._run()
+        return self._observation(), self._info()
+
+    def step(self, action):
+        if self.sim is None:
+            raise RuntimeError("call reset() before step()")
+        if self._done:
+            raise RuntimeError("the episode is over; call reset()")
+        invalid = False
+        try:
+            chosen = self.actions.binding(int(action), self._decision.bindings)
+        except InvalidAction:
+            if self.invalid_action == "raise":
+                raise
+            chosen, invalid = WAIT, True
+        before = self.sim.clock
+        self._handoff.pending.append(chosen)
+        self._decisions += 1
+        self._run()
+        reward = self._reward(before) - (self.invalid_penalty if invalid else 0.0)
+        truncated = not self._done and self._decisions >= self.max_decisions
+        info = self._info()
+        if invalid:
+            info["invalid_action"] = True
+        return self._observation(), reward, self._done, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """The actions enabled now; at the end of an episode only wait."""
+        if self._done or self._decision is None:
+            m = np.zeros(len(self.actions), dtype=bool)
+            m[self.actions.wait] = True
+            return m
+        return self.actions.mask(self._decision.bindings)
+
+    def render(self):
+        if self.render_mode != "ansi" or self.sim is None:
+            return None
+        counts = ", ".join(f"{p}={self.sim.count(p)}" for p in self.places if self.sim.count(p))
+        offered = [] if self._done else [repr(b) for b in self._decision.bindings]
+        return f"clock {self.sim.clock:g}: {counts}\n  enabled: {', '.join(offered) or '-'}"
+
+    # -- the engine between decisions ---------------------------------------------------------------
+    def _run(self) -> None:
+        """Fire uncontrollable bindings and move the clock until the next decision point."""
+        sim, fired = self.sim, 0
+        while True:
+            try:
+                event = sim.step()
+            except _DecisionPoint as point:
+                self._decision = point.decision
+                return
+            if event is None:
+                self._done, self._decision = True, None
+                return
+            fired += 1
+            if fired > self.max_firings:
+                raise RuntimeError(f"more than {self.max_firings:,} firings without a decision "
+                                   f"point at clock {sim.clock:g}: the net runs on without control")
+
+    def _reward(self, before: float) -> float:
+        if self.reward_fn is not None:
+            return float(self.reward_fn(self.sim.state(), before))
+        return -(self.sim.clock - before) / self.time_scale
+
+    def _observation(self) -> np.ndarray:
+        sim = self.sim
+        obs = [sim.count(p) for p in self.places]
+        obs.append(sim.clock / self.time_scale)
+        return np.asarray(obs, dtype=np.float32)
+
+    def _info(self) -> dict:
+        return {"clock": self.sim.clock, "decisions": self._decisions,
+                "enabled": 0 if self._done else len(self._decision.bindings)}
