@@ -7,6 +7,7 @@
 * ``export``: reachability graphs as networkx graphs and GraphML, GEXF, DOT, JSON files.
 """
 
+from .coverability import OMEGA, CoverabilityGraph, coverability_graph
 from .properties import Properties, analyse
 from .invariants import (incidence_matrix, p_invariants, p_semiflows, siphons, structural_bounds,
                          t_invariants, t_semiflows, traps)

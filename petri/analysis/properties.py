@@ -210,7 +210,7 @@ def analyse(graph: ReachabilityGraph, *, unbounded_places: list[str] | None = No
         safe = max_in_place <= 1
     else:
         bounded = False if graph.stopped == "unbounded" else None
-        safe = False if max_in_place > 1 else None
+        safe = False if (max_in_place > 1 or bounded is False) else None
     live = reversible = None
     live_ts = None
     home = sccs = terminal = None

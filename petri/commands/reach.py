@@ -1,0 +1,155 @@
+"""``petri reach FILE...``: explore the reachability graph and report its properties."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+NAME = "reach"
+HELP = ("build the reachability graph (untimed) and report states, edges, deadlocks, bounds, "
+        "safeness, liveness and reversibility; detects unbounded nets")
+
+#: Exit status when the exploration stopped at a limit (the results are partial).
+PARTIAL = 3
+
+
+def add_arguments(p) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="a net: TOML file(s) loaded together, or one PNML file (.pnml, .xml)")
+    p.add_argument("--max-states", type=_positive_int, metavar="N",
+                   help="stop after N states (the results are then partial)")
+    p.add_argument("--time-limit", type=_positive_float, metavar="SECONDS",
+                   help="stop after this many seconds (the results are then partial)")
+    p.add_argument("--max-memory", type=_positive_float, metavar="GIB",
+                   help="stop when the process uses this many GiB (default: 75%% of the memory)")
+    p.add_argument("--format", choices=["graphml", "gexf", "dot", "json"],
+                   help="graph file format (default: from the extension of OUT); "
+                        "without -o the graph goes to standard output and the report to "
+                        "standard error")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the graph to OUT")
+    p.add_argument("--json", action="store_true", help="print the property report as JSON")
+
+
+def _positive_int(text):
+    import argparse
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {v}")
+    return v
+
+
+def _positive_float(text):
+    import argparse
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return v
+
+
+def is_pnml(path) -> bool:
+    return Path(str(path)).suffix.lower() in (".pnml", ".xml")
+
+
+def load_net(files):
+    """One net from TOML file(s) or one PNML file."""
+    from ..cli import CommandError
+    files = [os.fspath(f) for f in files]
+    for f in files:
+        if not os.path.exists(f):
+            raise CommandError(f"{f}: no such file")
+        if os.path.isdir(f):
+            raise CommandError(f"{f}: is a directory, not a net file")
+    if any(is_pnml(f) for f in files):
+        if len(files) > 1:
+            raise CommandError("a PNML file is read on its own: give one PNML file, "
+                               "or TOML files to load together")
+        from ..formats import pnml
+        return pnml.load(files[0])
+    from ..formats import toml
+    return toml.load(*files)
+
+
+def default_memory_limit() -> int | None:
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * 0.75)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not a POSIX system
+        return None
+
+
+class Progress:
+    """A progress line on standard error (only when it is a terminal), after the first second."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = hasattr(stream, "isatty") and stream.isatty()
+        self.shown = False
+
+    def __call__(self, states, edges, seconds):
+        if not self.live or seconds < 1:
+            return
+        rate = states / seconds if seconds else 0
+        self.stream.write(f"\r  {states:,} states, {edges:,} edges, {seconds:.0f} s "
+                          f"({rate:,.0f} states/s)  Ctrl-C stops and reports   ")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self):
+        if self.shown:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+def run(args) -> int:
+    from ..analysis import analyse, coverability_graph, reachability_graph
+    from ..analysis.export import format_for_path, write_graph
+    from ..cli import CommandError
+
+    fmt = args.format
+    if args.output and fmt is None:
+        fmt = format_for_path(args.output)
+        if fmt is None:
+            raise CommandError(f"{args.output}: cannot tell the graph format from the extension "
+                               "(use .graphml, .gexf, .dot, .gv or .json, or give --format)")
+    net = load_net(args.files)
+    max_memory = (int(args.max_memory * 2**30) if args.max_memory else default_memory_limit())
+    progress = Progress()
+    graph = reachability_graph(net, max_states=args.max_states, time_limit=args.time_limit,
+                               max_memory=max_memory, progress=progress, catch_interrupt=True)
+    progress.done()
+    unbounded_places = None
+    written = graph
+    if graph.stopped == "unbounded":
+        # the coverability graph says which places grow; it replaces the (infinite) graph
+        try:
+            cover = coverability_graph(net, max_states=args.max_states or 200_000,
+                                       time_limit=args.time_limit or 60)
+        except Exception:  # inhibitor arcs or capacities: keep the witness from the search
+            cover = None
+        if cover is not None and cover.complete:
+            unbounded_places = cover.unbounded_places
+            written = cover
+    props = analyse(graph, unbounded_places=unbounded_places)
+    report_stream = sys.stdout
+    if fmt and not args.output:
+        report_stream = sys.stderr
+        write_graph(written, sys.stdout, fmt)
+    elif args.output:
+        write_graph(written, args.output, fmt)
+    if args.json:
+        print(props.to_json(), file=report_stream)
+    else:
+        print(props.to_text(), file=report_stream)
+        if args.output:
+            what = "coverability graph" if written is not graph else "reachability graph"
+            print(f"\n{what} written to {args.output} ({fmt})", file=report_stream)
+    if graph.stopped == "interrupted":
+        return 130
+    if not graph.complete and graph.stopped != "unbounded":
+        return PARTIAL
+    return 0
