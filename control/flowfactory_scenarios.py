@@ -124,18 +124,18 @@ class Window:
     end: float | None = None
     _undo: list = field(default_factory=list)
 
-    def open(self, sim) -> None:
+    def open(self, sim, at: float | None = None) -> None:
         if self.start is not None:
             return
-        self.start = sim.clock
+        self.start = sim.clock if at is None else at
         self._undo = self.disruption.changes(sim)
         for what, name, key, new, _ in self._undo:
             _set(sim, what, name, key, new)
 
-    def close(self, sim) -> None:
+    def close(self, sim, at: float | None = None) -> None:
         if self.start is None or self.end is not None:
             return
-        self.end = sim.clock
+        self.end = sim.clock if at is None else at
         for what, name, key, _, old in reversed(self._undo):
             _set(sim, what, name, key, old)
 
@@ -272,7 +272,7 @@ class Scenario:
                 if r.reason == "interrupted":
                     return total
             w = self._windows[i]
-            w.open(sim) if k == 1 else w.close(sim)
+            w.open(sim, t) if k == 1 else w.close(sim, t)
         return _add(total, sim.run())
 
 
