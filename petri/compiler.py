@@ -329,6 +329,23 @@ class _TransitionCode:
                     pass
         return [v for v in self.net.variables if v in used and v not in bound]
 
+    def _guard_lookup(self, k: int, bound: set) -> str | None:
+        """Source of E when input arc k's pattern is a free variable v and the guard has a
+        conjunct ``v == E`` (or ``E == v``) whose variables are all bound already."""
+        node = self.patterns.get(k)
+        if not isinstance(node, ast.Name) or node.id in bound or node.id in self.constants \
+                or not isinstance(self.t.guard, str) or not self.t.guard.strip():
+            return None
+        tree = ast.parse(self.t.guard.strip(), mode="eval").body
+        parts = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
+        for c in parts:
+            if isinstance(c, ast.Compare) and len(c.ops) == 1 and isinstance(c.ops[0], ast.Eq):
+                for lhs, rhs in ((c.left, c.comparators[0]), (c.comparators[0], c.left)):
+                    free = ex.names_used(rhs) - self.constants - self.tables - set(ex.FUNCTIONS)
+                    if isinstance(lhs, ast.Name) and lhs.id == node.id and free <= bound:
+                        return self.expr(ast.unparse(rhs), "guard")
+        return None
+
     # -- the bindings generator --------------------------------------------------------------------
     def source(self) -> str:
         t, pidx, kinds = self.t, self.pidx, self.kinds
@@ -372,6 +389,12 @@ class _TransitionCode:
                     break
             if pick is None:
                 for k, a in remaining:
+                    e = self._guard_lookup(k, bound)
+                    if e is not None:
+                        pick = (k, a, e)
+                        break
+            if pick is None:
+                for k, a in remaining:
                     if ex.is_pattern(self.patterns[k]):
                         pick = (k, a, False)
                         break
@@ -388,7 +411,18 @@ class _TransitionCode:
             if kind == COUNT:
                 L.append(f"{pad}if m[{i}] < {w}: {'continue' if loops else 'return'}")
                 continue
-            if lookup:
+            if isinstance(lookup, str):     # value given by the guard: bind, then look up
+                v = self.patterns[k].id
+                L.append(f"{pad}for {x} in ({lookup},):")
+                depth += 1
+                loops += 1
+                pad = ind * (1 + depth)
+                L.append(f"{pad}v_{v} = {x}")
+                bound.add(v)
+                self.variables.append(v)
+                L.append(f"{pad}{s} = m[{i}].get({x})")
+                L.append(f"{pad}if {s} is None or {ready(kind, s)} < {w}: continue")
+            elif lookup:
                 val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
                 L.append(f"{pad}for {x} in ({val},):")
                 depth += 1
@@ -414,7 +448,10 @@ class _TransitionCode:
             bound.add(v)
             self.variables.append(v)
         skip = "continue" if loops else "return"
-        # 4. joint availability where several arcs take from one place
+        # 4. the guard (before the joint check: it needs only bound variables and is cheap)
+        if t.guard is not None and str(t.guard).strip() not in ("", "True"):
+            L.append(f"{pad}if not ({self.expr(t.guard, 'guard')}): {skip}")
+        # 5. joint availability where several arcs take from one place
         if joint:
             for p in sorted(joint, key=pidx.get):
                 i = pidx[p]
@@ -448,9 +485,6 @@ class _TransitionCode:
                 L.append(f"{pad}if _s is not None and {cnt} >= {w}: {skip}")
             else:
                 L.append(f"{pad}if {self._size(i)} >= {w}: {skip}")
-        # 6. the guard
-        if t.guard is not None and str(t.guard).strip() not in ("", "True"):
-            L.append(f"{pad}if not ({self.expr(t.guard, 'guard')}): {skip}")
         # 7. capacities of output places
         produced = Counter()
         weights_expr = {}

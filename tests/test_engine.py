@@ -496,3 +496,21 @@ def test_untimed_successors():
     assert [(t, b) for t, b, _ in succ] == [("M1", {"j": 1, "x": "m"}), ("M1", {"j": 2, "x": "m"})]
     marking = c.key_to_marking(succ[0][2])
     assert marking["mid"] == {1: 1} and marking["raw"] == {2: 1}
+
+
+def test_guard_equation_binds_like_an_arc_expression():
+    """`y == (i + 1) % N` in the guard finds the same bindings as `(i + 1) % N` on the arc."""
+    by_guard = philosophers(5)
+    take = by_guard.transitions["take"]
+    take.inputs[2].pattern = "y"
+    take.guard = "y == (i + 1) % N and i != 3"
+    by_arc = philosophers(5)
+    by_arc.transitions["take"].guard = "i != 3"
+    a, b = Simulator(by_guard, seed=5), Simulator(by_arc, seed=5)
+    assert "for _x2 in ((v_i + 1) % c_N,):" in a.compiled.transitions[0].source
+    for _ in range(100):
+        ea = [(x.transition, x.values.get("i")) for x in a.enabled()]
+        eb = [(x.transition, x.values.get("i")) for x in b.enabled()]
+        assert ea == eb
+        a.step()
+        b.step()
