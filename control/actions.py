@@ -30,7 +30,7 @@ from petri.engine import WAIT, Binding
 from petri.expressions import is_pattern
 from petri.model import ColourSet, Net, NetError
 
-__all__ = ["ActionSet", "InvalidAction", "variable_colours", "MAX_ACTIONS"]
+__all__ = ["ActionSet", "InvalidAction", "variable_colours", "end_time", "MAX_ACTIONS"]
 
 #: more unfolded actions than this is almost surely a mistake (an unbounded range)
 MAX_ACTIONS = 100_000
@@ -64,6 +64,17 @@ def variable_colours(net: Net, transition: str) -> dict[str, str]:
     for name, colour in net.variables.items():
         out[name] = colour
     return out
+
+
+def end_time(state) -> float:
+    """When a finished run is really over: the clock, or the latest timestamp of a token still
+    in the net if later (a last firing's delay is work done after the clock stopped)."""
+    latest = state.clock
+    for place in state.net.places:
+        for _, stamp in state.tokens(place):
+            if stamp > latest:
+                latest = stamp
+    return latest
 
 
 class InvalidAction(ValueError):

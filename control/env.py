@@ -8,8 +8,9 @@
 * **Step**: event driven. The chosen binding fires (or the agent waits), then the engine runs
   every uncontrollable firing and moves the clock until the next decision point (only
   controllable bindings enabled) or the end of the run.
-* **Reward**: by default minus the model time that passed, divided by ``time_scale``: an
-  episode's return is minus its makespan. Give ``reward(state, previous_clock)`` for another.
+* **Reward**: by default minus the model time that passed, divided by ``time_scale``; the
+  last step counts up to the latest timestamp of any token (work still under way when the
+  last firing happened), so an episode's return is minus its makespan. Give ``reward(state, previous_clock)`` for another.
 * **Episode end**: ``terminated`` when nothing more can happen (the run is dead, or only the
   agent could act and it waited); ``truncated`` after ``max_decisions`` decisions.
 * **Reset**: ``reset(seed=...)`` seeds the engine's free choices from the env's generator, so
@@ -40,7 +41,7 @@ from gymnasium import spaces
 from petri.engine import WAIT, Decision, Simulator, StateView
 from petri.model import Net
 
-from control.actions import ActionSet, InvalidAction
+from control.actions import ActionSet, InvalidAction, end_time
 
 __all__ = ["PetriNetEnv"]
 
@@ -195,7 +196,8 @@ class PetriNetEnv(gym.Env):
     def _reward(self, before: float) -> float:
         if self.reward_fn is not None:
             return float(self.reward_fn(self.sim.state(), before))
-        return -(self.sim.clock - before) / self.time_scale
+        now = end_time(self.sim.state()) if self._done else self.sim.clock
+        return -(now - before) / self.time_scale
 
     def _observation(self) -> np.ndarray:
         sim = self.sim

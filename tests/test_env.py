@@ -1,0 +1,138 @@
+"""The Gymnasium environment: spaces, masks, event-driven steps, seeding, the env checker."""
+import numpy as np
+import pytest
+
+gym = pytest.importorskip("gymnasium")
+from gymnasium.utils.env_checker import check_env  # noqa: E402
+
+from control.actions import ActionSet, InvalidAction  # noqa: E402
+from control.env import PetriNetEnv  # noqa: E402
+from petri import Net  # noqa: E402
+from petri.model import NetError  # noqa: E402
+
+
+def flow_shop() -> Net:
+    """Two jobs, two machines in series (Johnson's two-machine flow shop). Job a: 1 then 10;
+    job b: 10 then 1. Starting a first gives makespan 12, b first 21."""
+    net = Net("flowshop")
+    net.add_colour_set("Job", values=["a", "b"], timed=True)
+    net.add_table("P1", {"a": 1, "b": 10})
+    net.add_table("P2", {"a": 10, "b": 1})
+    net.add_place("queue", "Job", initial=["a", "b"])
+    net.add_place("m1", "Job")
+    net.add_place("between", "Job")
+    net.add_place("done", "Job")
+    net.add_colour_set("Machine", "dot", timed=True)
+    net.add_place("free1", "Machine", initial=1)
+    net.add_place("free2", "Machine", initial=1)
+    net.add_transition("start", inputs=[("queue", "j"), "free1"], outputs=[("m1", "j")],
+                       controllable=True)
+    net.add_transition("finish1", inputs=[("m1", "j")], delay="P1[j]",
+                       outputs=[("between", "j"), "free1"])
+    net.add_transition("second", inputs=[("between", "j"), "free2"], delay="P2[j]",
+                       outputs=[("done", "j"), "free2"])
+    return net
+
+
+def test_actions_unfold_bindings_over_finite_colour_sets():
+    actions = ActionSet(flow_shop())
+    assert actions.labels == ["start<j=a>", "start<j=b>", "wait"]
+    assert len(actions) == 3 and actions.wait == 2
+
+
+def test_unbounded_variable_is_refused_with_advice_and_values_fix_it():
+    net = Net("orders")
+    net.add_place("backlog", "int", initial=[1, 2])
+    net.add_place("out", "int")
+    net.add_transition("release", inputs=[("backlog", "o")], outputs=[("out", "o")],
+                       controllable=True)
+    with pytest.raises(NetError, match="unbounded colour set 'int'.*values=\\{'o': range"):
+        ActionSet(net)
+    assert ActionSet(net, values={"o": [1, 2]}).labels == ["release<o=1>", "release<o=2>", "wait"]
+
+
+def test_a_net_without_controllable_transitions_is_refused():
+    net = Net()
+    net.add_place("p", initial=1)
+    net.add_transition("t", inputs=["p"])
+    with pytest.raises(NetError, match="no controllable transition"):
+        PetriNetEnv(net)
+
+
+def test_env_checker_passes():
+    check_env(PetriNetEnv(flow_shop()), skip_render_check=True)
+
+
+def test_steps_are_event_driven_and_the_return_is_minus_the_makespan():
+    env = PetriNetEnv(flow_shop())
+    obs, info = env.reset(seed=0)
+    assert env.action_masks().tolist() == [True, True, True]
+    assert obs.tolist() == [2, 0, 0, 0, 1, 1, 0]
+    obs, r1, term, trunc, info = env.step(0)          # start a at 0; next decision at 1
+    assert (r1, term, info["clock"]) == (-1, False, 1)
+    assert env.action_masks().tolist() == [False, True, True]
+    obs, r2, term, trunc, info = env.step(1)          # start b at 1; last firing at 11,
+    assert (r2, term, trunc, info["clock"]) == (-11, True, False, 11)   # b done at 12
+    assert obs.tolist() == [0, 0, 0, 2, 1, 1, 11]
+    assert env.action_masks().tolist() == [False, False, True]
+
+
+def test_an_action_that_is_not_enabled_waits_or_raises():
+    env = PetriNetEnv(flow_shop())
+    env.reset(seed=0)
+    env.step(0)
+    _, _, _, _, info = env.step(0)                    # a is gone: waits instead
+    assert info["invalid_action"] is True
+    strict = PetriNetEnv(flow_shop(), invalid_action="raise")
+    strict.reset(seed=0)
+    strict.step(0)
+    with pytest.raises(InvalidAction, match="start<j=a>"):
+        strict.step(0)
+
+
+def test_masks_equal_the_enabled_choices_at_every_step():
+    """On the production line example with a random masked policy: at every step the mask is
+    exactly the engine's enabled controllable bindings."""
+    net = Net("line")
+    net.add_colour_set("Part", values=["p1", "p2", "p3"], timed=True)
+    net.add_place("raw", "Part", initial={"p1": 2, "p2": 2, "p3": 1})
+    net.add_place("buffer", "Part", capacity=2)
+    net.add_place("done", "Part")
+    net.add_place("machine", initial=2)
+    net.add_transition("load", inputs=[("raw", "p")], outputs=[("buffer", "p")], controllable=True)
+    net.add_transition("work", inputs=[("buffer", "p"), "machine"], delay=3,
+                       outputs=[("done", "p"), "machine"], controllable=True)
+    env = PetriNetEnv(net)
+    rng = np.random.default_rng(1)
+    env.reset(seed=3)
+    steps = 0
+    done = False
+    while not done:
+        mask = env.action_masks()
+        offered = {env.actions.index(b) for b in env._decision.bindings}
+        assert set(np.flatnonzero(mask[:-1])) == offered
+        assert mask[-1]
+        action = int(rng.choice(np.flatnonzero(mask[:-1]))) if offered else env.actions.wait
+        _, _, done, trunc, _ = env.step(action)
+        steps += 1
+        assert not trunc
+    assert env.sim.count("done") == 5 and steps == 10
+
+
+def test_same_seed_same_episode():
+    def run(seed):
+        env = PetriNetEnv(flow_shop())
+        env.reset(seed=seed)
+        out, done = [], False
+        while not done:
+            obs, r, done, _, _ = env.step(int(np.flatnonzero(env.action_masks())[0]))
+            out.append((obs.tolist(), r))
+        return out
+    assert run(5) == run(5)
+
+
+def test_wait_with_nothing_else_to_happen_ends_the_episode():
+    env = PetriNetEnv(flow_shop())
+    env.reset(seed=0)
+    _, r, term, trunc, info = env.step(2)
+    assert (term, trunc, r, info["clock"]) == (True, False, 0, 0)
