@@ -14,7 +14,7 @@ hands the remaining bindings to a ``base`` controller, else waits.
 ...                        controllable=True)
 >>> sim = Simulator(net, controller=Rules([ReorderPoint("reorder", "store", s=1, S=5)]))
 >>> sim.run().reason, sim.count("store")
-('waiting', 5)
+('dead', 5)
 """
 from __future__ import annotations
 
