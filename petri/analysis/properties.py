@@ -109,7 +109,8 @@ class Properties:
         L.append("Place bounds (most tokens ever):")
         width = max((len(p) for p in self.place_bounds), default=0)
         for p, b in self.place_bounds.items():
-            L.append(f"  {p.ljust(width)}  {b}")
+            L.append(f"  {p.ljust(width)}  "
+                     + ("unbounded" if p in self.unbounded_places else str(b)))
         if self.dead_transitions is not None:
             L.append(f"Dead transitions (never fire): "
                      f"{', '.join(self.dead_transitions) if self.dead_transitions else 'none'}")

@@ -224,6 +224,13 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _WORD = 64
 
 
+def _splitmix(z: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a strong 64-bit mix (wrapping arithmetic)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 class _HashCollision(Exception):
     pass
 
@@ -493,7 +500,7 @@ class _PTExplorer:
     def run(self) -> ReachabilityGraph:
         for salt in range(4):
             try:
-                return self._run(np.uint64(salt * 0x5851F42D4C957F2D + 1))
+                return self._run(np.uint64((salt * 0x5851F42D4C957F2D + 1) % 2**64))
             except _HashCollision:
                 continue
         raise RuntimeError("marking hashes collided repeatedly")  # pragma: no cover
@@ -504,8 +511,7 @@ class _PTExplorer:
         with np.errstate(over="ignore"):
             h = np.full(len(words), salt, dtype=np.uint64)
             for j in range(words.shape[1]):
-                h = (h ^ words[:, j]) * _MIX
-                h ^= h >> np.uint64(31)
+                h = _splitmix(h ^ _splitmix(words[:, j] + _MIX * np.uint64(j + 1)))
         return h
 
     def _run(self, salt) -> ReachabilityGraph:
