@@ -85,8 +85,8 @@ def default_memory_limit() -> int | None:
 class Progress:
     """A progress line on standard error (only when it is a terminal), after the first second."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream = stream if stream is not None else sys.stderr
         self.live = hasattr(stream, "isatty") and stream.isatty()
         self.shown = False
 

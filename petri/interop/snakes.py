@@ -52,7 +52,7 @@ def to_snakes(net: Net):
         tokens = []
         for t in p.initial:
             tokens.extend([sn.dot if t.value == DOT else t.value] * t.count)
-        check = sn.tBlackToken if cs.kind == "dot" else None
+        check = _place_type(sn, cs.kind)
         pn.add_place(sn.Place(name, tokens, check))
     for name, t in net.transitions.items():
         where = f"transition {name!r}"
@@ -78,22 +78,20 @@ def to_snakes(net: Net):
     return pn
 
 
+def _place_type(sn, kind):
+    """A SNAKES type checker for the builtin kinds (others accept any token)."""
+    from snakes.typing import Instance
+    if kind == "dot":
+        return sn.tBlackToken
+    builtin = {"int": int, "str": str, "bool": bool}.get(kind)
+    return Instance(builtin) if builtin else None
+
+
 def _add(pn, kind, place, trans, label):
     """SNAKES allows one arc per place and direction: several arcs are joined in a MultiArc."""
     sn = _snakes()
-    existing = None
-    try:
-        existing = pn.input(place, trans) if kind == "input" else None
-    except Exception:
-        existing = None
-    if kind == "input":
-        try:
-            existing = dict(pn.transition(trans).input())
-            existing = existing.get(pn.place(place))
-        except Exception:
-            existing = None
-    else:
-        existing = dict(pn.transition(trans).output()).get(pn.place(place))
+    arcs = pn.transition(trans).input() if kind == "input" else pn.transition(trans).output()
+    existing = {p.name: label for p, label in arcs}.get(place)
     if existing is None:
         (pn.add_input if kind == "input" else pn.add_output)(place, trans, label)
         return
@@ -171,10 +169,10 @@ def from_snakes(pn) -> Net:
         where = f"transition {t.name!r}"
         for place, label in t.input():
             kind = "normal"
-            if isinstance(label, sn.Test):
-                kind, label = "read", label._annotation
-            elif isinstance(label, sn.Inhibitor):
+            if isinstance(label, sn.Inhibitor):
                 kind, label = "inhibitor", label._annotation
+            elif isinstance(label, sn.Test):
+                kind, label = "read", label._annotation
             for text, weight in _arc_parts(sn, label, where, pattern=True):
                 if kind == "inhibitor" and text is not None and text.startswith("_any"):
                     text = None
