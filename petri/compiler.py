@@ -257,6 +257,7 @@ def _member_function(cs, colour_sets) -> Callable[[Any], bool]:
 
 
 _ARC_NAMES = {"normal": "input", "read": "read", "inhibitor": "inhibitor"}
+_NONE = object()
 
 
 class _TransitionCode:
@@ -518,6 +519,18 @@ class _TransitionCode:
         out.append("    return False")
         return "\n".join(out)
 
+    def _literal(self, text):
+        """The value of an output inscription that is a literal or a constant, else _NONE."""
+        if text is None:
+            return _NONE
+        try:
+            tree = ast.parse(str(text).strip(), mode="eval").body
+        except SyntaxError:
+            return _NONE
+        if isinstance(tree, ast.Constant):   # constants' names may change value during a run
+            return tree.value
+        return _NONE
+
     def _size(self, i: int) -> str:
         kind = self.kinds[i]
         if kind == COUNT:
@@ -623,7 +636,13 @@ class _TransitionCode:
             colour = self.net.places[a.place].colour
             bare = a.expression is not None and a.expression.strip() in self.var_origin \
                 and self.var_origin[a.expression.strip()] == colour
-            if a.expression is not None and not bare:
+            literal = self._literal(a.expression)
+            if literal is not _NONE:
+                # a constant colour: checked once, here
+                if not self.net.colour_set(colour).contains(literal, self.net.all_colour_sets()):
+                    raise NetError(f"token {literal!r} is not in colour set {colour}",
+                                   element=f"{self.where}: {what}")
+            elif a.expression is not None and not bare:
                 L.append(f"{ind}if not _cs_{colour}(_x): raise _Err("
                          f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + _repr(_x))")
             if kind == MULTI:

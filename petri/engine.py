@@ -549,6 +549,7 @@ class Simulator:
         sets = self._class_of
         levels = [s for _, s in self._uncontrolled]
         m, heap, rnd = self._m, self._heap, self.rng.random
+        pdeps, pop = c.place_dependents, heapq.heappop
         rows = self.events._rows if self.log else None
         firings = self.firings
         now = self.clock
@@ -562,12 +563,42 @@ class Simulator:
                     if items:
                         break
                 else:
+                    # nothing enabled now: move the clock to the next ready time that enables
+                    # something (as ``advance``, inlined because it is half of all iterations)
                     self.firings = firings
                     if stop.flag:
                         return "interrupted"
-                    if not self.advance(until):
+                    while heap and heap[0][0] <= now:
+                        pop(heap)
+                    start = now
+                    found = False
+                    while heap:
+                        t, p = heap[0]
+                        if until is not None and t > until:
+                            break
+                        pop(heap)
+                        now = t
+                        done = [p]
+                        for v in pdeps[p]:
+                            if checks[v](m, now):
+                                sets[v].add(v)
+                        while heap and heap[0][0] == t:
+                            q = pop(heap)[1]
+                            if q not in done:
+                                done.append(q)
+                                for v in pdeps[q]:
+                                    if checks[v](m, now):
+                                        sets[v].add(v)
+                        for s in levels:
+                            if s.items:
+                                found = True
+                                break
+                        if found:
+                            break
+                    if not found:
+                        now = self.clock = start
                         return self._stopped_reason(until)
-                    now = self.clock
+                    self.clock = now
                     continue
                 n = len(items)
                 u = items[int(rnd() * n)] if n > 1 else items[0]
