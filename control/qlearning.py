@@ -126,7 +126,8 @@ class QTable:
         return {"labels": list(self.labels), "states": [_plain(s) for s in states],
                 "q": [self.q[s].tolist() for s in states],
                 "visits": [self.visits[s].tolist() for s in states],
-                "episode": self.episode, "params": asdict(self.params)}
+                "episode": self.episode, "params": asdict(self.params),
+                "rng": _rng_state(self.rng)}
 
     @classmethod
     def from_data(cls, data: dict) -> "QTable":
@@ -137,7 +138,16 @@ class QTable:
             table.q[key] = np.asarray(q, dtype=float)
             table.visits[key] = np.asarray(n, dtype=np.int64)
         table.episode = int(data["episode"])
+        if data.get("rng"):
+            version, internal, gauss = data["rng"]
+            table.rng.setstate((version, tuple(internal), gauss))
         return table
+
+
+def _rng_state(rng: random.Random) -> list:
+    """The exploration RNG's state as JSON-friendly data (so training resumes exactly)."""
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
 
 
 def _plain(state):

@@ -4,4 +4,4 @@ Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args
 Adding a subcommand means adding its module name to ``COMMANDS``.
 """
 
-COMMANDS = ["validate", "simulate", "experiment", "reach", "export", "invariants"]
+COMMANDS = ["validate", "simulate", "experiment", "reach", "export", "invariants", "train"]

@@ -1,0 +1,91 @@
+"""``petri train``: train the FlowFactory Q-learning controller and write its policy file.
+
+Episodes cycle through the initial-stock cases (and the scenarios given); the policy is
+written every ``--checkpoint-every`` episodes and at the end, so an interrupted run keeps its
+finished episodes, and ``--resume`` continues from the file (same seed: the same Q-table as
+an uninterrupted run).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..cli import CommandError
+
+NAME = "train"
+HELP = "train the FlowFactory Q-learning controller (three modules) and save its policy"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--episodes", type=int, default=60, metavar="N", help="episodes (default 60)")
+    p.add_argument("--reward", choices=["makespan", "thesis"], default="makespan",
+                   help="makespan: ours (default); thesis: the cost-based rewards")
+    p.add_argument("--scenario", action="append", metavar="NAME|FILE",
+                   help="train under these scenarios too (default: ideal only)")
+    p.add_argument("--cases", metavar="FILE.csv", help="initial-stock cases to train on")
+    p.add_argument("--orders", metavar="FILE.csv", help="order list to train on")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--out", default="qlearning.json", metavar="FILE",
+                   help="policy file, .json or .npz (default qlearning.json)")
+    p.add_argument("--checkpoint-every", type=int, default=10, metavar="K",
+                   help="write the policy every K episodes (default 10)")
+    p.add_argument("--resume", action="store_true", help="continue training from --out")
+
+
+def run(args) -> int:
+    from control import flowfactory as ff
+    from control.flowfactory_rl import FlowFactoryQController, PARAMS, run_episode
+    from control.flowfactory_scenarios import load_scenario, resolve_scenario
+    from control.policy import load_policy, save_policy
+    from dataclasses import replace
+    from ..progress import Progress
+
+    if args.episodes < 0 or args.checkpoint_every < 1:
+        raise CommandError("--episodes must be 0 or more and --checkpoint-every 1 or more")
+    out = Path(args.out)
+    orders = ff.read_orders(args.orders) if args.orders else None
+    cases = ff.read_cases(args.cases or ff.DATA / "initial_stock.csv")
+    net = ff.load_plant(orders)
+    scenarios = [None] + [load_scenario(resolve_scenario(s)) for s in (args.scenario or [])]
+    done = 0
+    if args.resume:
+        if not out.exists():
+            raise CommandError(f"{out}: no policy to resume from")
+        head, tables = load_policy(out, net=net, kind="flowfactory-qlearning")
+        if head["meta"].get("reward") != args.reward or head["meta"].get("seed") != args.seed:
+            raise CommandError(f"{out} was trained with --reward {head['meta'].get('reward')} "
+                               f"--seed {head['meta'].get('seed')}; resume with the same options")
+        ctl = FlowFactoryQController(args.reward, tables, learn=True)
+        done = int(head["meta"].get("episodes", 0))
+    else:
+        ctl = FlowFactoryQController(args.reward, learn=True, params=replace(PARAMS, seed=args.seed))
+    case_ids = sorted(cases)
+    start = time.perf_counter()
+    history: list[float] = []
+
+    def save(n):
+        save_policy(out, ctl.tables, net=net, kind="flowfactory-qlearning",
+                    meta={"reward": args.reward, "seed": args.seed, "episodes": n,
+                          "cases": case_ids, "scenarios": [s.name if s else "ideal" for s in scenarios]})
+
+    k = done
+    with Progress("train", total=args.episodes) as bar:
+        try:
+            for k in range(done, args.episodes):
+                case = case_ids[k % len(case_ids)]
+                scenario = scenarios[(k // len(case_ids)) % len(scenarios)]
+                m = run_episode(net, cases[case], ctl, scenario, seed=args.seed + k)
+                history.append(m / ff.DAY)
+                bar.update(k + 1, f"episode {k + 1} case {case} makespan {m / ff.DAY:.2f} d")
+                if (k + 1) % args.checkpoint_every == 0:
+                    save(k + 1)
+            k = args.episodes
+        except KeyboardInterrupt:
+            save(k)
+            print(f"interrupted: {k} episodes kept in {out}; continue with --resume")
+            return 130
+    save(max(k, done))
+    wall = time.perf_counter() - start
+    print(f"trained {args.episodes - done} episodes in {wall:.1f} s ({args.reward} reward); "
+          f"policy written to {out}")
+    return 0
