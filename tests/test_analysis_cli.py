@@ -1,6 +1,5 @@
 """The reach, export and invariants commands."""
 import json
-import os
 import signal
 import subprocess
 import sys

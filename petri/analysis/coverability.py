@@ -10,7 +10,7 @@ Karp-Miller needs monotone semantics: nets with inhibitor arcs or place capaciti
 
 >>> from petri import Net
 >>> net = Net("producer")
->>> net.add_place("on", initial=1); net.add_place("made")
+>>> _ = net.add_place("on", initial=1); _ = net.add_place("made")
 >>> _ = net.add_transition("make", inputs=["on"], outputs=["on", "made"])
 >>> g = coverability_graph(net)
 >>> g.num_states, g.unbounded_places

@@ -9,7 +9,7 @@ edges are written without building a networkx graph first; they keep one edge pe
 >>> from petri import Net
 >>> from petri.analysis import reachability_graph
 >>> net = Net("cycle")
->>> net.add_place("a", initial=1); net.add_place("b")
+>>> _ = net.add_place("a", initial=1); _ = net.add_place("b")
 >>> _ = net.add_transition("go", inputs=["a"], outputs=["b"])
 >>> _ = net.add_transition("back", inputs=["b"], outputs=["a"])
 >>> G = to_networkx(reachability_graph(net))

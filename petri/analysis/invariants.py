@@ -13,7 +13,7 @@ weight); the result is then a property of the skeleton, not of the coloured net.
 
 >>> from petri import Net
 >>> net = Net("cycle")
->>> net.add_place("a", initial=1); net.add_place("b")
+>>> _ = net.add_place("a", initial=1); _ = net.add_place("b")
 >>> _ = net.add_transition("go", inputs=["a"], outputs=["b"])
 >>> _ = net.add_transition("back", inputs=["b"], outputs=["a"])
 >>> p_invariants(net)

@@ -18,7 +18,7 @@ Verdicts that need the whole graph are ``None`` for a partial graph.
 >>> from petri import Net
 >>> from petri.analysis import reachability_graph
 >>> net = Net("once")
->>> net.add_place("a", initial=1); net.add_place("b")
+>>> _ = net.add_place("a", initial=1); _ = net.add_place("b")
 >>> _ = net.add_transition("go", inputs=["a"], outputs=["b"])
 >>> p = analyse(reachability_graph(net))
 >>> p.deadlock, p.deadlock_path, p.safe, p.live, p.reversible

@@ -16,7 +16,7 @@ give a shortest firing sequence to every state.
 
 >>> from petri import Net
 >>> net = Net("cycle")
->>> net.add_place("a", initial=1); net.add_place("b")
+>>> _ = net.add_place("a", initial=1); _ = net.add_place("b")
 >>> _ = net.add_transition("go", inputs=["a"], outputs=["b"])
 >>> _ = net.add_transition("back", inputs=["b"], outputs=["a"])
 >>> g = reachability_graph(net)
@@ -298,7 +298,6 @@ class _PTStructure:
                          self.chi[:, j].copy() if (self.chi[:, j] < INF).any() else None)
                         for j in range(K)]
         self.set_pivots(None)
-        self.max_increase = np.maximum(self.delta, 0).max(axis=0) if T else np.zeros(P, np.int64)
         self.delta_x = np.concatenate([self.delta, np.zeros((T, 1), np.int64)], axis=1)
         inc = [np.flatnonzero(self.delta[t] > 0) for t in range(T)]
         k = max((len(i) for i in inc), default=0)
@@ -660,9 +659,6 @@ class _PTExplorer:
                 break
             if stopped is not None:
                 break
-        if stopped == "max_states":
-            # the slice that hit the limit was expanded, though some of its edges were dropped
-            pass
         final_layout = layout
         final_keys = keys.view()
         graph = ReachabilityGraph(

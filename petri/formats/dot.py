@@ -9,7 +9,7 @@ given as ``pos`` attributes (``neato -n`` honours them).
 one doubly circled, dead markings in red), one edge per firing.
 
 >>> from petri import Net
->>> net = Net("pair"); net.add_place("a", initial=1); net.add_place("b")
+>>> net = Net("pair"); _ = net.add_place("a", initial=1); _ = net.add_place("b")
 >>> _ = net.add_transition("t", inputs=["a"], outputs=["b"])
 >>> print(net_to_dot(net).splitlines()[0])
 digraph "pair" {

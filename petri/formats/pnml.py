@@ -13,7 +13,7 @@
 XML is parsed with ``defusedxml``: entity declarations and external references are refused.
 
 >>> from petri import Net
->>> net = Net("pair"); net.add_place("a", initial=1); net.add_place("b")
+>>> net = Net("pair"); _ = net.add_place("a", initial=1); _ = net.add_place("b")
 >>> _ = net.add_transition("t", inputs=["a"], outputs=["b"])
 >>> loads(dumps(net)) == net
 True
@@ -21,7 +21,6 @@ True
 from __future__ import annotations
 
 import ast
-import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict

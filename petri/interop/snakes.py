@@ -7,7 +7,7 @@ SNAKES has no time, priorities or place capacities: delays and priorities are dr
 untimed semantics is the same), a place capacity is refused with an error.
 
 >>> from petri import Net
->>> net = Net("pair"); net.add_place("a", initial=2); net.add_place("b")
+>>> net = Net("pair"); _ = net.add_place("a", initial=2); _ = net.add_place("b")
 >>> _ = net.add_transition("t", inputs=["a"], outputs=[("b", None, 2)])
 >>> pn = to_snakes(net)
 >>> sorted(p.name for p in pn.place())
