@@ -202,13 +202,15 @@ class Scenario:
 
     def relaxed(self, net):
         """A shallow copy of ``net`` whose tables and constants take, for every disrupted
-        parameter, the smaller of its normal and disrupted value: what a lower bound valid
-        for this scenario must assume."""
+        parameter, the smaller of its normal and disrupted value, and whose capacities the
+        larger: what a lower bound valid for this scenario must assume."""
         import copy
+        import dataclasses
         from petri.model import Table
         out = copy.copy(net)
         out.tables = dict(net.tables)
         out.constants = dict(net.constants)
+        out.places = dict(net.places)
 
         class _View:    # enough of a simulator for Disruption.changes
             def __init__(self, n):
@@ -231,6 +233,8 @@ class Scenario:
                     out.tables[name] = Table(t.name, {**t.rows, key: new}, t.key, t.value, t.source)
                 elif what == "constant" and isinstance(new, (int, float)) and new < old:
                     out.constants[name] = new
+                elif what == "capacity" and new > (out.places[name].capacity or 0):
+                    out.places[name] = dataclasses.replace(out.places[name], capacity=new)
         return out
 
     def attach(self, sim) -> list[Window]:

@@ -11,6 +11,28 @@ lead time when s's consumable store starts too low to serve one job) and tail(s)
 way from s to a shipped order. Stations with a consumable give a second bound: the jobs the
 initial stock cannot serve start after a delivery, so lead time + their work + tail. The two
 ovens share their work. The bound is the largest of all these.
+
+**Supply limit.** A consumable store s (capacity C, supplier lead time L, initial stock I)
+serves J jobs of u units each at its station. In the nets a supplier holds one delivery at a
+time: ``reorder_s`` takes the supplier token, the delivery becomes ready L after the order,
+and the supplier is free again only when that delivery is unloaded; so, with no order before
+time 0, the k-th delivery arrives at k·L at the earliest. A delivery unloads one unit at a
+time at priority 20 (nothing else fires in between) until the store is full, so it brings at
+most C units. Hence before the k-th arrival at most I + (k-1)·C units have been available,
+and of the J jobs (taken in the order they start) the job j with j·u > I + (k-1)·C cannot
+start before k·L. That is m_k = J - floor((I + (k-1)·C) / u) jobs, and they run one at a
+time on the station, so the last of them ends at least k·L + (the m_k shortest jobs' work)
+after time 0 and the order it belongs to still needs the station's shortest tail: for every
+k = 1 .. ceil((J·u - I) / C), k·L + work of the m_k shortest + tail is a lower bound.
+J is the fewest jobs any schedule runs there (manufacturing, stamping or printing more only
+adds jobs). Under a scenario the relaxed net gives the shorter lead time and the larger
+capacity of normal and disrupted values, so the bound stays valid.
+
+>>> from control import flowfactory as ff
+>>> net, orders = ff.load_plant(), ff.read_orders(ff.DATA / "orders.csv")
+>>> b = flowfactory_lower_bound(net, orders, ff.read_cases(ff.DATA / "initial_stock.csv")[1])
+>>> b.station, round(b.seconds / 86400, 2)      # case 1: 7 cutting deliveries, 2 days each
+('Sawing', 14.33)
 """
 from __future__ import annotations
 
@@ -129,24 +151,27 @@ def flowfactory_lower_bound(net, orders: dict[int, dict[str, int]], stock: dict[
         parts[s] = max(parts.get(s, 0.0), t + n * pt(item, s) + assembly_tail(s))
         head = t + pt(item, s) + tt(item, s)
 
-    # jobs the initial consumable stock cannot serve start after a delivery
-    jobs_at = {"Sawing": (sum(make.values()), make), "Laser": (sum(stamp.values()), stamp),
-               "Printer": (prints, None), "Electrical_Function_Verification": (n, None)}
+    # supply limit: the k-th delivery of a store arrives at k lead times at the earliest and
+    # brings at most the store's capacity (see the module docstring)
+    jobs_at = {"Sawing": make, "Laser": stamp, "Printer": {"base": prints},
+               "Electrical_Function_Verification": {"electrical_func": n}}
     for store, (station, units) in SUPPLY.items():
-        jobs, items = jobs_at[station]
-        served = stock.get(store, 0) // units
-        late = jobs - served
-        if late <= 0:
+        durations = sorted(pt(item, station) for item, k in jobs_at[station].items()
+                           for _ in range(k))
+        jobs, initial = len(durations), stock.get(store, 0)
+        if jobs * units <= initial:
             continue
-        if items is None:
+        if station in ("Printer", "Electrical_Function_Verification"):
             item = ITEM[station]
-            per_job, tail = pt(item, station), (
-                tt(item, station) + after_montage if station == "Printer" else assembly_tail(station))
+            tail = tt(item, station) + after_montage if station == "Printer" else assembly_tail(station)
         else:
-            per_job = min(pt(p, station) for p, k in items.items() if k)
             tail = min(tails[station]) if station in tails else 0.0
-        bound = lead[store] * day + late * per_job + tail
-        parts[station] = max(parts.get(station, 0.0), bound)
+        cap = net.places[store].capacity or 30
+        deliveries = -(-(jobs * units - initial) // cap)
+        for k in range(1, deliveries + 1):
+            late = jobs - (initial + (k - 1) * cap) // units
+            bound = k * lead[store] * day + sum(durations[:late]) + tail
+            parts[station] = max(parts.get(station, 0.0), bound)
 
     station = max(parts, key=parts.get)
     return LowerBound(parts[station], station, parts)

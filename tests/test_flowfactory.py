@@ -186,7 +186,8 @@ def test_experiment_command_json_and_errors(tmp_path, capsys):
         lines = f.read().splitlines()
     cases.write_text("\n".join([lines[0], lines[2]]) + "\n")   # case 2
     out = tmp_path / "out"
-    code = main(["experiment", "--scenario", "ideal", "--orders", str(orders), "--cases", str(cases),
+    code = main(["experiment", "--scenario", "ideal", "--controller", "traditional",
+                 "--orders", str(orders), "--cases", str(cases),
                  "--out", str(out), "--json", "--workers", "1"])
     assert code == 0
     rows = json.loads(capsys.readouterr().out)

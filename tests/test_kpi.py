@@ -110,3 +110,44 @@ def test_resilience():
     assert r.time_to_recover == 400 - 150            # the lag grew last at the third order
     same = resilience([1, 2], [1, 2])
     assert (same.makespan_loss, same.throughput_loss, same.time_to_recover) == (0, 0, 0)
+
+
+def test_lower_bound_of_case_1_is_the_cutting_supply():
+    """Case 1 starts with empty stores: all 199 components are manufactured, each sawn with one
+    cutting part. Deliveries bring at most 30 parts and follow each other 2 days apart, so the
+    7th (parts 181-199) arrives after 14 days; 19 sawing jobs are left, at best product D's
+    (500 + 105 = 605 s each), and the shortest way from sawing to a shipped order is product
+    A's: transport 630, cleaning 886+300, verification 630+320, laser 335+920, cleaning
+    886+300, verification 630+320, commissioning 2850+920, coating 2360+600, oven 1 1290+1200,
+    montage 586+662, electrical verification 225+320, packaging 75+200 = 17,445 s."""
+    from control import flowfactory as ff
+    from kpi.bounds import flowfactory_lower_bound
+    orders = ff.read_orders(ff.DATA / "orders.csv")
+    assert sum(q[p] for q in orders.values() for p in ff.PRODUCTS) == 199
+    stock = ff.read_cases(ff.DATA / "initial_stock.csv")[1]
+    bound = flowfactory_lower_bound(ff.load_plant(), orders, stock)
+    tail = (630 + 886 + 300 + 630 + 320 + 335 + 920 + 886 + 300 + 630 + 320 + 2850 + 920
+            + 2360 + 600 + 1290 + 1200 + 586 + 662 + 225 + 320 + 75 + 200)
+    assert tail == 17_445
+    assert bound.station == "Sawing"
+    assert bound.seconds == 7 * 2 * 86400 + 19 * 605 + tail == 1_238_540
+
+
+def test_lower_bound_under_a_scenario_takes_the_larger_capacity(tmp_path):
+    """A scenario that enlarges the cutting store lets deliveries bring more: its bound must
+    use the larger capacity (fewer deliveries), or it could exceed an achieved makespan."""
+    from control import flowfactory as ff
+    from control.flowfactory_scenarios import load_scenario
+    from kpi.bounds import flowfactory_lower_bound
+    f = tmp_path / "big.toml"
+    f.write_text('[scenario]\nname = "big"\n[[disruption]]\nstore = "cutting"\n'
+                 'parameter = "capacity"\nvalue = 60\norders = [1, 50]\n')
+    net = ff.load_plant()
+    orders = ff.read_orders(ff.DATA / "orders.csv")
+    stock = ff.read_cases(ff.DATA / "initial_stock.csv")[1]
+    relaxed = load_scenario(f).relaxed(net)
+    assert relaxed.places["cutting"].capacity == 60 and net.places["cutting"].capacity == 30
+    normal = flowfactory_lower_bound(net, orders, stock).parts["Sawing"]
+    bigger = flowfactory_lower_bound(relaxed, orders, stock).parts["Sawing"]
+    # 4 deliveries of 60 instead of 7 of 30
+    assert bigger < normal and bigger >= 4 * 2 * 86400
