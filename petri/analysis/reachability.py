@@ -598,7 +598,7 @@ class _PTExplorer:
                 with np.errstate(over="ignore"):
                     words = keys.a[ids[ei]] + dwords[ti]
                 h = self._hash(words, salt)
-                order = np.argsort(h, kind="stable")
+                order = np.argsort(h)     # any edge of a group may serve as its first
                 hs = h[order]
                 first_flag = np.empty(E, dtype=bool)
                 first_flag[0] = True
