@@ -179,6 +179,9 @@ class _Checker:
     def colour_set_problems(self) -> Iterator[NetError]:
         for name, cs in self.net.colour_sets.items():
             key, element = f"colour set {name}", f"colour set {name!r}"
+            if not isinstance(name, str) or not name.isidentifier():
+                yield self.error(key, element, "a colour set name is made of letters, digits "
+                                               "and _, not starting with a digit")
             if name in BUILTIN_COLOUR_SETS:
                 yield self.error(key, element, "a builtin colour set cannot be redeclared")
             if cs.kind == "int" and cs.low is not None and cs.high is not None and cs.low > cs.high:

@@ -181,14 +181,14 @@ def _order(item):
 # Code generation
 # ---------------------------------------------------------------------------------------------
 
-def compile_net(net: Net, *, log: bool = True, untimed: bool = False) -> CompiledNet:
+def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
+                check: bool = True) -> CompiledNet:
     """Check ``net`` and compile it. ``log``: ``fire`` returns consumed and produced tokens.
-    ``untimed``: timestamps are ignored (all tokens ready), as state-space analysis wants."""
-    try:
+    ``untimed``: timestamps are ignored (all tokens ready), as state-space analysis wants.
+    ``check=False`` skips ``petri.check.check_net`` (for nets checked already); inscriptions
+    are checked by the expression checker either way."""
+    if check:
         from .check import check_net
-    except ImportError:  # pragma: no cover - the checker ships with the package
-        check_net = None
-    if check_net is not None:
         problems = check_net(net)
         if problems:
             raise problems[0]
@@ -210,13 +210,12 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False) -> Compile
     ns.update({"_bisect": bisect_right, "_insort": insort, "_push": heappush, "_cap": capacity,
                "_Err": SimulationError, "_tuple": tuple, "_int": int, "_repr": repr, "_type": type, "_len": len,
                "_sum": sum, "_map": map, "_list": list, "_sorted": sorted})
+    # colour sets appear in generated code by number only, never by their (file-given) names
     colour_sets = net.all_colour_sets()
-    for name, cs in colour_sets.items():
-        if cs.kind == "enum":
-            ns["_enum_" + name] = frozenset(cs.values)
+    for k, (name, cs) in enumerate(colour_sets.items()):
         if cs.is_finite(colour_sets):
-            ns["_all_" + name] = tuple(cs.all_values(colour_sets))
-        ns["_cs_" + name] = _member_function(cs, colour_sets)
+            ns[f"_all_{k}"] = tuple(cs.all_values(colour_sets))
+        ns[f"_cs_{k}"] = _member_function(cs, colour_sets)
 
     transitions = []
     for ti, (tname, t) in enumerate(net.transitions.items()):
@@ -267,6 +266,7 @@ class _TransitionCode:
         self.net, self.t, self.pidx, self.kinds, self.log, self.untimed = net, t, pidx, kinds, log, untimed
         self.constants = set(net.constants)
         self.tables = set(net.tables)
+        self.colour_number = {name: k for k, name in enumerate(net.all_colour_sets())}
         self.where = f"transition '{t.name}'"
         self.lines: list[str] = []
         self.variables: list[str] = []
@@ -442,7 +442,7 @@ class _TransitionCode:
         # 3. declared variables no arc binds: try every value
         for v in self._declared_vars():
             cs = self.net.variables[v]
-            L.append(f"{pad}for v_{v} in _all_{cs}:")
+            L.append(f"{pad}for v_{v} in _all_{self.colour_number[cs]}:")
             depth += 1
             loops += 1
             pad = ind * (1 + depth)
@@ -643,7 +643,7 @@ class _TransitionCode:
                     raise NetError(f"token {literal!r} is not in colour set {colour}",
                                    element=f"{self.where}: {what}")
             elif a.expression is not None and not bare:
-                L.append(f"{ind}if not _cs_{colour}(_x): raise _Err("
+                L.append(f"{ind}if not _cs_{self.colour_number[colour]}(_x): raise _Err("
                          f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + _repr(_x))")
             if kind == MULTI:
                 L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")

@@ -514,3 +514,25 @@ def test_guard_equation_binds_like_an_arc_expression():
         assert ea == eb
         a.step()
         b.step()
+
+
+def test_names_from_files_never_reach_generated_code_as_code(capsys):
+    """A colour set name is data: the checker refuses odd ones, and the generated code refers
+    to colour sets by number, so even an unchecked name cannot become code."""
+    name = 'P)\nprint("INJECTED")\n('
+    net = Net()
+    net.add_colour_set(name, values=["A"])
+    net.add_place("a", name, initial=["A"])
+    net.add_place("b", name)
+    net.add_transition("t", inputs=[("a", "x")], outputs=[("b", "'A' if x else 'A'")])
+    from petri.check import check_net
+    assert [str(e) for e in check_net(net)] == [
+        "colour set 'P)\\nprint(\"INJECTED\")\\n(': a colour set name is made of letters, "
+        "digits and _, not starting with a digit"]
+    compiled = compile_net(net, check=False)
+    source = compiled.transitions[0].source
+    assert "if not _cs_4(_x)" in source      # by number: the 4 builtin colour sets come first
+    sim = Simulator(compiled)
+    sim.run()
+    assert sim.count("b") == 1
+    assert capsys.readouterr().out == ""
