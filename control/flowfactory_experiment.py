@@ -57,7 +57,7 @@ class CaseResult:
 
 
 def run_one(scenario_file: str, controller: str, case: int, stock: dict, orders: dict | None,
-            seed: int) -> CaseResult:
+            seed: int, options: dict | None = None) -> CaseResult:
     """Run one case and reduce its event log to the KPI tables (runs in a worker process)."""
     from control.registry import create
     scenario = load_scenario(scenario_file)
@@ -65,7 +65,7 @@ def run_one(scenario_file: str, controller: str, case: int, stock: dict, orders:
     order_numbers = orders if orders is not None else ff.read_orders(ff.DATA / "orders.csv")
     scenario.validate(net, order_numbers)
     bound = flowfactory_lower_bound(scenario.relaxed(net), order_numbers, stock)
-    ctrl = create(controller)
+    ctrl = create(controller, **(options or {}))
     run = ff.run_case(net, case, stock, ctrl, scenario, seed=seed)
     ev = run.events
     jobs = job_table(ev, ff.STATIONS, attribute={"Printer": ("Montage", "base_printed")})
@@ -115,19 +115,24 @@ class GroupResult:
 
 def run_experiment(scenario_files: list[str], controllers: list[str], cases: dict[int, dict],
                    orders: dict | None = None, seed: int = 0, workers: int | None = None,
-                   progress=None) -> tuple[list[GroupResult], bool]:
-    """Run everything; returns the groups (finished cases only) and whether it was interrupted."""
+                   progress=None, options: dict | None = None) -> tuple[list[GroupResult], bool]:
+    """Run everything; returns the groups (finished cases only) and whether it was interrupted.
+
+    ``options``: controller name -> keyword options for its factory (e.g. ``{"qlearning":
+    {"policy": "my.json"}}``)."""
+    options = options or {}
     scenarios = [load_scenario(f) for f in scenario_files]
     groups: dict[tuple, GroupResult] = {}
     tasks = []
     for f, sc in zip(scenario_files, scenarios):
         for ctrl in controllers:
             from control.registry import create
-            thesis = sc.thesis_days.get(getattr(create(ctrl), "thesis_key", ctrl))
+            thesis = sc.thesis_days.get(getattr(create(ctrl, **options.get(ctrl, {})),
+                                                "thesis_key", ctrl))
             groups[(sc.name, ctrl)] = GroupResult(sc.name, ctrl, thesis, sc.description,
                                                   expected_cases=len(cases))
             for case, stock in cases.items():
-                tasks.append((str(f), ctrl, case, stock, orders, seed))
+                tasks.append((str(f), ctrl, case, stock, orders, seed, options.get(ctrl)))
     workers = workers or min(len(tasks), max(1, os.cpu_count() or 1))
     done = 0
     interrupted = False

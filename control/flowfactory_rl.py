@@ -49,15 +49,27 @@ MODULES = ("order release", "net selection", "fulfil storage")
 WINDOW = 4                      # the thesis ranks the next four orders
 HOUR = 3600.0
 THESIS_WIP = 3                  # the thesis's (and the traditional rule's) orders in the plant
+#: release plans the makespan reward chooses among: (orders in the plant at most, hold a
+#: complete part back while this many jobs already wait for commissioning; None: never)
+PLANS = [(4, None), (8, None), (8, 1), (15, 1), (50, 1)]
 ACTIONS = {
     "prioritization": ["release ready", "release stampable", "release other", "hold"],
     "net_selection": ["available", "stamp", "manufacture"],
     "fulfil_storage": ["delivery", "no delivery"],
 }
+#: the makespan reward's prioritization module picks a release plan per case
+MAKESPAN_ACTIONS = {**ACTIONS, "prioritization": [
+    f"wip {w}" + (f", dispatch {q}" if q else "") for w, q in PLANS]}
 PRODUCTS = [f"Product{x}" for x in "ABCDEF"]
 STORE_STATION = {"cutting": ("saw", ("to_sawing",), 1), "gas": ("laser", ("to_laser",), 1),
                  "filament": ("print_base", (), 2),
                  "electrical_func": ("verify_electrical", ("to_efv",), 1)}
+#: consumable store -> places holding jobs that have not yet been through its station
+UPSTREAM = {"cutting": ("demand", "to_milling", "to_sawing"),
+            "gas": ("demand", "to_milling", "to_sawing", "to_cleaning_1", "to_verification_1",
+                    "to_laser"),
+            "electrical_func": ("bases_needed", "to_efv")}
+CAPACITY = 30                   # the stores' capacity in the net (thesis table 4.6)
 BEFORE_COMMISSIONING = ("to_commissioning", "to_laser", "to_cleaning_2", "to_verification_2")
 
 
@@ -73,7 +85,8 @@ class FlowFactoryQController:
             raise ValueError(f"reward is one of {', '.join(REWARDS)}, not {reward!r}")
         self.reward = reward
         self.learn = learn
-        self.tables = tables or {m: QTable(len(a), params, a) for m, a in ACTIONS.items()}
+        actions = MAKESPAN_ACTIONS if reward == "makespan" else ACTIONS
+        self.tables = tables or {m: QTable(len(a), params, a) for m, a in actions.items()}
         self.effort = {m: 0.0 for m in MODULES}
         self._orders = 0
         self._pending: dict = {}          # module/key -> (state, action, clock, extra)
@@ -84,6 +97,7 @@ class FlowFactoryQController:
         self._orders = state.count("backlog")
         self._pending = {}
         self._idle_hours, self._last_clock, self._was_idle = 0.0, 0.0, False
+        self._plan = None
 
     def finish(self, state) -> None:
         """A run ended: pay the decisions still waiting for their reward, count the episode."""
@@ -150,6 +164,9 @@ class FlowFactoryQController:
     def _delayed(self, pkey, state, since, action, extra) -> float:
         """Rewards paid at the module's next decision (or at the end of the run)."""
         module = pkey[0]
+        if pkey == ("prioritization", "plan"):
+            done = max((t for _, t in state.tokens("shipped")), default=0.0)
+            return -done / extra
         if module == "prioritization":
             idle = self._idle_hours - extra
             return -idle - 0.05 * max(0, self._in_plant(state) - 4)
@@ -182,6 +199,15 @@ class FlowFactoryQController:
 
     # -- module 1: prioritization ----------------------------------------------------------------
     def _prioritize(self, bindings, state):
+        if self.reward == "makespan":
+            if self._plan is None:
+                s, bound = _stock_profile(state)
+                a = self._decide("prioritization", "plan", s, list(range(len(PLANS))), state,
+                                 extra=bound)
+                self._plan = PLANS[a]
+            if self._in_plant(state) >= self._plan[0]:
+                return None
+            return min(bindings, key=lambda b: b.values["o"])
         in_plant = self._in_plant(state)
         if self.reward == "thesis" and in_plant >= THESIS_WIP:
             return None
@@ -204,14 +230,22 @@ class FlowFactoryQController:
 
     # -- module 2: net selection ------------------------------------------------------------------
     def _select_net(self, bindings, state):
-        o = min(b.values["o"] for b in bindings)
-        mine = [b for b in bindings if b.values["o"] == o]
-        product = min(_product(b) for b in mine)
-        options = {}
-        for b in mine:
-            if _product(b) == product:
-                kind = b.transition.rsplit("_", 1)[0] if b.transition != "manufacture" else "manufacture"
-                options[{"take_complete": 0, "stamp": 1, "manufacture": 2}[kind]] = b
+        components: dict = {}
+        for b in bindings:
+            kind = b.transition.rsplit("_", 1)[0] if b.transition != "manufacture" else "manufacture"
+            options = components.setdefault((b.values["o"], _product(b)), {})
+            options[{"take_complete": 0, "stamp": 1, "manufacture": 2}[kind]] = b
+        hold = self._plan[1] if self._plan else None
+        queued = state.count("to_commissioning")
+        for (o, product), options in sorted(components.items()):
+            # the plan's dispatch: a complete part waits while commissioning has work queued,
+            # so that commissioning takes the parts in order (it picks at random among them)
+            if hold is not None and 0 in options and queued >= hold:
+                continue
+            return self._select_component(product, options, state)
+        return None
+
+    def _select_component(self, product, options, state):
         s = (state.count(f"{product}_complete") > 0, state.count(f"{product}_notLasered") > 0,
              self._level(state.count("gas")), self._level(state.count("cutting")))
 
@@ -229,20 +263,27 @@ class FlowFactoryQController:
     def _fulfil_storage(self, bindings, state):
         for b in bindings:
             store = b.transition[len("reorder_"):]
-            cap = state.net.places[store].capacity or 30
+            cap = state.net.places[store].capacity or CAPACITY
             level = state.count(store)
             station, queues, units = STORE_STATION.get(store, (None, (), 1))
-            waiting = sum(state.count(q) for q in queues)
-            if store == "filament":
-                waiting = state.count("bases_needed") - state.count("base")
-            s = (store, min(6, level * 6 // cap), waiting > 0)
+            if self.reward == "thesis":
+                waiting = sum(state.count(q) for q in queues)
+                if store == "filament":
+                    waiting = state.count("bases_needed") - state.count("base")
+                s = (store, min(6, level * 6 // cap), waiting > 0)
+            else:
+                needed = _units_needed(store, state)
+                s = (store, min(6, level * 6 // cap), needed > level)
 
-            def reward(a, level=level, cap=cap, waiting=waiting, units=units):
+            def reward(a, level=level, cap=cap, s=s):
                 if self.reward == "thesis":
                     return 1.0 if a == 1 else (cap - level) / cap
-                if a == 1:
-                    return -1.0 if level < units * (waiting + 1) + cap // 2 else 0.0
-                return -(level / cap) ** 2
+                # a delivery fills the store: worth its trip while jobs will need more than the
+                # store holds; a full store gains nothing and blocks the supplier a lead time
+                short = s[2]
+                if a == 0:
+                    return 0.0 if short and level < cap else -1.0
+                return -(1.0 - level / cap) if short else 0.0
 
             a = self._decide("fulfil_storage", store, s, [0, 1], state, immediate=reward)
             if a == 0:
@@ -259,6 +300,35 @@ _NETS = {
     2: ["Milling", "Sawing", "Cleaning & Drying", "Verification", "Laser", "Cleaning & Drying",
         "Verification", "Commissioning", "Powder coating", "Oven 1"],
 }
+
+
+def _units_needed(store: str, state) -> int:
+    """Units of ``store`` that jobs not yet through its station may still need (orders not
+    released count fully: a delivery is worth its trip while any remain)."""
+    if state.count("backlog"):
+        return 10 ** 6
+    if store == "filament":
+        return 2 * max(0, state.count("bases_needed") - state.count("base")
+                       - state.count("base_in_print"))
+    return sum(state.count(p) for p in UPSTREAM[store])
+
+
+def _stock_profile(state) -> tuple[tuple, float]:
+    """The prioritization state at a case's start: the thirds (0, 1, 2) of the components
+    that complete stock, and complete + notLasered stock, can serve; and the case's lower
+    bound (s), which scales the plan's reward."""
+    from kpi.bounds import flowfactory_lower_bound
+    net = state.net
+    orders = {o: {p: net.tables[f"qty_{p[-1]}"][o] for p in PRODUCTS}
+              for o in state.colours("backlog")}
+    need = {p: sum(q[p] for q in orders.values()) for p in PRODUCTS}
+    total = sum(need.values()) or 1
+    complete = sum(min(need[p], state.count(f"{p}_complete")) for p in PRODUCTS)
+    stamp = sum(min(need[p], state.count(f"{p}_complete") + state.count(f"{p}_notLasered"))
+                for p in PRODUCTS)
+    stock = {p: state.count(p) for p in net.places if net.places[p].capacity is not None}
+    bound = flowfactory_lower_bound(net, orders, stock).seconds
+    return (min(2, 3 * complete // total), min(2, 3 * stamp // total)), max(bound, 1.0)
 
 
 def _product(b) -> str:
@@ -326,7 +396,8 @@ def run_episode(net, stock: dict, controller, scenario=None, seed: int = 0) -> f
         scenario.run(sim)
     else:
         sim.run()
-    controller.finish(sim.state())
+    if hasattr(controller, "finish"):
+        controller.finish(sim.state())
     return max((t for _, t in sim.tokens("shipped")), default=0.0)
 
 

@@ -25,9 +25,15 @@ def add_arguments(p) -> None:
                         ".toml file; repeatable (default: the four bundled ones)")
     p.add_argument("--controller", action="append", metavar="NAME",
                    help="a registered controller; repeatable (default: every registered one)")
+    p.add_argument("--policy", metavar="FILE",
+                   help="policy file (.json/.npz, from petri train) for the qlearning controller "
+                        "(default: the shipped policy)")
     p.add_argument("--orders", metavar="FILE.csv", help="order list (columns of orders.csv)")
     p.add_argument("--cases", metavar="FILE.csv",
                    help="initial-stock cases (columns of initial_stock.csv)")
+    p.add_argument("--generalise", type=int, metavar="SEED",
+                   help="unseen inputs: an order list and the scenarios' disruption windows "
+                        "drawn from SEED (written to --out); not with --orders")
     p.add_argument("--seed", type=int, default=0, help="seed of the engine's free choices (default 0)")
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default ./out)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -45,6 +51,14 @@ def run(args) -> int:
 
     start = time.perf_counter()
     scenario_files = [str(resolve_scenario(s)) for s in (args.scenario or SCENARIOS)]
+    if args.generalise is not None:
+        if args.orders:
+            raise CommandError("--generalise draws its own order list; leave out --orders")
+        from control.flowfactory_generate import generate_orders, generate_scenarios, write_orders
+        gen = Path(args.out) / "generalise"
+        args.orders = str(write_orders(generate_orders(args.generalise), gen / "orders.csv"))
+        scenario_files = [str(p) for p in generate_scenarios(
+            args.generalise, gen / "scenarios", names=scenario_files)]
     names = [load_scenario(f).name for f in scenario_files]      # checks every file now
     if len(set(names)) != len(names):
         raise CommandError(f"two scenarios share a name: {', '.join(names)}")
@@ -52,6 +66,13 @@ def run(args) -> int:
     for c in controllers:
         if c not in registry.names():
             raise CommandError(f"unknown controller {c!r} (known: {', '.join(registry.names())})")
+    options = {}
+    if args.policy is not None:
+        if "qlearning" not in controllers:
+            raise CommandError("--policy is for the qlearning controller; add --controller qlearning")
+        if not Path(args.policy).is_file():
+            raise CommandError(f"{args.policy}: no such policy file (train one with petri train)")
+        options["qlearning"] = {"policy": str(Path(args.policy).resolve())}
     if args.workers is not None and args.workers < 1:
         raise CommandError("--workers must be 1 or more")
     orders = ff.read_orders(args.orders) if args.orders else None
@@ -61,14 +82,18 @@ def run(args) -> int:
     order_list = orders if orders is not None else ff.read_orders(ff.DATA / "orders.csv")
     for f in scenario_files:
         load_scenario(f).validate(net, order_list)
+    if args.policy is not None:     # refuses a policy of another net or controller, naming both
+        from control.flowfactory_rl import load
+        load(args.policy, net)
 
     with Progress("experiment", total=len(scenario_files) * len(controllers) * len(cases)) as bar:
         groups, interrupted = run_experiment(
             scenario_files, controllers, cases, orders, seed=args.seed, workers=args.workers,
-            progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
+            options=options, progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
     rows = summarise(groups)
     out = Path(args.out)
     notes = []
+    tables = {}
     if rows:
         tables = write_tables(groups, out)
         if plots.available():
@@ -83,6 +108,7 @@ def run(args) -> int:
         print(json.dumps(rows, default=str))
     else:
         _print_table(rows, len(cases))
+        _print_resilience(tables.get("resilience"))
         print(f"total wall time {wall:.1f} s")
     for n in notes:
         print(n, file=sys.stderr)
@@ -106,3 +132,22 @@ def _print_table(rows: list[dict], n_cases: int) -> None:
                         for i, (x, w) in enumerate(zip(b, widths))))
     if not body:
         print("(no case finished)")
+
+
+def _print_resilience(table) -> None:
+    """Per disrupted scenario and controller: makespan lost against the same controller's
+    ideal run, and the time to recover (mean and worst case)."""
+    if table is None or table.empty:
+        return
+    print()
+    head = ["scenario", "controller", "makespan loss d", "loss %", "recover h (mean)",
+            "recover h (max)", "cases delayed"]
+    body = [[r.scenario, r.controller, f"{r.makespan_loss_days:+.2f}",
+             f"{r.makespan_loss_percent:+.1f}", f"{r.time_to_recover_hours_mean:.1f}",
+             f"{r.time_to_recover_hours_max:.1f}", str(r.cases_delayed)]
+            for r in table.itertuples()]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    for b in body:
+        print("  ".join(str(x).ljust(w) if i < 2 else str(x).rjust(w)
+                        for i, (x, w) in enumerate(zip(b, widths))))

@@ -17,7 +17,7 @@ HELP = "train the FlowFactory Q-learning controller (three modules) and save its
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--episodes", type=int, default=60, metavar="N", help="episodes (default 60)")
+    p.add_argument("--episodes", type=int, default=100, metavar="N", help="episodes (default 100)")
     p.add_argument("--reward", choices=["makespan", "thesis"], default="makespan",
                    help="makespan: ours (default); thesis: the cost-based rewards")
     p.add_argument("--scenario", action="append", metavar="NAME|FILE",
