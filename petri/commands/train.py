@@ -37,6 +37,7 @@ def run(args) -> int:
     from control.flowfactory_rl import FlowFactoryQController, PARAMS, run_episode
     from control.flowfactory_scenarios import load_scenario, resolve_scenario
     from control.policy import load_policy, save_policy
+    from control.qlearning import QTable
     from dataclasses import replace
     from ..progress import Progress
 
@@ -63,12 +64,15 @@ def run(args) -> int:
     start = time.perf_counter()
     history: list[float] = []
 
-    def save(n):
-        save_policy(out, ctl.tables, net=net, kind="flowfactory-qlearning",
+    def save(n, tables=None):
+        save_policy(out, tables or ctl.tables, net=net, kind="flowfactory-qlearning",
                     meta={"reward": args.reward, "seed": args.seed, "episodes": n,
                           "cases": case_ids, "scenarios": [s.name if s else "ideal" for s in scenarios]})
 
     k = done
+    # the tables as they were after the last finished episode: an interrupted episode has
+    # already updated some values and drawn from the exploration RNG, so it is not kept
+    finished = {m: t.to_data() for m, t in ctl.tables.items()}
     with Progress("train", total=args.episodes) as bar:
         try:
             for k in range(done, args.episodes):
@@ -77,11 +81,12 @@ def run(args) -> int:
                 m = run_episode(net, cases[case], ctl, scenario, seed=args.seed + k)
                 history.append(m / ff.DAY)
                 bar.update(k + 1, f"episode {k + 1} case {case} makespan {m / ff.DAY:.2f} d")
+                finished = {m: t.to_data() for m, t in ctl.tables.items()}
                 if (k + 1) % args.checkpoint_every == 0:
                     save(k + 1)
             k = args.episodes
         except KeyboardInterrupt:
-            save(k)
+            save(k, {m: QTable.from_data(d) for m, d in finished.items()})
             print(f"interrupted: {k} episodes kept in {out}; continue with --resume")
             return 130
     save(max(k, done))
