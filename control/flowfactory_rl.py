@@ -22,12 +22,17 @@ eq. 2.17-2.20 and tables 4.1-4.3): prioritization 1/C(order); net selection 1/C(
 the chosen net; fulfil storage S_max for no delivery, S_max - S_status for a delivery (both
 divided by S_max). With this reward the thesis's release rule (at most 3 orders in the plant)
 is kept, as its prioritization only orders the list.
-``reward="makespan"`` (ours): prioritization pays minus the hours commissioning (the
-bottleneck) stood idle until the next release decision, and a little per order in the plant
-beyond four; net selection pays minus the processing hours the chosen net adds and 1 when it
-needs a consumable that is out; fulfil storage pays -1 for no delivery while the store holds less than half its capacity
-plus the units the jobs waiting at its station need, and minus the filled share of
-the store for a delivery (a delivery to a nearly full store wastes the supplier's trip).
+``reward="makespan"`` (ours): prioritization picks a release plan once per case (``PLANS``:
+at most 4, 8, 15 or 50 orders in the plant, and whether a complete part is held back while a
+job already waits for commissioning, so that commissioning, which takes a random waiting
+job, works the orders in list order); state: the thirds (0-2) of the components that
+complete, and complete + notLasered, stock can serve; reward, at the end of the case: minus
+makespan / the case's lower bound (``kpi.bounds``), so that cases of one state compare;
+orders go in list order within the plan. Net selection pays minus the processing hours the
+chosen net adds and 1 when it needs a consumable that is out. Fulfil storage: state (store,
+stock in sixths of capacity, do the jobs not yet through its station need more than the
+store holds?); a delivery pays 0 while they do and the store is not full, else -1; no
+delivery pays minus the store's empty share while they do, else 0.
 """
 from __future__ import annotations
 
