@@ -137,3 +137,20 @@ def test_bad_scenarios_name_file_element_and_problem(tmp_path, body, message):
         scenario.validate(ff.load_plant(), ff.read_orders(ff.DATA / "orders.csv"))
     assert str(e.value).startswith(str(f) + ": ")
     assert message in str(e.value)
+
+
+def test_generalise_draws_orders_and_moves_windows_from_a_seed(tmp_path):
+    from control import flowfactory as ff
+    from control.flowfactory_generate import generate_orders, generate_scenarios, write_orders
+    from control.flowfactory_scenarios import load_scenario
+    orders = generate_orders(1)
+    assert orders == generate_orders(1) != generate_orders(2)
+    assert ff.read_orders(write_orders(orders, tmp_path / "o.csv")) == orders
+    files = generate_scenarios(1, tmp_path / "sc")
+    moved = {f.stem: load_scenario(f) for f in files}
+    assert moved["ideal"].disruptions == []
+    storage = moved["storage"].disruptions[0].window
+    assert storage[0] == "orders" and storage[2] - storage[1] == 30 - 25
+    assert storage[1:] != (25, 30) and "thesis_days" not in (tmp_path / "sc" / "storage.toml").read_text()
+    for sc in moved.values():
+        sc.validate(ff.load_plant(orders), orders)
