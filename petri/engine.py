@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .compiler import COUNT, CompiledNet, SimulationError, compile_net
+from .compiler import CompiledNet, SimulationError, compile_net
 from .model import Net, NetError
 
 __all__ = ["Simulator", "Binding", "Event", "EventLog", "RunResult", "StateView", "Decision",
@@ -354,12 +354,6 @@ class Simulator:
             return list(t.bindings(self._m, self.clock))
         except Exception as e:
             raise self._failure(t, e) from None
-
-    def _top(self, pairs) -> list[int]:
-        for _, s in pairs:
-            if s.items:
-                return s.items
-        return []
 
     def enabled(self) -> list[Binding]:
         """The bindings that may fire now (the highest priority level with any)."""

@@ -25,7 +25,6 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
