@@ -54,9 +54,15 @@ MODULES = ("order release", "net selection", "fulfil storage")
 WINDOW = 4                      # the thesis ranks the next four orders
 HOUR = 3600.0
 THESIS_WIP = 3                  # the thesis's (and the traditional rule's) orders in the plant
-#: release plans the makespan reward chooses among: (orders in the plant at most, hold a
-#: complete part back while this many jobs already wait for commissioning; None: never)
-PLANS = [(4, None), (8, None), (8, 1), (15, 1), (50, 1)]
+#: release plans the makespan reward chooses among: (orders in the plant at most; hold a
+#: complete part back while this many jobs already wait for commissioning; hold a part that
+#: would be stamped while this many jobs wait for the laser, and keep stock for the earliest
+#: orders; None: never)
+PLANS = [(3, None, None), (4, None, None), (6, None, None), (8, 1, None), (20, 1, 8),
+         (50, 1, None), (50, 1, 8)]
+#: station that sets a case's lower bound -> the consumable whose supply limits it
+SUPPLY_LIMITED = {"Sawing": "cutting", "Laser": "gas", "Printer": "filament",
+                  "Electrical_Function_Verification": "electrical_func"}
 ACTIONS = {
     "prioritization": ["release ready", "release stampable", "release other", "hold"],
     "net_selection": ["available", "stamp", "manufacture"],
@@ -64,7 +70,8 @@ ACTIONS = {
 }
 #: the makespan reward's prioritization module picks a release plan per case
 MAKESPAN_ACTIONS = {**ACTIONS, "prioritization": [
-    f"wip {w}" + (f", dispatch {q}" if q else "") for w, q in PLANS]}
+    f"wip {w}" + (f", dispatch {q}" if q else "") + (f", laser {h}" if h else "")
+    for w, q, h in PLANS]}
 PRODUCTS = [f"Product{x}" for x in "ABCDEF"]
 STORE_STATION = {"cutting": ("saw", ("to_sawing",), 1), "gas": ("laser", ("to_laser",), 1),
                  "filament": ("print_base", (), 2),
@@ -207,6 +214,9 @@ class FlowFactoryQController:
         if self.reward == "makespan":
             if self._plan is None:
                 s, bound = _stock_profile(state)
+                table = self.tables["prioritization"]
+                if not self.learn and s not in table.q:
+                    s = _nearest_seen(table, s)
                 a = self._decide("prioritization", "plan", s, list(range(len(PLANS))), state,
                                  extra=bound)
                 self._plan = PLANS[a]
@@ -240,9 +250,22 @@ class FlowFactoryQController:
             kind = b.transition.rsplit("_", 1)[0] if b.transition != "manufacture" else "manufacture"
             options = components.setdefault((b.values["o"], _product(b)), {})
             options[{"take_complete": 0, "stamp": 1, "manufacture": 2}[kind]] = b
-        hold = self._plan[1] if self._plan else None
+        _, hold, laser_hold = self._plan if self._plan else (None, None, None)
         queued = state.count("to_commissioning")
+        at_laser = state.count("to_laser")
+        rank: dict = {}
         for (o, product), options in sorted(components.items()):
+            if laser_hold is not None:
+                # stock is kept for the earliest orders: of a product's waiting components (in
+                # list order) the first take complete parts, the next notLasered ones, the rest
+                # are manufactured now; a stamp waits while the laser has this many queued
+                r = rank[product] = rank.get(product, -1) + 1
+                complete = state.count(f"{product}_complete")
+                kind = 0 if r < complete else 1 if r < complete + state.count(
+                    f"{product}_notLasered") else 2
+                options = {kind: options[kind]} if kind in options else options
+                if kind == 1 and at_laser >= laser_hold:
+                    continue
             # the plan's dispatch: a complete part waits while commissioning has work queued,
             # so that commissioning takes the parts in order (it picks at random among them)
             if hold is not None and 0 in options and queued >= hold:
@@ -319,8 +342,9 @@ def _units_needed(store: str, state) -> int:
 
 
 def _stock_profile(state) -> tuple[tuple, float]:
-    """The prioritization state at a case's start: the thirds (0, 1, 2) of the components
-    that complete stock, and complete + notLasered stock, can serve; and the case's lower
+    """The prioritization state at a case's start: what limits the case (the consumable whose
+    supply sets its lower bound, or ``"stations"`` when station work does) and the thirds (0,
+    1, 2) of the components that complete + notLasered stock can serve; and the case's lower
     bound (s), which scales the plan's reward."""
     from kpi.bounds import flowfactory_lower_bound
     net = state.net
@@ -328,12 +352,21 @@ def _stock_profile(state) -> tuple[tuple, float]:
               for o in state.colours("backlog")}
     need = {p: sum(q[p] for q in orders.values()) for p in PRODUCTS}
     total = sum(need.values()) or 1
-    complete = sum(min(need[p], state.count(f"{p}_complete")) for p in PRODUCTS)
     stamp = sum(min(need[p], state.count(f"{p}_complete") + state.count(f"{p}_notLasered"))
                 for p in PRODUCTS)
     stock = {p: state.count(p) for p in net.places if net.places[p].capacity is not None}
-    bound = flowfactory_lower_bound(net, orders, stock).seconds
-    return (min(2, 3 * complete // total), min(2, 3 * stamp // total)), max(bound, 1.0)
+    bound = flowfactory_lower_bound(net, orders, stock)
+    limit = SUPPLY_LIMITED.get(bound.station, "stations")
+    return (limit, min(2, 3 * stamp // total)), max(bound.seconds, 1.0)
+
+
+def _nearest_seen(table, s):
+    """A state the plan table has seen, for one it has not (other order lists and stock):
+    the same limit with the closest stock third, else the closest stock third."""
+    seen = [k for k in table.q if isinstance(k, tuple) and len(k) == len(s)]
+    if not seen:
+        return s
+    return min(seen, key=lambda k: (k[0] != s[0], abs(k[1] - s[1]), -int(table.visits[k].sum())))
 
 
 def _product(b) -> str:
