@@ -95,6 +95,74 @@ def test_read_inhibitor_and_capacity_agree_with_the_engine():
     assert fast.markings[:, 1].max() == 2
 
 
+def _edge_set(g):
+    """The graph as a set of (marking, transition, marking): independent of state numbering."""
+    m = [tuple(r) for r in g.token_counts().tolist()]
+    return {(m[a], g.transition_names[t], m[b])
+            for a, t, b in zip(g.src.tolist(), g.transition.tolist(), g.dst.tolist())}
+
+
+def test_rows_switch_to_wider_dtypes_as_counts_grow():
+    # the rows start as int8 (a few tokens, small changes) and must widen twice: past 127
+    # (int16) and past 32767 (int32); "need" asks for more tokens than int8 rows can hold and
+    # "cap" has an inhibitor bound above that range (bounds are clipped to the rows' dtype)
+    net = Net("grow")
+    net.add_place("a", initial=3)
+    net.add_place("b")
+    net.add_place("c", initial=60)
+    net.add_transition("fill", inputs=["a"], outputs=[("b", None, 20000)])
+    net.add_transition("need", inputs=[("c", None, 200)], outputs=["a"])
+    net.add_transition("cap", inputs=["c"], outputs=[], inhibitors=[("b", None, 30000)])
+    assert reach._row_dtype(reach._Layout(reach._bit_length(np.array([3, 0, 60]))),
+                            np.zeros((1, 3), np.int64)) is np.int8
+    g = reachability_graph(net)
+    generic = reach._explore_coloured(net, reach.Limits(), None, [False])
+    assert g.complete and g.num_states == generic.num_states == 4 * 61
+    assert _edge_set(g) == _edge_set(generic)
+    assert g.markings[:, 1].max() == 60000
+    assert {g.marking(i)["b"] for i in range(g.num_states)} == {0, 20000, 40000, 60000}
+
+
+def test_random_bounded_nets_agree_with_the_engine():
+    # pivots with different requirements in one group, conditions left after the pivot (one
+    # or several), transitions without any lower bound (always candidates), read, inhibitor
+    # and weighted arcs, capacities
+    rng = np.random.default_rng(7)
+    for k in range(40):
+        net = Net(f"random{k}")
+        n_places = int(rng.integers(2, 6))
+        for i in range(n_places):
+            net.add_place(f"p{i}", initial=int(rng.integers(0, 3)),
+                          capacity=int(rng.integers(2, 5)))
+        for j in range(int(rng.integers(1, 7))):
+            pick = rng.permutation(n_places)
+            ins = [(f"p{i}", None, int(rng.integers(1, 3))) for i in pick[:int(rng.integers(0, 3))]]
+            outs = [(f"p{i}", None, int(rng.integers(1, 3)))
+                    for i in rng.permutation(n_places)[:int(rng.integers(1, 3))]]
+            rest = pick[len(ins):]
+            reads = [f"p{rest[0]}"] if len(rest) and rng.random() < 0.3 else []
+            inhib = ([(f"p{rest[-1]}", None, int(rng.integers(1, 3)))]
+                     if len(rest) > 1 and rng.random() < 0.3 else [])
+            net.add_transition(f"t{j}", inputs=ins, outputs=outs, reads=reads, inhibitors=inhib)
+        g = reachability_graph(net)
+        generic = reach._explore_coloured(net, reach.Limits(), None, [False])
+        assert g.complete and generic.complete
+        assert (g.num_states, g.num_edges) == (generic.num_states, generic.num_edges), net.name
+        assert _edge_set(g) == _edge_set(generic), net.name
+
+
+def test_conservative_nets_skip_the_structural_bound(monkeypatch):
+    from petri.analysis import invariants
+
+    def fail(net):
+        raise AssertionError("not needed: no transition adds tokens")
+    monkeypatch.setattr(invariants, "structurally_bounded", fail)
+    g = reachability_graph(cycle(4, 2))
+    assert (g.num_states, g.complete) == (10, True)
+    with pytest.raises(AssertionError):
+        reachability_graph(producer())         # "make" adds a token: the check runs
+
+
 def test_max_states_gives_a_partial_graph():
     from petri.formats import pnml
     from pathlib import Path

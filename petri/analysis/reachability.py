@@ -6,7 +6,8 @@ one edge per enabled binding (for a place/transition net: per enabled transition
 
 Place/transition nets (``net.is_pt()``) are explored by a breadth-first search that works on
 whole slices of the frontier at once with numpy: markings are packed into 64-bit words (a few
-bits per place, widened when a place grows), enabling is evaluated for every frontier marking and
+bits per place, widened when a place grows), the frontier's token counts are kept in the
+narrowest integer type that holds them, enabling is evaluated for every frontier marking and
 every transition in a handful of array operations, successors are found by adding a
 per-transition delta to the packed words, and duplicates are removed by sorting. Coloured nets
 are explored marking by marking through ``petri.engine.compile_net(net).successors``.
@@ -220,7 +221,6 @@ class _interrupt_flag:
 # Place/transition nets
 # ---------------------------------------------------------------------------------------------
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
 _WORD = 64
 
 
@@ -236,7 +236,13 @@ class _HashCollision(Exception):
 
 
 class _PTStructure:
-    """A P/T net as arrays: enabling conditions and the change each transition makes."""
+    """A P/T net as arrays: enabling conditions and the change each transition makes.
+
+    Enabling works by candidates: each transition gets a *pivot*, one input place whose lower
+    bound it needs; markings where a pivot place holds at least the smallest lower bound of its
+    transitions (``pivot_min``) yield all the transitions of that pivot as candidates, which are
+    then checked against their remaining conditions (``columns``) only.
+    """
 
     def __init__(self, net: Net):
         self.places = list(net.places)
@@ -244,13 +250,15 @@ class _PTStructure:
         pidx = {p: i for i, p in enumerate(self.places)}
         P, T = len(self.places), len(self.transitions)
         self.m0 = np.array([net.places[p].initial_count() for p in self.places], dtype=np.int64)
-        self.delta = np.zeros((T, P), dtype=np.int64)
-        self.delta_x = None
         conds = []           # per transition: {place: [lo, hi]}
+        changes = []         # per transition: {place: change}
         INF = np.iinfo(np.int64).max
-        for ti, tname in enumerate(self.transitions):
+        # Plain dicts, turned into arrays once at the end: writing numpy elements one by one
+        # costs more than the rest of the setup on nets with a thousand transitions.
+        for tname in self.transitions:
             t = net.transitions[tname]
             c: dict[int, list] = {}
+            d: dict[int, int] = {}
             need = Counter()
             for a in t.inputs:
                 if a.place not in pidx:
@@ -263,49 +271,45 @@ class _PTStructure:
                 else:
                     need[i] += int(a.weight)
                     if a.kind == "normal":
-                        self.delta[ti, i] -= int(a.weight)
+                        d[i] = d.get(i, 0) - int(a.weight)
             for i, w in need.items():
                 c.setdefault(i, [0, INF])
                 c[i][0] = max(c[i][0], w)
-            produced = Counter()
+            produced = set()
             for a in t.outputs:
                 if a.place not in pidx:
                     raise NetError(f"output arc to unknown place {a.place!r}",
                                    element=f"transition {tname!r}")
                 i = pidx[a.place]
-                self.delta[ti, i] += int(a.weight)
-                produced[i] += int(a.weight)
+                d[i] = d.get(i, 0) + int(a.weight)
+                produced.add(i)
             for i in produced:
                 cap = net.places[self.places[i]].capacity
                 if cap is not None:
                     c.setdefault(i, [0, INF])
-                    c[i][1] = min(c[i][1], cap - int(self.delta[ti, i]))
+                    c[i][1] = min(c[i][1], cap - d[i])
             conds.append(c)
-        # Candidates: a transition can be enabled only where its pivot place (the input place
-        # with the largest requirement) holds enough tokens; the few candidate pairs found from
-        # the marked places are then checked against all conditions of the transition.
-        K = max((len(c) for c in conds), default=0)
-        K = max(K, 1)
-        self.cidx = np.full((T, K), P, dtype=np.intp)          # column P: a constant 0
-        self.clo = np.zeros((T, K), dtype=np.int64)
-        self.chi = np.full((T, K), INF, dtype=np.int64)
+            changes.append(d)
         self.conds = conds
-        for ti, c in enumerate(conds):
-            for j, p in enumerate(sorted(c)):
-                self.cidx[ti, j], self.clo[ti, j], self.chi[ti, j] = p, c[p][0], c[p][1]
-        self.has_hi = bool((self.chi < INF).any())
-        self.columns = [(self.cidx[:, j].copy(), self.clo[:, j].copy(),
-                         self.chi[:, j].copy() if (self.chi[:, j] < INF).any() else None)
-                        for j in range(K)]
-        self.set_pivots(None)
+        # all conditions as flat arrays, one entry per (transition, place) with a condition
+        self.cond_t = np.array([ti for ti, c in enumerate(conds) for _ in c], dtype=np.intp)
+        self.cond_p = np.array([p for c in conds for p in c], dtype=np.intp)
+        self.cond_lo = np.array([lh[0] for c in conds for lh in c.values()], dtype=np.int64)
+        self.cond_hi = np.array([lh[1] for c in conds for lh in c.values()], dtype=np.int64)
+        self.delta = np.zeros((T, P), dtype=np.int64)
+        tt = [ti for ti, d in enumerate(changes) for _ in d]
+        pp = [i for d in changes for i in d]
+        self.delta[tt, pp] = [v for d in changes for v in d.values()]
         self.delta_x = np.concatenate([self.delta, np.zeros((T, 1), np.int64)], axis=1)
-        inc = [np.flatnonzero(self.delta[t] > 0) for t in range(T)]
-        k = max((len(i) for i in inc), default=0)
-        self.inc_idx = np.full((T, max(k, 1)), P, dtype=np.intp)
-        self.inc_d = np.zeros((T, max(k, 1)), dtype=np.int64)
-        for t, i in enumerate(inc):
-            self.inc_idx[t, :len(i)] = i
-            self.inc_d[t, :len(i)] = self.delta[t, i]
+        # the places each transition adds tokens to, padded with column P (a constant 0)
+        inc = [[i for i, v in d.items() if v > 0] for d in changes]
+        k = max(1, max((len(i) for i in inc), default=0))
+        self.inc_idx = np.full((T, k), P, dtype=np.intp)
+        self.inc_d = np.zeros((T, k), dtype=np.int64)
+        for ti, i in enumerate(inc):
+            self.inc_idx[ti, :len(i)] = i
+            self.inc_d[ti, :len(i)] = [changes[ti][p] for p in i]
+        self.set_pivots(None)
 
     def overflow(self, F, ei, ti, limit) -> np.ndarray | None:
         """None if no successor exceeds ``limit`` (per place), else the counts needed per place."""
@@ -316,7 +320,8 @@ class _PTStructure:
         bad = None
         for j in range(self.inc_idx.shape[1]):
             p = self.inc_idx[ti, j]
-            v = flat[base + p] + self.inc_d[ti, j]
+            # int64 sum: the rows may use a narrow dtype that the successor would not fit
+            v = flat[base + p].astype(np.int64) + self.inc_d[ti, j]
             over = v > lim[p]
             if over.any():
                 need = np.zeros(len(limit) + 1, dtype=np.int64)
@@ -325,32 +330,93 @@ class _PTStructure:
         return None if bad is None else bad[:-1]
 
     def set_pivots(self, sample: np.ndarray | None) -> None:
-        """Pick each transition's pivot: the input condition least often met in ``sample``
-        (rows of reachable markings), or without a sample the largest requirement."""
-        T = len(self.transitions)
-        conds = self.conds
-        uses = Counter(p for c in conds for p in c)
+        """Pick each transition's pivot and lay out the conditions left to check.
+
+        The pivot is the input condition least often met in ``sample`` (rows of reachable
+        markings; ties: the larger requirement, then the lower place index), or without a sample
+        the largest requirement (ties: the place fewer transitions test, then the lower index).
+        The remaining conditions are checked least often met first (without a sample: by place).
+        Everything is computed on the flat condition arrays: a Python loop over the transitions
+        costs milliseconds on nets with a thousand of them.
+        """
+        T, P = len(self.transitions), len(self.places)
+        INF = np.iinfo(np.int64).max
+        ct, cp, lo, hi = self.cond_t, self.cond_p, self.cond_lo, self.cond_hi
+        low = lo > 0                                           # can serve as a pivot
+        # per transition (np.lexsort: the last key is the primary one), the conditions with a
+        # lower bound first, the best pivot first among them
+        if sample is None:
+            uses = np.bincount(cp, minlength=P)
+            met = None
+            order = np.lexsort((cp, uses[cp], -lo, ~low, ct))
+        else:
+            met = self._met(sample)
+            order = np.lexsort((cp, -lo, met, ~low, ct))
+        # the first condition of each transition in that order is its pivot, if it has a lower bound
+        head = order[np.r_[True, ct[order][1:] != ct[order][:-1]]] if len(order) else order
+        head = head[low[head]]
         pivot = np.full(T, -1, dtype=np.intp)
         pivot_lo = np.zeros(T, dtype=np.int64)
-        for ti, c in enumerate(conds):
-            lows = [p for p in c if c[p][0] > 0]
-            if not lows:
-                continue
-            if sample is None:
-                p = max(lows, key=lambda q: (c[q][0], -uses[q], -q))
-            else:
-                p = min(lows, key=lambda q: (np.count_nonzero(sample[:, q] >= c[q][0]), -c[q][0], q))
-            pivot[ti], pivot_lo[ti] = p, c[p][0]
+        pivot[ct[head]], pivot_lo[ct[head]] = cp[head], lo[head]
         self.free = np.flatnonzero(pivot < 0)                  # no lower bound: always candidates
-        order = np.argsort(pivot, kind="stable")
-        order = order[pivot[order] >= 0]
-        self.pivot_places = np.unique(pivot[order])
-        self.by_pivot = order                                  # transitions grouped by pivot place
-        counts = np.array([(pivot == p).sum() for p in self.pivot_places], dtype=np.int64)
-        self.pivot_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        self.pivot_count = counts
-        self.pivot_min = np.array([pivot_lo[pivot == p].min() for p in self.pivot_places],
-                                  dtype=np.int64)
+        by_pivot = np.argsort(pivot, kind="stable")
+        by_pivot = by_pivot[pivot[by_pivot] >= 0]              # transitions grouped by pivot place
+        group_min = np.full(P + 1, INF, dtype=np.int64)
+        np.minimum.at(group_min, pivot[by_pivot], pivot_lo[by_pivot])
+        # Internally transitions are numbered group after group (then the free ones), so the
+        # candidates of a pivot place are a range of internal numbers; ``tperm`` maps back.
+        self.tperm = np.concatenate([by_pivot, self.free]).astype(np.intp)
+        internal = np.empty(T, dtype=np.intp)
+        internal[self.tperm] = np.arange(T)
+        # per column of the rows (places, then the zero column P): its group of transitions
+        self.place_count = np.bincount(pivot[by_pivot], minlength=P + 1).astype(np.intp)
+        self.place_start = (np.cumsum(self.place_count) - self.place_count).astype(np.intp)
+        self.pivot_min = group_min                             # INF: not a pivot place
+        # Conditions still to check once a transition is a candidate. The pivot's own lower
+        # bound is implied when it equals the group's minimum (and it has no upper bound), which
+        # on most nets leaves one condition or none per transition.
+        implied = (cp == pivot[ct]) & (lo == group_min[cp]) & (hi == INF)
+        rest = np.lexsort((cp, ct) if met is None else (cp, met, ct))
+        rest = rest[~implied[rest]]
+        rt = internal[ct[rest]]
+        start = np.r_[True, rt[1:] != rt[:-1]] if len(rt) else np.zeros(0, bool)
+        pos = np.arange(len(rt))
+        j = pos - np.maximum.accumulate(np.where(start, pos, 0)) if len(rt) else pos
+        K = int(j.max()) + 1 if len(j) else 0
+        cidx = np.full((T, K), P, dtype=np.intp)               # column P: a constant 0
+        clo = np.zeros((T, K), dtype=np.int64)
+        chi = np.full((T, K), INF, dtype=np.int64)
+        cidx[rt, j], clo[rt, j], chi[rt, j] = cp[rest], lo[rest], hi[rest]
+        # indexed by internal transition number
+        self.columns = [(cidx[:, k].copy(), clo[:, k].copy(),
+                         chi[:, k].copy() if (chi[:, k] < INF).any() else None)
+                        for k in range(K)]
+        self._typed = {}
+
+    def _met(self, sample: np.ndarray) -> np.ndarray:
+        """Per condition, how many rows of ``sample`` meet its lower bound (each distinct
+        (place, bound) is counted once: many transitions share a condition)."""
+        pairs, inv = np.unique(np.stack([self.cond_p, self.cond_lo], axis=1), axis=0,
+                               return_inverse=True)
+        counts = np.count_nonzero(sample[:, pairs[:, 0]] >= pairs[:, 1], axis=0)
+        return counts[inv.ravel()]
+
+    def _thresholds(self, dtype):
+        """Per column of the rows, the count from which a marking has candidates (never, for
+        columns that are not pivots), and the condition columns, with all bounds in the rows'
+        dtype so that the comparisons run on narrow integers without converting the rows. The
+        rows hold counts below the dtype's maximum (see ``_row_dtype``), so clipping a bound to
+        the dtype's range changes no comparison."""
+        key = np.dtype(dtype)
+        if key not in self._typed:
+            info = np.iinfo(dtype)
+
+            def cast(a):
+                return np.clip(a, info.min, info.max).astype(dtype)
+            self._typed[key] = (cast(self.pivot_min),
+                                [(cidx, cast(clo), None if chi is None else cast(chi))
+                                 for cidx, clo, chi in self.columns])
+        return self._typed[key]
 
     def enabled_pairs(self, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The (marking row, transition) pairs where the transition is enabled.
@@ -358,40 +424,38 @@ class _PTStructure:
         ``F`` has one extra last column of zeros (the padding conditions look at it).
         """
         n, width = F.shape
-        parts_s, parts_t = [], []
-        if len(self.pivot_places):
-            si, pj = np.nonzero(F[:, self.pivot_places] >= self.pivot_min)
-            cnt = self.pivot_count[pj]
-            total = int(cnt.sum())
-            rep = np.repeat(np.arange(len(si)), cnt)
-            offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            parts_s.append(si[rep])
-            parts_t.append(self.by_pivot[self.pivot_start[pj][rep] + offs])
-        if len(self.free):
-            parts_s.append(np.repeat(np.arange(n), len(self.free)))
-            parts_t.append(np.tile(self.free, n))
-        if not parts_s:
-            return np.zeros(0, np.intp), np.zeros(0, np.intp)
-        s = np.concatenate(parts_s) if len(parts_s) > 1 else parts_s[0]
-        t = np.concatenate(parts_t) if len(parts_t) > 1 else parts_t[0]
+        thr, columns = self._thresholds(F.dtype)
+        F = np.ascontiguousarray(F)
         flat = F.ravel()
-        base = s * width
-        ok = None
-        for j, (cidx, clo, chi) in enumerate(self.columns):
-            if j == 0:
-                v = flat[base + cidx[t]]
-                ok = v >= clo[t]
-            else:
+        # Positions in ``flat`` where a pivot place holds enough tokens. One flatnonzero on the
+        # whole block is several times faster than np.nonzero on the pivot columns.
+        f = np.flatnonzero(F >= thr)
+        col = f % width
+        cnt = self.place_count[col]
+        ends = np.cumsum(cnt)
+        total = int(ends[-1]) if len(ends) else 0
+        # Candidates: each such position brings its group of transitions, internal numbers
+        # place_start[col] .. place_start[col] + cnt - 1. ``base`` is the row's start in flat.
+        base = np.repeat(f - col, cnt)
+        t = np.repeat(self.place_start[col] - (ends - cnt), cnt)
+        t += np.arange(total)          # in place: fewer large temporaries is measurably faster
+        nfree = len(self.free)
+        if nfree:
+            base = np.concatenate([base, np.repeat(np.arange(n) * width, nfree)])
+            T = len(self.tperm)
+            t = np.concatenate([t, np.tile(np.arange(T - nfree, T), n)])
+        for j, (cidx, clo, chi) in enumerate(columns):
+            if j:
                 # only the candidates still alive are looked at further
-                if j == 1 or len(s) > 4 * len(alive):
-                    alive = np.flatnonzero(ok)
-                    s, t, base = s[alive], t[alive], base[alive]
-                    ok = np.ones(len(s), dtype=bool)
-                v = flat[base + cidx[t]]
-                ok &= v >= clo[t]
+                alive = np.flatnonzero(ok)
+                base, t = base[alive], t[alive]
+            v = flat[base + cidx[t]]
+            ok = v >= clo[t]
             if chi is not None:
                 ok &= v <= chi[t]
-        return s[ok], t[ok]
+        if columns:
+            base, t = base[ok], t[ok]
+        return base // width, self.tperm[t]
 
 
 class _Layout:
@@ -492,9 +556,14 @@ class _PTExplorer:
         self.interrupted = interrupted
         self.check_unbounded = check_unbounded
         if check_unbounded:
-            from .invariants import structurally_bounded
-            if structurally_bounded(net).all():
+            # No transition adds more tokens than it takes: the total never grows, so every
+            # place is bounded, without the linear program of ``structurally_bounded``.
+            if (self.s.delta.sum(axis=1) <= 0).all():
                 self.check_unbounded = False
+            else:
+                from .invariants import structurally_bounded
+                if structurally_bounded(net).all():
+                    self.check_unbounded = False
 
     def run(self) -> ReachabilityGraph:
         for salt in range(4):
@@ -505,12 +574,17 @@ class _PTExplorer:
         raise RuntimeError("marking hashes collided repeatedly")  # pragma: no cover
 
     def _hash(self, words: np.ndarray, salt) -> np.ndarray:
+        """One 64-bit key per packed marking: the word itself when there is one, else a chain
+        ``h = mix(h + word)`` over the words. ``mix`` is a bijection, so two markings that differ
+        in the last word never collide and otherwise collide with probability about 2**-64;
+        collisions are detected anyway (``_HashCollision``) and the run restarts with another
+        salt."""
         if words.shape[1] == 1:
             return words[:, 0]
         with np.errstate(over="ignore"):
-            h = np.full(len(words), salt, dtype=np.uint64)
-            for j in range(words.shape[1]):
-                h = _splitmix(h ^ _splitmix(words[:, j] + _MIX * np.uint64(j + 1)))
+            h = _splitmix(words[:, 0] ^ salt)
+            for j in range(1, words.shape[1]):
+                h = _splitmix(h + words[:, j])
         return h
 
     def _run(self, salt) -> ReachabilityGraph:
@@ -532,7 +606,7 @@ class _PTExplorer:
         src_parts, dst_parts, t_parts = [], [], []
         n_edges = 0
         count = 1
-        rdt = np.int32                     # rows: token counts plus a last column of zeros
+        rdt = _row_dtype(layout, s.delta)  # rows: token counts plus a last column of zeros
         delta_x = s.delta_x.astype(rdt)
         frontier_rows = np.concatenate([m0, [0]])[None, :].astype(rdt)
         frontier_ids = np.zeros(1, dtype=np.int64)
@@ -580,9 +654,9 @@ class _PTExplorer:
                 old = layout
                 layout = _Layout(bits)
                 dwords = layout.encode_delta(s.delta)
-                if bits.max() > 30 and rdt is np.int32:
-                    rdt = np.int64
-                    delta_x = s.delta_x
+                if _row_dtype(layout, s.delta) != rdt:
+                    rdt = _row_dtype(layout, s.delta)
+                    delta_x = s.delta_x.astype(rdt)
                     F = F.astype(rdt)
                     frontier_rows = frontier_rows.astype(rdt)
                     next_rows = [r.astype(rdt) for r in next_rows]
@@ -609,7 +683,9 @@ class _PTExplorer:
                 inv = np.empty(E, dtype=np.int64)
                 inv[order] = grp
                 if layout.nwords > 1:
-                    if not np.array_equal(words[order], words[first[grp]]):
+                    # equal hashes are adjacent in sorted order: their words must be equal
+                    ws = words[order]
+                    if (ws[1:] != ws[:-1]).any(axis=1)[~first_flag[1:]].any():
                         raise _HashCollision
                 uid = visited.lookup(u)
                 if layout.nwords > 1:
@@ -617,7 +693,7 @@ class _PTExplorer:
                     if hit.any() and not np.array_equal(keys.a[uid[hit]], words[first[hit]]):
                         raise _HashCollision
                 new = np.flatnonzero(uid < 0)
-                new = new[np.argsort(first[new], kind="stable")]     # discovery order
+                new = new[np.argsort(first[new])]     # discovery order (``first`` has no ties)
                 if max_states is not None and count + len(new) > max_states:
                     new = new[:max(0, max_states - count)]
                     stopped = "max_states"
@@ -625,15 +701,16 @@ class _PTExplorer:
                 uid[new] = np.arange(count, count + m)
                 dst = uid[inv]
                 fe = first[new]
-                new_rows = F[ei[fe]] + delta_x[ti[fe]]
+                new_rows = F[ei[fe]]
+                new_rows += delta_x[ti[fe]]
                 new_parent = ids[ei[fe]]
                 keys.extend(words[fe])
                 parent.extend(new_parent)
                 ptrans.extend(ti[fe].astype(np.int32))
                 if m:
-                    nk = u[new]
-                    o = np.argsort(nk, kind="stable")
-                    visited.add(nk[o], uid[new][o])
+                    # ``u`` is sorted, so the new hashes in their order need no sort
+                    added = np.flatnonzero(uid >= count)
+                    visited.add(u[added], uid[added])
                 src = ids[ei]
                 if stopped == "max_states":
                     keep = dst >= 0
@@ -699,6 +776,19 @@ class _PTExplorer:
 def _bit_length(values: np.ndarray) -> np.ndarray:
     """Bits needed to hold each value (at least 1)."""
     return np.array([max(1, int(v).bit_length()) for v in values], dtype=np.int64)
+
+
+def _row_dtype(layout, delta):
+    """The narrowest signed dtype for frontier rows: it holds every count the layout allows
+    with room to spare (bounds clipped to its maximum then never match a count, see
+    ``_PTStructure._thresholds``) and every change a transition makes. Narrow rows make the
+    gathers of enabling and of successor rows cheaper."""
+    top = max(int(layout.limit.max()) if len(layout.limit) else 1,
+              int(np.abs(delta).max()) if delta.size else 0)
+    for dt in (np.int8, np.int16, np.int32):
+        if top < np.iinfo(dt).max:
+            return dt
+    return np.int64
 
 
 def _count_dtype(layout):
