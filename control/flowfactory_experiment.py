@@ -24,7 +24,8 @@ from kpi.resilience import resilience
 from kpi.stations import job_table, station_table, utilisation
 from kpi.stock import stock_levels, stockout_time
 
-__all__ = ["CaseResult", "GroupResult", "run_one", "run_experiment", "summarise", "write_tables"]
+__all__ = ["CaseResult", "GroupResult", "run_one", "run_experiment", "summarise", "write_tables",
+           "resilience_rows"]
 
 
 @dataclass
@@ -185,7 +186,11 @@ def run_experiment(scenario_files: list[str], controllers: list[str], cases: dic
 # ---------------------------------------------------------------------------------------------
 
 def summarise(groups: list[GroupResult]) -> list[dict]:
-    """One row per scenario and controller: the experiment's table."""
+    """One row per scenario and controller: the experiment's table. Rows of a disrupted
+    scenario whose controller also ran the ideal one carry its resilience against that run
+    (``makespan_loss_days``, ``makespan_loss_percent``, ``recovery_hours_mean``,
+    ``recovery_hours_max``); otherwise these are None."""
+    res = {(r["scenario"], r["controller"]): r for r in resilience_rows(groups)}
     rows = []
     for g in groups:
         if not g.cases:
@@ -202,6 +207,13 @@ def summarise(groups: list[GroupResult]) -> list[dict]:
             "simulation_seconds": round(sum(c.simulation_seconds for c in g.cases), 3),
             "decision_seconds": {m: round(sum(c.decision_seconds.get(m, 0.0) for c in g.cases), 4)
                                  for m in sorted({m for c in g.cases for m in c.decision_seconds})},
+        })
+        r = res.get((g.scenario, g.controller))
+        rows[-1].update({
+            "makespan_loss_days": round(r["makespan_loss_days"], 3) if r else None,
+            "makespan_loss_percent": round(r["makespan_loss_percent"], 2) if r else None,
+            "recovery_hours_mean": round(r["time_to_recover_hours_mean"], 2) if r else None,
+            "recovery_hours_max": round(r["time_to_recover_hours_max"], 2) if r else None,
         })
     return rows
 
@@ -289,10 +301,10 @@ def write_tables(groups: list[GroupResult], out, stations_order=ff.STATION_ORDER
 
 
 def _comparisons(groups: list[GroupResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """MSE/MAE and resilience of every disrupted run against the ideal run of its controller,
-    and of every controller against the first one in the same scenario."""
+    """MSE/MAE of every disrupted run against the ideal run of its controller, and of every
+    controller against the first one in the same scenario; and the resilience table."""
     by = {(g.scenario, g.controller): g for g in groups}
-    errors, res = [], []
+    errors = []
     controllers = list(dict.fromkeys(g.controller for g in groups))
     for g in groups:
         ref = by.get(("ideal", g.controller))
@@ -308,7 +320,19 @@ def _comparisons(groups: list[GroupResult]) -> tuple[pd.DataFrame, pd.DataFrame]
             e.insert(0, "controller", g.controller)
             e.insert(0, "scenario", g.scenario)
             errors.append(e)
-        if ref is None or g.scenario == "ideal":
+    return (pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(),
+            pd.DataFrame(resilience_rows(groups)))
+
+
+def resilience_rows(groups: list[GroupResult]) -> list[dict]:
+    """Per disrupted scenario and controller, against the same controller's ideal run: the
+    makespan loss (days, %), the throughput loss and the time to recover (mean and worst case
+    over the cases, hours: from the window's opening until orders finish at the ideal pace)."""
+    by = {(g.scenario, g.controller): g for g in groups if g.cases}
+    res = []
+    for g in groups:
+        ref = by.get(("ideal", g.controller))
+        if ref is None or g.scenario == "ideal" or not g.cases:
             continue
         done_ref = {c.case: c for c in ref.cases}
         per_case = []
@@ -331,8 +355,7 @@ def _comparisons(groups: list[GroupResult]) -> tuple[pd.DataFrame, pd.DataFrame]
             "time_to_recover_hours_max": max(r.time_to_recover for r in per_case) / 3600,
             "cases_delayed": sum(1 for r in per_case if r.makespan_loss > 0),
         })
-    return (pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(),
-            pd.DataFrame(res))
+    return res
 
 
 def _timeline(g: GroupResult) -> list[float]:
