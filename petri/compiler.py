@@ -673,4 +673,6 @@ class _TransitionCode:
             L.append(f"{ind}return _c, _p")
         elif self.log:
             L.append(f"{ind}return _CP")
+        elif len(L) == 1:      # a firing that changes no place (e.g. read arcs only)
+            L.append(f"{ind}return None")
         return "\n".join(L)

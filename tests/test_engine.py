@@ -536,3 +536,13 @@ def test_names_from_files_never_reach_generated_code_as_code(capsys):
     sim.run()
     assert sim.count("b") == 1
     assert capsys.readouterr().out == ""
+
+
+def test_a_transition_that_changes_nothing_still_fires():
+    for log in (False, True):
+        net = Net()
+        net.add_place("p", initial=1)
+        net.add_transition("look", reads=["p"])
+        sim = Simulator(net, log=log)
+        result = sim.run(max_firings=3)
+        assert (result.firings, result.reason, sim.count("p")) == (3, "max_firings", 1)

@@ -147,3 +147,12 @@ def test_same_seed_same_run(net, seed):
     a.run(max_firings=30)
     b.run(max_firings=30)
     assert list(a.events) == list(b.events)
+
+
+@SETTINGS
+@given(pt_nets(), st.integers(0, 2**16))
+def test_the_event_log_does_not_change_the_run(net, seed):
+    with_log, without = Simulator(net, seed=seed, log=True), Simulator(net, seed=seed, log=False)
+    a, b = with_log.run(max_firings=40), without.run(max_firings=40)
+    assert (a.firings, a.reason, a.clock) == (b.firings, b.reason, b.clock)
+    assert with_log.marking == without.marking
