@@ -23,12 +23,15 @@ the chosen net; fulfil storage S_max for no delivery, S_max - S_status for a del
 divided by S_max). With this reward the thesis's release rule (at most 3 orders in the plant)
 is kept, as its prioritization only orders the list.
 ``reward="makespan"`` (ours): prioritization picks a release plan once per case (``PLANS``:
-at most 4, 8, 15 or 50 orders in the plant, and whether a complete part is held back while a
-job already waits for commissioning, so that commissioning, which takes a random waiting
-job, works the orders in list order); state: the thirds (0-2) of the components that
-complete, and complete + notLasered, stock can serve; reward, at the end of the case: minus
-makespan / the case's lower bound (``kpi.bounds``), so that cases of one state compare;
-orders go in list order within the plan. Net selection pays minus the processing hours the
+at most 3, 4, 6, 8, 20 or 50 orders in the plant; whether a complete part is held back while a
+job already waits for commissioning, so that commissioning, which takes a random waiting job,
+works the orders in list order; whether a part that would be stamped waits while 8 jobs wait
+for the laser, with stock kept for the earliest orders, so that the first kits, and the
+printer that waits for them, start early); state: what limits the case (the consumable whose
+supply sets the lower bound of ``kpi.bounds``, or "stations") and the third (0-2) of the
+components that complete + notLasered stock can serve; a state the table never saw plays the
+nearest seen one; reward, at the end of the case: minus makespan / the case's lower bound, so
+that cases of one state compare; orders go in list order within the plan. Net selection pays minus the processing hours the
 chosen net adds and 1 when it needs a consumable that is out. Fulfil storage: state (store,
 stock in sixths of capacity, do the jobs not yet through its station need more than the
 store holds?); a delivery pays 0 while they do and the store is not full, else -1; no
