@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 

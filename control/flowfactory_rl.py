@@ -92,6 +92,7 @@ class FlowFactoryQController:
     """Three tabular Q-learning modules (prioritization, net selection, fulfil storage)."""
 
     name = "qlearning"
+    thesis_key = "rl"        # compared with the thesis's RL results
     MODULES = MODULES
 
     def __init__(self, reward: str = "makespan", tables: dict | None = None, learn: bool = False,
