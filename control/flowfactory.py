@@ -225,3 +225,33 @@ def run_case(net, case: int, stock: dict[str, int], controller=None, scenario=No
     frame = sim.events.to_frame()
     return CaseRun(case, float(makespan), frame, len(shipped), n_orders, wall, effort,
                    [w.as_tuple() for w in windows], dict(stock), result.reason)
+
+
+#: The thesis's decision modules, in the order a decision point asks them.
+MODULES = ("fulfil storage", "order release", "net selection")
+
+
+def ask_modules(decision, effort: dict, fulfil_storage, release, select_net):
+    """Take a FlowFactory decision point as the thesis's modules do.
+
+    Each module gets the offered bindings that are its own (``reorder_*``; ``release``; the
+    net selection transitions) and the state; fulfil storage is asked first, then order release,
+    then net selection, and the first that chooses a binding wins (``None`` from all: wait).
+    The seconds each module takes are added to ``effort[module]``.
+    """
+    groups: dict[str, list] = {m: [] for m in MODULES}
+    for b in decision.bindings:
+        if b.transition.startswith("reorder_"):
+            groups["fulfil storage"].append(b)
+        elif b.transition == "release":
+            groups["order release"].append(b)
+        else:
+            groups["net selection"].append(b)
+    for module, decide in zip(MODULES, (fulfil_storage, release, select_net)):
+        if groups[module]:
+            start = time.perf_counter()
+            chosen = decide(groups[module], decision.state)
+            effort[module] += time.perf_counter() - start
+            if chosen is not None:
+                return chosen
+    return None

@@ -39,9 +39,8 @@ delivery pays minus the store's empty share while they do, else 0.
 """
 from __future__ import annotations
 
-import time
 
-from control.base import WAIT
+from control.flowfactory import ask_modules
 from control.qlearning import HyperParameters, QTable
 
 __all__ = ["FlowFactoryQController", "PARAMS", "REWARDS", "MODULES", "ACTIONS"]
@@ -126,39 +125,13 @@ class FlowFactoryQController:
         self._pending = {}
 
     def choose(self, decision):
-        clock = time.perf_counter
         state = decision.state
         # commissioning (the bottleneck) idle hours so far, sampled at every decision point
         if self._was_idle:
             self._idle_hours += (state.clock - self._last_clock) / HOUR
         self._last_clock, self._was_idle = state.clock, state.count("to_commissioning") == 0
-        reorder, release, select = [], [], []
-        for b in decision.bindings:
-            if b.transition.startswith("reorder_"):
-                reorder.append(b)
-            elif b.transition == "release":
-                release.append(b)
-            else:
-                select.append(b)
-        t0 = clock()
-        chosen = self._fulfil_storage(reorder, state) if reorder else None
-        t1 = clock()
-        self.effort["fulfil storage"] += t1 - t0
-        if chosen is not None:
-            return chosen
-        if release:
-            chosen = self._prioritize(release, state)
-            t2 = clock()
-            self.effort["order release"] += t2 - t1
-            if chosen is not None:
-                return chosen
-            t1 = t2
-        if select:
-            chosen = self._select_net(select, state)
-            self.effort["net selection"] += clock() - t1
-            if chosen is not None:
-                return chosen
-        return WAIT
+        return ask_modules(decision, self.effort, self._fulfil_storage, self._prioritize,
+                           self._select_net)
 
     # -- learning plumbing ------------------------------------------------------------------------
     def _decide(self, module: str, key, s, allowed: list[int], state, extra=None,

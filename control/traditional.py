@@ -18,9 +18,7 @@ effort per decision module.
 """
 from __future__ import annotations
 
-import time
-
-from control.base import WAIT
+from control.flowfactory import MODULES, ask_modules
 
 __all__ = ["TraditionalController", "NEXT_JOBS"]
 
@@ -38,7 +36,7 @@ class TraditionalController:
 
     name = "traditional"
     thesis_key = "traditional"      # column of the thesis's results this controller compares to
-    MODULES = ("order release", "net selection", "fulfil storage")
+    MODULES = MODULES
 
     def __init__(self, wip: int = 4):
         if not isinstance(wip, int) or wip < 1:
@@ -52,39 +50,8 @@ class TraditionalController:
         self._orders = state.count("backlog")
 
     def choose(self, decision):
-        clock = time.perf_counter
-        state = decision.state
-        reorder, release, select = [], [], []
-        for b in decision.bindings:
-            name = b.transition
-            if name.startswith("reorder_"):
-                reorder.append(b)
-            elif name == "release":
-                release.append(b)
-            else:
-                select.append(b)
-
-        t0 = clock()
-        chosen = self._fulfil_storage(reorder, state) if reorder else None
-        t1 = clock()
-        self.effort["fulfil storage"] += t1 - t0
-        if chosen is not None:
-            return chosen
-
-        if release:
-            chosen = self._release(release, state)
-            t2 = clock()
-            self.effort["order release"] += t2 - t1
-            if chosen is not None:
-                return chosen
-            t1 = t2
-
-        if select:
-            chosen = self._select_net(select)
-            self.effort["net selection"] += clock() - t1
-            if chosen is not None:
-                return chosen
-        return WAIT
+        return ask_modules(decision, self.effort, self._fulfil_storage, self._release,
+                           self._select_net)
 
     # -- the three modules -----------------------------------------------------------------------
     def _fulfil_storage(self, bindings, state):
@@ -108,7 +75,7 @@ class TraditionalController:
         return min(bindings, key=lambda b: b.values["o"])
 
     @staticmethod
-    def _select_net(bindings):
+    def _select_net(bindings, state=None):
         # the earliest order's components first; per component: complete, stamp, manufacture
         rank = {"take_complete": 0, "stamp": 1, "manufacture": 2}
         best, best_key = None, None
