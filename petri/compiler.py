@@ -159,13 +159,18 @@ class CompiledNet:
     def successors(self, key: tuple) -> list[tuple[str, dict, tuple]]:
         """Untimed successors of a marking key: (transition, binding values, next key).
 
-        Time is ignored (every token counts as ready); priorities are ignored too.
+        Time is ignored (every token counts as ready). Priorities count as in the engine:
+        only bindings of the highest priority enabled in the marking fire.
         """
         if not self.untimed:
             raise NetError("successors() needs a net compiled with untimed=True")
         m = self._marking_from_key(key)
+        enabled = [t for t in self.transitions if t.check(m, 0)]
+        if enabled:
+            top = max(t.priority for t in enabled)
+            enabled = [t for t in enabled if t.priority == top]
         out = []
-        for t in self.transitions:
+        for t in enabled:
             for b in t.bindings(m, 0):
                 m2 = self.copy_marking(m)
                 t.fire(m2, 0, b, [])

@@ -379,3 +379,20 @@ def test_coverability_graph_as_json():
     write_graph(coverability_graph(producer()), buf, "json")
     d = json.loads(buf.getvalue())
     assert d["states"][2] == {"id": 2, "marking": {"on": 1, "made": "ω", "sold": "ω"}}
+
+
+def test_priorities_shape_the_state_space_as_in_the_token_game():
+    from petri import Net
+    from petri.analysis import reachability_graph
+    net = Net("priorities")
+    net.add_place("start", initial=1)
+    net.add_place("low")
+    net.add_place("high")
+    net.add_transition("to_low", inputs=["start"], outputs=["low"])
+    net.add_transition("to_high", inputs=["start"], outputs=["high"], priority=1)
+    g = reachability_graph(net)
+    assert (g.num_states, g.num_edges) == (2, 1)
+    assert [g.edge_label(i) for i in range(g.num_edges)] == ["to_high"]
+    net.transitions["to_high"].priority = 0
+    g = reachability_graph(net)
+    assert (g.num_states, g.num_edges) == (3, 2)

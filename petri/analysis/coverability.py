@@ -114,6 +114,8 @@ def coverability_graph(net: Net, *, max_states: int | None = None,
     if not net.is_pt():
         raise NetError("coverability graphs are built for place/transition nets only "
                        "(black tokens, constant weights, no guards)")
+    if len({t.priority for t in net.transitions.values()}) > 1:
+        raise NetError("coverability graphs need nets whose transitions share one priority")
     places, transitions = list(net.places), list(net.transitions)
     pidx = {p: i for i, p in enumerate(places)}
     pre, test = [], []

@@ -1,16 +1,18 @@
 """Reachability graphs under untimed semantics.
 
-Every token counts as ready (timestamps and delays are ignored) and priorities are ignored, as
-in the engine's untimed interface: a marking's successors are all its enabled bindings. There is
-one edge per enabled binding (for a place/transition net: per enabled transition) per marking.
+Every token counts as ready (timestamps and delays are ignored), as in the engine's untimed
+interface; priorities count as in the engine: a marking's successors are its enabled bindings of
+the highest priority enabled there. There is one edge per such binding (for a place/transition
+net: per enabled transition) per marking.
 
 Place/transition nets (``net.is_pt()``) are explored by a breadth-first search that works on
 whole slices of the frontier at once with numpy: markings are packed into 64-bit words (a few
 bits per place, widened when a place grows), the frontier's token counts are kept in the
 narrowest integer type that holds them, enabling is evaluated for every frontier marking and
 every transition in a handful of array operations, successors are found by adding a
-per-transition delta to the packed words, and duplicates are removed by sorting. Coloured nets
-are explored marking by marking through ``petri.engine.compile_net(net).successors``.
+per-transition delta to the packed words, and duplicates are removed by sorting. Coloured nets,
+and nets whose transitions have different priorities, are explored marking by marking through
+``petri.engine.compile_net(net).successors``.
 
 States are numbered in breadth-first order from 0 (the initial marking), so the parent pointers
 give a shortest firing sequence to every state.
@@ -191,7 +193,7 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     """
     limits = Limits(max_states, time_limit, max_memory)
     with _interrupt_flag(catch_interrupt) as interrupted:
-        if net.is_pt():
+        if net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1:
             return _PTExplorer(net, limits, progress, check_unbounded, interrupted).run()
         return _explore_coloured(net, limits, progress, interrupted)
 
