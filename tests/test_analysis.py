@@ -396,3 +396,43 @@ def test_priorities_shape_the_state_space_as_in_the_token_game():
     net.transitions["to_high"].priority = 0
     g = reachability_graph(net)
     assert (g.num_states, g.num_edges) == (3, 2)
+
+
+def _pumping_net(limit: str):
+    """p -> t -> p + q (+ r): pumps q forever unless an inhibitor arc or a capacity stops it."""
+    from petri import Net
+    net = Net(f"pump limited by {limit}")
+    net.add_place("p", initial=1)
+    net.add_place("q")
+    net.add_place("r", capacity=3 if limit == "capacity" else None)
+    outputs = ["p", "q"] + (["r"] if limit == "capacity" else [])
+    inhibitors = [("q", None, 3)] if limit == "inhibitor" else []
+    net.add_transition("t", inputs=["p"], outputs=outputs, inhibitors=inhibitors)
+    return net
+
+
+def test_inhibitor_arcs_and_capacities_are_not_mistaken_for_unboundedness():
+    from petri.analysis import reachability_graph
+    for limit in ("inhibitor", "capacity"):
+        g = reachability_graph(_pumping_net(limit))
+        assert (g.complete, g.stopped, g.num_states, g.num_edges) == (True, None, 4, 3), limit
+    g = reachability_graph(_pumping_net("nothing"))
+    assert (g.complete, g.stopped, g.unbounded_witness) == (False, "unbounded", (0, 1))
+
+
+def test_unbounded_coloured_net_is_detected():
+    from petri import Net
+    from petri.analysis import reachability_graph
+
+    def pump(inhibitors=()):
+        net = Net("coloured pump")
+        net.add_place("p", "int", initial=[0])
+        net.add_place("q", "int")
+        net.add_transition("t", inputs=[("p", "x")], outputs=[("p", "x"), ("q", "x % 2")],
+                           inhibitors=inhibitors)
+        return net
+
+    g = reachability_graph(pump())
+    assert (g.complete, g.stopped, g.unbounded_witness) == (False, "unbounded", (0, 1))
+    g = reachability_graph(pump(inhibitors=[("q", None, 2)]))      # at most two tokens in q
+    assert (g.complete, g.stopped, g.num_states) == (True, None, 3)

@@ -52,9 +52,9 @@ class Properties:
     deadlock_marking: str | None
     deadlock_path: list[str] | None
     bounded: bool | None
-    max_tokens_in_place: int
-    max_tokens_per_marking: int
-    place_bounds: dict[str, int]
+    max_tokens_in_place: int | None          # None: unbounded
+    max_tokens_per_marking: int | None
+    place_bounds: dict[str, int | None]
     safe: bool | None
     dead_transitions: list[str] | None
     live: bool | None
@@ -104,13 +104,15 @@ class Properties:
                      + (" ".join(self.deadlock_path) or "(none: the initial marking)"))
         L.append(f"Bounded: {yn(self.bounded)}")
         L.append(f"Safe (at most one token per place): {yn(self.safe)}")
-        L.append(f"Most tokens in one place: {self.max_tokens_in_place}; "
-                 f"in one marking: {self.max_tokens_per_marking}")
+        def most(v):
+            return "unbounded" if v is None else v
+        L.append(f"Most tokens in one place: {most(self.max_tokens_in_place)}; "
+                 f"in one marking: {most(self.max_tokens_per_marking)}")
         L.append("Place bounds (most tokens ever):")
         width = max((len(p) for p in self.place_bounds), default=0)
         for p, b in self.place_bounds.items():
             L.append(f"  {p.ljust(width)}  "
-                     + ("unbounded" if p in self.unbounded_places else str(b)))
+                     + ("unbounded" if b is None or p in self.unbounded_places else str(b)))
         if self.dead_transitions is not None:
             L.append(f"Dead transitions (never fire): "
                      f"{', '.join(self.dead_transitions) if self.dead_transitions else 'none'}")
@@ -244,14 +246,19 @@ def analyse(graph: ReachabilityGraph, *, unbounded_places: list[str] | None = No
         if unbounded_places is None:
             ma, ms = counts[a], counts[s]
             unbounded_places = [p for p, x, y in zip(graph.place_names, ma, ms) if y > x]
+    place_bounds = {p: int(b) for p, b in zip(graph.place_names, per_place)}
+    max_per_marking = int(per_marking.max()) if n else 0
+    if bounded is False:        # the figures of a partial graph are no bounds of an infinite one
+        max_in_place = max_per_marking = None
+        for p in unbounded_places or place_bounds:
+            place_bounds[p] = None
     return Properties(
         net=graph.net.name, states=n, edges=E, complete=complete, stopped=graph.stopped,
         seconds=round(graph.seconds, 6),
         deadlock=deadlock, deadlocks=int(len(dead_states)), deadlock_state=deadlock_state,
         deadlock_marking=graph.marking_text(deadlock_state) if deadlock_state is not None else None,
         deadlock_path=path, bounded=bounded, max_tokens_in_place=max_in_place,
-        max_tokens_per_marking=int(per_marking.max()) if n else 0,
-        place_bounds={p: int(b) for p, b in zip(graph.place_names, per_place)}, safe=safe,
+        max_tokens_per_marking=max_per_marking, place_bounds=place_bounds, safe=safe,
         dead_transitions=([graph.transition_names[t] for t in np.flatnonzero(~fired)]
                           if complete else None),
         live=live, live_transitions=live_ts, reversible=reversible, home_states=home,

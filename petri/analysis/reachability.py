@@ -186,8 +186,10 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
 
     Stops early (``complete=False``, with ``stopped`` set) after ``max_states`` states,
     ``time_limit`` seconds, at ``max_memory`` bytes of peak memory, or when the net is found to be
-    unbounded (place/transition nets with ``check_unbounded``: a reachable marking strictly
-    covers one of its ancestors, so the graph is infinite). ``progress(states, edges, seconds)`` is
+    unbounded (with ``check_unbounded``: a reachable marking strictly covers one of its
+    ancestors while equal to it on every place an inhibitor arc tests or a capacity limits, so
+    the firing sequence between them repeats forever and the graph is infinite; for coloured
+    nets, when all transitions share one priority). ``progress(states, edges, seconds)`` is
     called about twice a second. With ``catch_interrupt``, Ctrl-C stops the exploration and the
     partial graph is returned (``stopped="interrupted"``).
     """
@@ -195,7 +197,7 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     with _interrupt_flag(catch_interrupt) as interrupted:
         if net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1:
             return _PTExplorer(net, limits, progress, check_unbounded, interrupted).run()
-        return _explore_coloured(net, limits, progress, interrupted)
+        return _explore_coloured(net, limits, progress, interrupted, check_unbounded)
 
 
 class _interrupt_flag:
@@ -557,6 +559,7 @@ class _PTExplorer:
         self.progress = progress
         self.interrupted = interrupted
         self.check_unbounded = check_unbounded
+        self.frozen = _frozen_places(net, self.s.places)
         if check_unbounded:
             # No transition adds more tokens than it takes: the total never grows, so every
             # place is bounded, without the linear program of ``structurally_bounded``.
@@ -753,18 +756,22 @@ class _PTExplorer:
         return graph
 
     def _covering_ancestor(self, rows, par, first_id, keys, parent, layout):
-        """(ancestor, state) where a new marking strictly covers one of its ancestors, or None.
+        """(ancestor, state) where a new marking strictly covers one of its ancestors and equals
+        it on every place an inhibitor arc tests or a capacity limits, or None.
 
-        Only places without a structural bound can grow, so only those columns are compared;
-        the others must be equal.
+        Then the firing sequence from the ancestor to the state can be repeated forever (more
+        tokens elsewhere never disable it), so the net is unbounded.
         """
         cur = par.copy()
         idx = np.arange(len(rows))
         pa = parent.view()
+        frozen = self.frozen
         while len(cur):
             A = layout.decode(keys.a[cur])
             ge = (rows >= A).all(axis=1)
             gt = (rows > A).any(axis=1)
+            if frozen.any():
+                ge &= (rows[:, frozen] == A[:, frozen]).all(axis=1)
             hit = np.flatnonzero(ge & gt)
             if len(hit):
                 j = hit[0]
@@ -813,15 +820,60 @@ def _compile_untimed(net):
         return compile_net(net)
 
 
-def _explore_coloured(net, limits, progress, interrupted) -> ReachabilityGraph:
+def _frozen_places(net, places) -> np.ndarray:
+    """Per place: whether an inhibitor arc tests it or a capacity limits it. More tokens there
+    can disable a transition, so the covering argument for unboundedness needs them equal."""
+    tested = {a.place for t in net.transitions.values() for a in t.inputs if a.kind == "inhibitor"}
+    return np.array([p in tested or net.places[p].capacity is not None for p in places], dtype=bool)
+
+
+def _total(c, key) -> int:
+    return sum(s if kind == 0 else sum(n for _, n in s) for kind, s in zip(c.place_kinds, key))
+
+
+def _covers(c, new, old, frozen) -> bool:
+    """Whether marking key ``new`` strictly covers ``old`` (as multisets, place by place) and
+    equals it on the ``frozen`` places."""
+    strict = False
+    for i, (a, b) in enumerate(zip(old, new)):
+        if a == b:
+            continue
+        if frozen[i]:
+            return False
+        if c.place_kinds[i] == 0:
+            if b < a:
+                return False
+        else:
+            have = dict(b)
+            if any(have.get(colour, 0) < n for colour, n in a):
+                return False
+        strict = True
+    return strict
+
+
+def _explore_coloured(net, limits, progress, interrupted,
+                      check_unbounded: bool = True) -> ReachabilityGraph:
+    """Breadth-first search through the engine's untimed successors.
+
+    With ``check_unbounded`` (and one priority for all transitions, without which more tokens
+    can disable a firing), it stops as soon as a new marking strictly covers an ancestor while
+    equal on the places inhibitor arcs test and capacities limit: the net is then unbounded.
+    Ancestors are compared only where the token total has grown since them.
+    """
     start = time.perf_counter()
     c = _compile_untimed(net)
+    check_unbounded = check_unbounded and len({t.priority for t in net.transitions.values()}) <= 1
+    frozen = _frozen_places(net, c.place_names)
+    totals, low = [], []      # per state: token total, lowest total on its path from the root
+    witness = None
     tindex = {n: i for i, n in enumerate(c.transition_names)}
     key0 = c.initial_key()
     ids = {key0: 0}
     keys = [key0]
     parent = [-1]
     ptrans = [-1]
+    totals.append(_total(c, key0))
+    low.append(totals[0])
     src, dst, tr = [], [], []
     bindings = []
     stopped = None
@@ -855,6 +907,16 @@ def _explore_coloured(net, limits, progress, interrupted) -> ReachabilityGraph:
                 keys.append(key)
                 parent.append(i)
                 ptrans.append(tindex[tname])
+                total = _total(c, key)
+                totals.append(total)
+                low.append(min(low[i], total))
+                if check_unbounded and witness is None and total > low[i]:
+                    a = i
+                    while a >= 0:
+                        if totals[a] < total and _covers(c, key, keys[a], frozen):
+                            witness = (a, j)
+                            break
+                        a = parent[a]
             staged.append((j, tindex[tname], binding))
         for j, t, b in staged:
             src.append(i)
@@ -862,12 +924,15 @@ def _explore_coloured(net, limits, progress, interrupted) -> ReachabilityGraph:
             tr.append(t)
             bindings.append(b)
         i += 1
+        if witness is not None:
+            stopped = "unbounded"
+            break
         if stopped == "max_states":
             break
     g = ReachabilityGraph(
         net, list(c.place_names), list(c.transition_names),
         np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(tr, dtype=np.int32),
         np.array(parent, dtype=np.int64), np.array(ptrans, dtype=np.int32), i, stopped is None,
-        stopped, time.perf_counter() - start, bindings, None, None, keys)
+        stopped, time.perf_counter() - start, bindings, witness, None, keys)
     g._compiled = c
     return g
