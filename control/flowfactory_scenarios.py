@@ -313,6 +313,11 @@ def load_scenario(path) -> Scenario:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise NetError(f"not valid TOML: {e}", file=file) from None
+    except UnicodeDecodeError as e:
+        raise NetError(f"not UTF-8 text (bad byte at offset {e.start}); scenario files are "
+                       f"UTF-8 TOML", file=file) from None
+    except IsADirectoryError:
+        raise NetError("is a directory, not a scenario file", file=file) from None
     unknown = set(data) - {"scenario", "disruption"}
     if unknown:
         raise NetError(f"unknown section(s) {', '.join(sorted(unknown))} (expected [scenario] "

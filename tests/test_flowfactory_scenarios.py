@@ -154,3 +154,12 @@ def test_generalise_draws_orders_and_moves_windows_from_a_seed(tmp_path):
     assert storage[1:] != (25, 30) and "thesis_days" not in (tmp_path / "sc" / "storage.toml").read_text()
     for sc in moved.values():
         sc.validate(ff.load_plant(orders), orders)
+
+
+def test_scenario_file_that_is_not_text(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b"\x80\x81 not text")
+    with pytest.raises(NetError) as e:
+        load_scenario(bad)
+    assert str(e.value) == (f"{bad}: not UTF-8 text (bad byte at offset 0); scenario files "
+                            f"are UTF-8 TOML")
