@@ -581,9 +581,16 @@ class _TransitionCode:
             produced = tuple((a.place, DOT, 0) for a in t.outputs for _ in range(a.weight))
             L[0] = f"def fire(m, now, b, heap, _CP=({consumed!r}, {produced!r})):"
             log = False
-        elif log:
-            L.append(f"{ind}_c = []")
-            L.append(f"{ind}_p = []")
+        # the log record: each consumption and production names its records in a local,
+        # joined into two tuples by the return (cheaper than growing lists)
+        cparts: list[str] = []
+        pparts: list[str] = []
+
+        def record(parts, prefix, single, many):
+            name = f"_{prefix}{len(parts)}"
+            L.append(f"{ind}{name} = {single}" if many is None else f"{ind}{name} = {many}")
+            parts.append(name if many is None else "*" + name)
+
         for k, a in enumerate(t.inputs):
             if a.kind != "normal":
                 continue
@@ -594,19 +601,20 @@ class _TransitionCode:
             if kinds[i] == COUNT:
                 L.append(f"{ind}m[{i}] -= {w}")
                 if log:
-                    L.append(f"{ind}_c.extend([({pname}, (), 0)] * {w})")
+                    record(cparts, "c", f"({pname}, (), 0)",
+                           None if w == 1 else f"(({pname}, (), 0),) * {w}")
             elif kinds[i] == MULTI:
                 L.append(f"{ind}_x = {val}; _d = m[{i}]; _n = _d[_x] - {w}")
                 L.append(f"{ind}if _n: _d[_x] = _n")
                 L.append(f"{ind}else: del _d[_x]")
                 if log:
-                    L.append(f"{ind}_c.append(({pname}, _x, 0))" if w == 1 else
-                             f"{ind}_c.extend([({pname}, _x, 0)] * {w})")
+                    record(cparts, "c", f"({pname}, _x, 0)",
+                           None if w == 1 else f"(({pname}, _x, 0),) * {w}")
             else:
                 L.append(f"{ind}_x = {val}; _d = m[{i}]; _l = _d[_x]")
                 if log:
-                    L.append(f"{ind}_c.append(({pname}, _x, _l[0]))" if w == 1 else
-                             f"{ind}_c.extend([({pname}, _x, _ts) for _ts in _l[:{w}]])")
+                    record(cparts, "c", f"({pname}, _x, _l[0])",
+                           None if w == 1 else f"_tuple([({pname}, _x, _ts) for _ts in _l[:{w}]])")
                 L.append(f"{ind}del _l[:{w}]")
                 L.append(f"{ind}if not _l: del _d[_x]")
         timed_out = any(kinds[pidx[a.place]] == TIMED for a in t.outputs)
@@ -634,7 +642,8 @@ class _TransitionCode:
             if kind == COUNT:
                 L.append(f"{ind}m[{i}] += {w}")
                 if log:
-                    L.append(f"{ind}_p.extend([({pname}, (), 0)] * {w})")
+                    record(pparts, "p", f"({pname}, (), 0)",
+                           None if w == "1" else f"(({pname}, (), 0),) * {w}")
                 continue
             val = repr(DOT) if a.expression is None else self.expr(a.expression, what)
             L.append(f"{ind}_x = {val}")
@@ -653,8 +662,8 @@ class _TransitionCode:
             if kind == MULTI:
                 L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")
                 if log:
-                    L.append(f"{ind}_p.append(({pname}, _x, 0))" if w == "1" else
-                             f"{ind}_p.extend([({pname}, _x, 0)] * {w})")
+                    record(pparts, "p", f"({pname}, _x, 0)",
+                           None if w == "1" else f"(({pname}, _x, 0),) * {w}")
             else:
                 if a.delay is None or self.untimed:
                     L.append(f"{ind}_t = _t0")
@@ -672,10 +681,12 @@ class _TransitionCode:
                     L.append(f"{ind}else: _l.extend([_t] * {w}); _l.sort()")
                 L.append(f"{ind}if _t > now: _push(heap, (_t, {i}))")
                 if log:
-                    L.append(f"{ind}_p.append(({pname}, _x, _t))" if w == "1" else
-                             f"{ind}_p.extend([({pname}, _x, _t)] * {w})")
+                    record(pparts, "p", f"({pname}, _x, _t)",
+                           None if w == "1" else f"(({pname}, _x, _t),) * {w}")
         if log:
-            L.append(f"{ind}return _c, _p")
+            def joined(parts):
+                return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+            L.append(f"{ind}return {joined(cparts)}, {joined(pparts)}")
         elif self.log:
             L.append(f"{ind}return _CP")
         elif len(L) == 1:      # a firing that changes no place (e.g. read arcs only)
