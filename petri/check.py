@@ -24,7 +24,7 @@ from .expressions import (FUNCTIONS, check_expression, check_pattern, is_pattern
                           pattern_variables)
 from .model import BUILTIN_COLOUR_SETS, ColourSet, Net, NetError, Transition
 
-__all__ = ["check_net", "validate", "combine_errors", "close_match"]
+__all__ = ["check_net", "validate", "combine_errors", "close_match", "is_position"]
 
 _ARC_NOUNS = {"normal": "input arc", "read": "read arc", "inhibitor": "inhibitor arc"}
 _LITERAL_NAMES = {"True", "False", "None"}
@@ -72,6 +72,12 @@ def _is_int(x) -> bool:
 
 def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and not math.isnan(x)
+
+
+def is_position(x) -> bool:
+    """Whether ``x`` is a drawing position: two finite numbers (x, y)."""
+    return (isinstance(x, (tuple, list)) and len(x) == 2
+            and all(_is_number(v) and math.isfinite(v) for v in x))
 
 
 def _is_value(x) -> bool:
@@ -218,6 +224,11 @@ class _Checker:
                                  f"a constant must be text, a number, a boolean or a tuple of "
                                  f"these, got {value!r}")
 
+    def position_problems(self, key: str, element: str, position) -> Iterator[NetError]:
+        if position is not None and not is_position(position):
+            yield self.error(key, element, f"position must be two numbers [x, y], got "
+                                           f"{position!r}")
+
     # -- places -------------------------------------------------------------------------------
     def place_problems(self, place) -> Iterator[NetError]:
         key, element = f"place {place.name}", f"place {place.name!r}"
@@ -233,6 +244,7 @@ class _Checker:
         elif capacity is not None and capacity < 0:
             yield self.error(key, element, f"capacity cannot be negative, got {capacity}")
             capacity = None
+        yield from self.position_problems(key, element, place.position)
         total = 0
         for token in place.initial:
             label = f"initial token {token.value!r}"
@@ -258,6 +270,7 @@ class _Checker:
         key, element = f"transition {t.name}", f"transition {t.name!r}"
         if not _is_int(t.priority):
             yield self.error(key, element, f"priority must be an integer, got {t.priority!r}")
+        yield from self.position_problems(key, element, t.position)
         bound: set[str] = set()
         later = []  # inscriptions that use variables: checked once every binding one is known
         counts: Counter = Counter()

@@ -155,6 +155,9 @@ class Place:
     initial: list[Token] = field(default_factory=list)
     capacity: int | None = None
     description: str = ""
+    #: where editors draw it, (x, y) with y downwards as in PNML; None: not placed yet.
+    #: Layout only, so not compared: nets that differ only in drawing are equal.
+    position: tuple[float, float] | None = field(default=None, compare=False)
 
     def initial_count(self) -> int:
         return sum(t.count for t in self.initial)
@@ -205,6 +208,8 @@ class Transition:
     inputs: list[InputArc] = field(default_factory=list)
     outputs: list[OutputArc] = field(default_factory=list)
     description: str = ""
+    #: as ``Place.position``: layout only, not compared
+    position: tuple[float, float] | None = field(default=None, compare=False)
 
 
 @dataclass

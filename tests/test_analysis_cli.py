@@ -116,6 +116,25 @@ def test_export_to_pnml_dot_and_toml(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["states"] == 243
 
 
+def test_export_to_dot_pins_the_positions_when_every_node_has_one(capsys):
+    assert main(["export", str(DATA / "FMS-PT-00002.pnml"), "--to", "dot"]) == 0
+    dot = capsys.readouterr().out
+    nodes = [line for line in dot.splitlines() if line.startswith('  "') and " -> " not in line]
+    assert len(nodes) == 42 and all('!"' in line for line in nodes)
+    assert '"p:P1" [' in dot and 'pos="458,-100!"' in dot          # y upwards in Graphviz
+    assert 'pos="457,-139!"' in dot                                 # transition tP1
+
+
+def test_export_to_dot_leaves_the_layout_to_graphviz_without_all_positions(tmp_path, capsys):
+    src = tmp_path / "producer.toml"
+    src.write_text(PRODUCER)
+    assert main(["export", str(src), "--to", "dot"]) == 0
+    assert "pos=" not in capsys.readouterr().out
+    src.write_text(PRODUCER.replace("initial = 1", "initial = 1\nposition = [10, 20]"))
+    assert main(["export", str(src), "--to", "dot"]) == 0
+    assert "pos=" not in capsys.readouterr().out                   # one node is not enough
+
+
 def test_invariants_command(capsys):
     assert main(["invariants", str(DATA / "Philosophers-PT-000005.pnml"), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)

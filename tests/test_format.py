@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from petri import DOT, Net, NetError, Token
+from petri.check import check_net
 from petri.cli import main
 from petri.formats.toml import KEYS, check_files, dump, dumps, load, load_with_errors, loads
 
@@ -205,6 +206,60 @@ def test_round_trip_net_built_in_code_writes_its_tables_beside(tmp_path):
     assert load(path) == net
 
 
+POSITIONED = """\
+[places.free]
+initial = 3
+position = [40, 120]
+
+[places.busy]
+position = [200.5, -40]
+
+[transitions.start]
+position = [120, 120]
+inputs = ["free"]
+outputs = ["busy"]
+
+[transitions.stop]
+inputs = ["busy"]
+outputs = ["free"]
+"""
+
+
+def test_positions_are_read_and_written():
+    net = loads(POSITIONED)
+    assert net.places["free"].position == (40.0, 120.0)
+    assert net.places["busy"].position == (200.5, -40.0)
+    assert net.transitions["start"].position == (120.0, 120.0)
+    assert net.transitions["stop"].position is None
+    text = dumps(net)
+    assert "position = [40, 120]" in text and "position = [200.5, -40]" in text
+    again = loads(text)
+    assert again == net
+    assert [p.position for p in again.places.values()] == [(40.0, 120.0), (200.5, -40.0)]
+    assert [t.position for t in again.transitions.values()] == [(120.0, 120.0), None]
+
+
+def test_positions_are_layout_not_semantics():
+    moved = loads(POSITIONED.replace("[40, 120]", "[0, 0]"))
+    assert moved == loads(POSITIONED) == loads(re.sub(r"position = .*\n", "", POSITIONED))
+
+
+def test_a_fused_place_is_drawn_where_the_first_file_says(tmp_path):
+    a = write(tmp_path, "a.toml", PART_A.replace("capacity = 4", "capacity = 4\nposition = [1, 2]"))
+    b = write(tmp_path, "b.toml", PART_B.format(initial="position = [3, 4]"))
+    assert load(a, b).places["buffer"].position == (1.0, 2.0)
+    assert load(b, a).places["buffer"].position == (3.0, 4.0)
+
+
+def test_positions_of_nets_built_in_code_are_checked():
+    net = Net()
+    net.add_place("p").position = (1, "two")
+    net.add_transition("t").position = (1.0,)
+    assert [str(e) for e in check_net(net)] == [
+        "place 'p': position must be two numbers [x, y], got (1, 'two')",
+        "transition 't': position must be two numbers [x, y], got (1.0,)"]
+
+
 def test_tables_built_without_column_names_get_made_up_ones(tmp_path):
     net = Net()
     net.add_table("one", {"x": 1})
@@ -340,7 +395,8 @@ def test_the_same_file_twice_is_loaded_once(tmp_path):
     ("[place.raw]\n", "unknown top-level key 'place' (allowed: net, colours, variables, "
                       "constants, tables, places, transitions; did you mean 'places'?)"),
     ("[places.raw]\ncolur = 'dot'\n", "place 'raw': unknown key 'colur' (allowed: colour, "
-                                      "initial, capacity, description; did you mean 'colour'?)"),
+                                      "initial, capacity, description, position; did you mean "
+                                      "'colour'?)"),
     ("[transitions.t]\ninputs = [{ place = 'p', wieght = 2 }]\n[places.p]\n",
      "transition 't': input arc 1: unknown key 'wieght' (allowed: place, inscription, weight; "
      "did you mean 'weight'?)"),
@@ -353,7 +409,20 @@ def test_the_same_file_twice_is_loaded_once(tmp_path):
      "did you mean 'count'?)"),
     ("places = 3\n", "[places] must be a table, got 3"),
     ("[places]\nraw = 3\n", "place 'raw': a place must be a table with keys colour, initial, "
-                            "capacity, description, got 3"),
+                            "capacity, description, position, got 3"),
+    ("[places.p]\nposition = [1]\n", "place 'p': position must be two numbers [x, y], got [1]"),
+    ("[places.p]\nposition = 'left'\n", "place 'p': position must be two numbers [x, y], got "
+                                         "'left'"),
+    ("[places.p]\nposition = [1, 2, 3]\n", "place 'p': position must be two numbers [x, y], got "
+                                            "[1, 2, 3]"),
+    ("[places.p]\nposition = { x = 1, y = 2 }\n", "place 'p': position must be two numbers "
+                                                   "[x, y], got a table"),
+    ("[places.p]\nposition = [nan, 0]\n", "place 'p': position must be two numbers [x, y], got "
+                                           "[nan, 0]"),
+    ("[transitions.t]\nposition = [true, 2]\n", "transition 't': position must be two numbers "
+                                                 "[x, y], got [True, 2]"),
+    ("[transitions.t]\nposition = ['1', 2]\n", "transition 't': position must be two numbers "
+                                                "[x, y], got ['1', 2]"),
     ("[transitions.t]\nguard = true\n", "transition 't': guard must be an expression (text), "
                                         "got True"),
     ("[transitions.t]\ninputs = 'p'\n", "transition 't': inputs must be a list of arcs, got 'p'"),
@@ -477,7 +546,7 @@ def test_validate_command_prints_one_line_per_problem(tmp_path, capsys):
     assert out.out == ""
     assert out.err.splitlines() == [
         f"{bad}: place 'p': unknown key 'colur' (allowed: colour, initial, capacity, "
-        f"description; did you mean 'colour'?)",
+        f"description, position; did you mean 'colour'?)",
         f"{bad}: place 'p': capacity must be an integer, got 'x'",
         f"{tmp_path / 'missing.toml'}: no such file",
         f"{tmp_path}: is a directory, not a net file"]
@@ -525,7 +594,8 @@ def _doc_blocks(kind: str) -> list[str]:
     return re.findall(rf"```{kind}\n(.*?)```", text, flags=re.S)
 
 
-EXAMPLES = {"line": LINE, "pt": PT, "part a": PART_A, "part b": PART_B.format(initial="")}
+EXAMPLES = {"line": LINE, "pt": PT, "part a": PART_A, "part b": PART_B.format(initial=""),
+            "positioned": POSITIONED}
 
 
 def _examples() -> list[tuple[str, str]]:
@@ -545,7 +615,8 @@ def test_schema_rejects_what_the_loader_rejects():
     validator = jsonschema.Draft202012Validator(SCHEMA)
     for text in ("[place.raw]\n", "[places.raw]\ncolur = 'dot'\n", "[colours]\nP = 'string'\n",
                  "[colours]\nP = { enum = ['a'], type = 'enum' }\n",
-                 "[transitions.t]\ninputs = [{ place = 'p', weight = 'n' }]\n"):
+                 "[transitions.t]\ninputs = [{ place = 'p', weight = 'n' }]\n",
+                 "[places.p]\nposition = [1]\n", "[transitions.t]\nposition = ['1', 2]\n"):
         assert not validator.is_valid(tomllib.loads(text)), text
 
 

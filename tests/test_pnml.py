@@ -1,10 +1,11 @@
-"""PNML import and export: standard P/T nets, pages, the coloured dialect, and bad input."""
+"""PNML import and export: P/T nets, pages, positions, the coloured dialect and bad input."""
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from petri import Net, Token
-from petri.formats import pnml
+from petri.formats import pnml, toml
 from petri.model import NetError
 
 DATA = Path(__file__).parent / "data" / "mcc"
@@ -24,16 +25,93 @@ def test_mcc_net_is_read_completely():
     assert net.places["P1"].initial_count() == 2
     assert net.places["M1"].initial_count() == 3
     assert net.is_pt()
-    assert pnml.positions(net)["place P1"] == (458.0, 100.0)
-    assert pnml.positions(net)["transition tP1"] == (457.0, 139.0)
+    assert net.places["P1"].position == (458.0, 100.0)
+    assert net.transitions["tP1"].position == (457.0, 139.0)
+
+
+def positions(net):
+    return {**{f"place {n}": p.position for n, p in net.places.items()},
+            **{f"transition {n}": t.position for n, t in net.transitions.items()}}
+
+
+def written_positions(text):
+    """Node name -> the x and y attributes exactly as written in a PNML document."""
+    found = {}
+    for e in ET.fromstring(text.encode() if isinstance(text, str) else text).iter():
+        kind = e.tag.rsplit("}", 1)[-1]
+        if kind in ("place", "transition"):
+            name = e.find("./{*}name/{*}text")
+            xy = e.find("./{*}graphics/{*}position")
+            found[f"{kind} {name.text if name is not None else e.get('id')}"] = (
+                None if xy is None else (xy.get("x"), xy.get("y")))
+    return found
 
 
 def test_round_trip_keeps_net_positions_and_pages():
     net = pnml.load(DATA / "Philosophers-PT-000005.pnml")
     again = pnml.loads(pnml.dumps(net))
     assert again == net
-    assert again.positions == net.positions
+    assert positions(again) == positions(net)
     assert [(pid, name) for pid, name, _ in again.pages] == [("page0", "DefaultPage")]
+
+
+@pytest.mark.parametrize("file", ["Philosophers-PT-000005.pnml", "FMS-PT-00002.pnml",
+                                  "Kanban-PT-00005.pnml"])
+def test_pnml_to_toml_to_pnml_keeps_every_position_exactly(file):
+    source = (DATA / file).read_bytes()
+    net = pnml.loads(source)
+    assert all(p is not None for p in positions(net).values())
+    through_toml = toml.loads(toml.dumps(net))
+    assert positions(through_toml) == positions(net)
+    assert written_positions(pnml.dumps(through_toml)) == written_positions(source)
+
+
+def test_nodes_without_positions_are_laid_out_without_overlap():
+    net = toml.loads("""
+[places.free]
+initial = 2
+[places.busy]
+[places.done]
+[places.spare]
+[transitions.start]
+inputs = ["free"]
+outputs = ["busy"]
+[transitions.stop]
+inputs = ["busy"]
+outputs = ["done", "free"]
+[transitions.supply]
+outputs = ["spare"]
+""")
+    text = pnml.dumps(net)
+    written = written_positions(text)
+    assert len(written) == 7 and None not in written.values()
+    assert len(set(written.values())) == 7
+    assert pnml.dumps(net) == text                               # deterministic
+    layout = pnml.layout(net)
+    # left to right by distance from the marked place, 80 apart
+    assert [layout[k][0] for k in ("place free", "transition start", "place busy",
+                                   "transition stop", "place done")] == [40, 120, 200, 280, 360]
+    assert layout["transition supply"][0] == 40                 # a source starts its own part
+    assert positions(pnml.loads(text)) == layout
+
+
+def test_a_big_net_without_graphics_gets_distinct_positions():
+    net = pnml.load(DATA / "Dekker-PT-010.pnml")
+    assert all(p is None for p in positions(net).values())
+    written = written_positions(pnml.dumps(toml.loads(toml.dumps(net))))
+    assert len(written) == 170 and None not in written.values()
+    assert len(set(written.values())) == 170
+
+
+def test_positioned_nodes_stay_and_the_others_go_below_them():
+    net = Net("half drawn")
+    net.add_place("a", initial=1).position = (300.0, 500.5)
+    net.add_place("b")
+    net.add_transition("t", inputs=["a"], outputs=["b"]).position = (10.0, 20.0)
+    layout = pnml.layout(net)
+    assert layout["place a"] == (300.0, 500.5) and layout["transition t"] == (10.0, 20.0)
+    assert layout["place b"][1] > 500.5
+    assert written_positions(pnml.dumps(net))["place a"] == ("300", "500.5")
 
 
 MULTI_PAGE = doc("""
@@ -61,13 +139,14 @@ def test_pages_and_reference_nodes():
     assert [(a.place, a.weight) for a in go.inputs] == [("start", 2)]
     assert [a.place for a in go.outputs] == ["end"]           # through the reference place
     assert net.places["start"].initial == [Token((), 2)]
-    assert net.positions == {"place start": (10.0, 20.0)}
+    assert {k: p for k, p in positions(net).items() if p} == {"place start": (10.0, 20.0)}
     assert [(p, n, sorted(k)) for p, n, k in net.pages] == [
         ("top", "top", ["place start", "transition go"]),
         ("sub", "sub", ["place end", "transition t2"])]
     text = pnml.dumps(net)
     again = pnml.loads(text)
     assert again == net and again.pages == net.pages
+    assert positions(again)["place start"] == (10.0, 20.0)
 
 
 def test_core_model_is_read_with_unit_weights():

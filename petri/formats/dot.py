@@ -2,8 +2,9 @@
 
 ``net_to_dot`` draws places as circles (tokens as a count, or the colour set and initial tokens
 for coloured places), transitions as boxes, arcs with their weights or inscriptions; read arcs
-are dashed lines, inhibitor arcs end in a small circle. Positions kept from a PNML file are
-given as ``pos`` attributes (``neato -n`` honours them).
+are dashed lines, inhibitor arcs end in a small circle. When every node has a position, they
+are given as pinned ``pos`` attributes (``neato -n`` draws the net as laid out, y upwards);
+otherwise Graphviz lays the net out.
 
 ``graph_to_dot`` writes a reachability or coverability graph: one node per marking (the initial
 one doubly circled, dead markings in red), one edge per firing.
@@ -31,7 +32,8 @@ def quote(text) -> str:
 
 def net_to_dot(net: Net) -> str:
     """The net as a DOT digraph."""
-    pos = getattr(net, "positions", {}) or {}
+    nodes = [*net.places.values(), *net.transitions.values()]
+    pinned = all(n.position is not None for n in nodes)
     L = [f"digraph {quote(net.name)} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];',
          '  edge [fontname="Helvetica", fontsize=10];']
     for name, p in net.places.items():
@@ -47,9 +49,8 @@ def net_to_dot(net: Net) -> str:
         attrs.append("width=0.5")
         if p.capacity is not None:
             attrs[1] = attrs[1][:-1] + f' (≤{p.capacity})"'
-        xy = pos.get(f"place {name}")
-        if xy:
-            attrs.append(f'pos="{xy[0]:g},{-xy[1]:g}"')
+        if pinned:
+            attrs.append(_pos(p.position))
         L.append(f"  {quote('p:' + name)} [{', '.join(attrs)}];")
     for name, t in net.transitions.items():
         label = name
@@ -65,9 +66,8 @@ def net_to_dot(net: Net) -> str:
             attrs.append(f"xlabel={quote(' '.join(extra))}")
         if t.controllable:
             attrs.append("style=bold")
-        xy = pos.get(f"transition {name}")
-        if xy:
-            attrs.append(f'pos="{xy[0]:g},{-xy[1]:g}"')
+        if pinned:
+            attrs.append(_pos(t.position))
         L.append(f"  {quote('t:' + name)} [{', '.join(attrs)}];")
     for name, t in net.transitions.items():
         for a in t.inputs:
@@ -88,6 +88,12 @@ def net_to_dot(net: Net) -> str:
                      + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
     L.append("}")
     return "\n".join(L) + "\n"
+
+
+def _pos(position) -> str:
+    """A pinned Graphviz position: PNML's y grows downwards, Graphviz's upwards."""
+    x, y = (int(v) if float(v).is_integer() else float(v) for v in (position[0], -position[1]))
+    return f'pos="{x},{y}!"'
 
 
 def _arc_label(inscription, weight) -> str:

@@ -2,7 +2,9 @@
 
 * ``ptnet`` (place/transition nets) is read and written as the standard says: pages, names,
   initial markings, arc inscriptions and node positions are kept. Pages are flattened into the
-  net; each node remembers its page so that writing the net back restores them.
+  net; each node remembers its page so that writing the net back restores them. Positions
+  become ``Place.position`` / ``Transition.position``; nodes without one are given one by
+  ``layout`` when the net is written, so that editors do not stack them on each other.
 * ``pnmlcoremodel`` is read (no markings or weights: every arc has weight 1, unless the file
   gives inscriptions anyway).
 * Coloured nets are written in this toolkit's own dialect (net type ``COLOURED_NET_TYPE``):
@@ -21,15 +23,16 @@ True
 from __future__ import annotations
 
 import ast
+import math
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from pathlib import Path
 
 from ..model import DOT, ColourSet, InputArc, Net, NetError, OutputArc, Token
 
-__all__ = ["load", "loads", "dump", "dumps", "PTNET_TYPE", "CORE_TYPE", "COLOURED_NET_TYPE",
-           "positions"]
+__all__ = ["load", "loads", "dump", "dumps", "layout", "PTNET_TYPE", "CORE_TYPE",
+           "COLOURED_NET_TYPE"]
 
 PNML_NS = "http://www.pnml.org/version-2009/grammar/pnml"
 PTNET_TYPE = "http://www.pnml.org/version-2009/grammar/ptnet"
@@ -40,11 +43,6 @@ TOOL_VERSION = "1"
 
 _SUPPORTED = {PTNET_TYPE: "ptnet", CORE_TYPE: "pnmlcoremodel", COLOURED_NET_TYPE: "coloured"}
 _NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
-
-
-def positions(net: Net) -> dict:
-    """Node positions kept from a PNML file: ``"place NAME"`` / ``"transition NAME"`` -> (x, y)."""
-    return getattr(net, "positions", {})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,9 +128,10 @@ def _position(e):
     if p is None:
         return None
     try:
-        return (float(p.get("x", 0)), float(p.get("y", 0)))
+        x, y = float(p.get("x", 0)), float(p.get("y", 0))
     except ValueError:
         return None
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
 
 
 def _tool(e):
@@ -242,7 +241,6 @@ class _Reader:
                                  element=f"reference{kind.title()} {rid!r}")
             resolved[rid] = t
 
-        net.positions = {}
         page_nodes = defaultdict(list)
         for nid, (kind, el, page) in nodes.items():
             name = names[nid]
@@ -250,9 +248,6 @@ class _Reader:
                 self._place(net, el, name)
             else:
                 self._transition(net, el, name)
-            pos = _position(el)
-            if pos is not None:
-                net.positions[f"{kind} {name}"] = pos
             page_nodes[page].append(f"{kind} {name}")
         net.pages = [(pid, pname, page_nodes.get(pid, [])) for pid, pname in pages]
 
@@ -335,10 +330,12 @@ class _Reader:
                 n = self._int(m, "the initial marking", where, minimum=0)
                 if n:
                     initial = [Token(DOT, n)]
-        net.places[name] = _new_place(name, colour, initial, capacity, description)
+        net.places[name] = _new_place(name, colour, initial, capacity, description,
+                                      _position(el))
 
     def _transition(self, net, el, name):
         t = net.add_transition(name)
+        t.position = _position(el)
         ts = _tool(el)
         if ts is not None:
             where = f"transition {name!r}"
@@ -414,9 +411,9 @@ def _arc_type(a):
     return t
 
 
-def _new_place(name, colour, initial, capacity, description):
+def _new_place(name, colour, initial, capacity, description, position):
     from ..model import Place
-    return Place(name, colour, initial, capacity, description)
+    return Place(name, colour, initial, capacity, description, position)
 
 
 def _number_or_text(s: str):
@@ -447,7 +444,7 @@ def dumps(net: Net) -> str:
     ts = _declarations_element(net, coloured)
     if ts is not None:
         e.append(ts)
-    pos = positions(net)
+    pos = layout(net)
     pages = getattr(net, "pages", None) or [("page0", None, [])]
     placed = {k for _, _, keys in pages for k in keys}
     all_keys = [f"place {p}" for p in net.places] + [f"transition {t}" for t in net.transitions]
@@ -470,7 +467,7 @@ def dumps(net: Net) -> str:
         key = f"place {name}"
         el = ET.SubElement(pages_of[key], "place", id=ids[key])
         _name(el, name)
-        _graphics(el, pos.get(key))
+        _graphics(el, pos[key])
         total = p.initial_count()
         if not coloured and total:
             _label(el, "initialMarking", str(total))
@@ -493,7 +490,7 @@ def dumps(net: Net) -> str:
         key = f"transition {name}"
         el = ET.SubElement(pages_of[key], "transition", id=ids[key])
         _name(el, name)
-        _graphics(el, pos.get(key))
+        _graphics(el, pos[key])
         if coloured and t.guard not in (None, "", "True"):
             _label(el, "condition", str(t.guard))
         extra = {}
@@ -543,6 +540,66 @@ def dumps(net: Net) -> str:
                 ET.SubElement(el, "toolspecific", tool=TOOL, version=TOOL_VERSION, **extra)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def layout(net: Net, spacing: float = 80) -> dict[str, tuple[float, float]]:
+    """A position for every node: ``"place NAME"`` / ``"transition NAME"`` -> (x, y).
+
+    Nodes keep their own ``position``. The others are laid out left to right, one column per
+    breadth-first distance along the arcs from the initially marked places (parts of the net
+    they do not reach start from their nodes without input arcs, else from their first node),
+    ``spacing`` apart and below every positioned node, so that no two nodes share a place.
+    The same net gives the same layout.
+
+    >>> net = Net("pair"); _ = net.add_place("a", initial=1); _ = net.add_place("b")
+    >>> _ = net.add_transition("t", inputs=["a"], outputs=["b"])
+    >>> layout(net)
+    {'place a': (40.0, 40.0), 'place b': (200.0, 40.0), 'transition t': (120.0, 40.0)}
+    """
+    keys = [f"place {p}" for p in net.places] + [f"transition {t}" for t in net.transitions]
+    nodes = {**{f"place {n}": p for n, p in net.places.items()},
+             **{f"transition {n}": t for n, t in net.transitions.items()}}
+    given = {k: tuple(map(float, n.position)) for k, n in nodes.items() if n.position is not None}
+    if len(given) == len(keys):
+        return given
+    successors, has_input = defaultdict(list), set()
+    for name, t in net.transitions.items():
+        key = f"transition {name}"
+        for a in t.inputs:
+            successors[f"place {a.place}"].append(key)
+            has_input.add(key)
+        for a in t.outputs:
+            successors[key].append(f"place {a.place}")
+            has_input.add(f"place {a.place}")
+    column: dict[str, int] = {}
+
+    def spread(starts):
+        queue = deque(k for k in starts if k not in column)
+        column.update((k, 0) for k in queue)
+        while queue:
+            k = queue.popleft()
+            for s in successors[k]:
+                if s not in column:
+                    column[s] = column[k] + 1
+                    queue.append(s)
+
+    spread(f"place {n}" for n, p in net.places.items() if p.initial)
+    spread([k for k in keys if k not in has_input])
+    for k in keys:
+        spread([k])
+    free = sorted((k for k in keys if k not in given), key=lambda k: column[k])  # stable: in net order
+    rows: dict[int, list[str]] = defaultdict(list)
+    for k in free:
+        rows[column[k]].append(k)
+    tallest = max(len(r) for r in rows.values())
+    left = spacing / 2
+    top = max((y for _, y in given.values()), default=-spacing / 2) + spacing
+    positions = dict(given)
+    for c, ks in rows.items():
+        offset = (tallest - len(ks)) / 2
+        for i, k in enumerate(ks):
+            positions[k] = (left + c * spacing, top + (offset + i) * spacing)
+    return {k: positions[k] for k in keys}
 
 
 def _timed_tokens(p) -> bool:

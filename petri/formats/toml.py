@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..check import check_net, close_match, combine_errors
+from ..check import check_net, close_match, combine_errors, is_position
 from ..model import (BUILTIN_COLOUR_SETS, DOT, ColourSet, InputArc, Net, NetError, OutputArc,
                      Place, Table, Token, Transition, multiset)
 
@@ -41,10 +41,10 @@ KEYS = {
     "colour set": ("type", "enum", "values", "product", "components", "int", "min", "max",
                    "timed"),
     "table": ("file", "key", "value"),
-    "place": ("colour", "initial", "capacity", "description"),
+    "place": ("colour", "initial", "capacity", "description", "position"),
     "token": ("colour", "count", "time"),
-    "transition": ("guard", "delay", "priority", "controllable", "description", "inputs",
-                   "reads", "inhibitors", "outputs"),
+    "transition": ("guard", "delay", "priority", "controllable", "description", "position",
+                   "inputs", "reads", "inhibitors", "outputs"),
     "input arc": ("place", "inscription", "weight"),
     "output arc": ("place", "inscription", "weight", "delay"),
 }
@@ -197,6 +197,16 @@ class _Reader:
             return value
         self.error(f"[{key}] must be a table, got {_show(value)}")
         return {}
+
+    def position(self, data: dict, element: str) -> tuple[float, float] | None:
+        """``position = [x, y]``: where editors draw the node (PNML coordinates)."""
+        raw = self.field(data, "position", (list,), "two numbers [x, y]", element)
+        if raw is None:
+            return None
+        if not is_position(raw):
+            self.error(f"position must be two numbers [x, y], got {_show(raw)}", element)
+            return None
+        return (float(raw[0]), float(raw[1]))
 
     def value(self, raw, what: str, element: str):
         try:
@@ -386,7 +396,8 @@ class _Reader:
                      self.field(spec, "colour", (str,), "the name of a colour set", element, "dot"),
                      self.initial(spec.get("initial"), element),
                      self.field(spec, "capacity", (int,), "an integer", element),
-                     self.field(spec, "description", (str,), _TEXT, element, ""))
+                     self.field(spec, "description", (str,), _TEXT, element, ""),
+                     self.position(spec, element))
 
     def initial(self, raw, element: str) -> list[Token]:
         if raw is None:
@@ -427,7 +438,8 @@ class _Reader:
                        self.field(spec, "delay", (str, int, float), _EXPRESSION, element, 0),
                        self.field(spec, "priority", (int,), "an integer", element, 0),
                        self.field(spec, "controllable", (bool,), "true or false", element, False),
-                       description=self.field(spec, "description", (str,), _TEXT, element, ""))
+                       description=self.field(spec, "description", (str,), _TEXT, element, ""),
+                       position=self.position(spec, element))
         for key, kind, noun in _ARC_LISTS:
             arcs = self.field(spec, key, (list,), "a list of arcs", element, [])
             for i, arc in enumerate(arcs, 1):
@@ -531,6 +543,8 @@ def _fuse_place(net: Net, place: Place, file: str, problems: list[NetError]) -> 
     elif place.initial and not old.initial:
         old.initial, net.origin[key] = place.initial, file
     old.description = old.description or place.description
+    if old.position is None:  # drawn where the first file that places it says
+        old.position = place.position
 
 
 # ---------------------------------------------------------------------------------------------
@@ -642,13 +656,13 @@ class _Writer:
             self.table(f"[places.{_key(name)}]", {
                 "colour": None if p.colour == "dot" else p.colour,
                 "initial": _initial(p.initial), "capacity": p.capacity,
-                "description": p.description or None})
+                "description": p.description or None, "position": _position(p.position)})
         for name, t in net.transitions.items():
             fields = {"guard": t.guard,
                       "delay": None if t.delay is None or (t.delay == 0 and not isinstance(
                           t.delay, str)) else t.delay,
                       "priority": t.priority or None, "controllable": t.controllable or None,
-                      "description": t.description or None}
+                      "description": t.description or None, "position": _position(t.position)}
             for key, kind, _ in _ARC_LISTS:
                 fields[key] = [_input_arc(a) for a in t.inputs if a.kind == kind] or None
             fields["outputs"] = [_output_arc(a) for a in t.outputs] or None
@@ -708,6 +722,13 @@ def _initial(tokens: list[Token]):
             fields.update({"time": t.time} if t.time != 0 else {})
             items.append(fields)
     return items
+
+
+def _position(position):
+    """``[x, y]``, whole numbers without a decimal point."""
+    if position is None:
+        return None
+    return [int(v) if float(v).is_integer() and abs(v) < 2**53 else float(v) for v in position]
 
 
 def _input_arc(arc: InputArc):
