@@ -587,7 +587,8 @@ def layout(net: Net, spacing: float = 80) -> dict[str, tuple[float, float]]:
     spread([k for k in keys if k not in has_input])
     for k in keys:
         spread([k])
-    free = sorted((k for k in keys if k not in given), key=lambda k: column[k])  # stable: in net order
+    # by column; within a column in the net's order (sorted is stable)
+    free = sorted((k for k in keys if k not in given), key=lambda k: column[k])
     rows: dict[int, list[str]] = defaultdict(list)
     for k in free:
         rows[column[k]].append(k)
