@@ -624,3 +624,11 @@ def test_the_worked_example_of_the_docs_loads(tmp_path):
     write(tmp_path, "data/proc_time.csv", _doc_blocks("csv")[0])
     net = load(write(tmp_path, "line.toml", _doc_blocks("toml")[0]))
     assert net.transitions and net.tables
+
+
+def test_writer_refuses_a_bad_position_with_a_clear_message():
+    net = Net("drawn")
+    net.add_place("p").position = ("a", 1)
+    with pytest.raises(NetError) as e:
+        dumps(net)
+    assert str(e.value) == "place 'p': position must be two numbers [x, y], got ('a', 1)"

@@ -656,13 +656,15 @@ class _Writer:
             self.table(f"[places.{_key(name)}]", {
                 "colour": None if p.colour == "dot" else p.colour,
                 "initial": _initial(p.initial), "capacity": p.capacity,
-                "description": p.description or None, "position": _position(p.position)})
+                "description": p.description or None,
+                "position": _position(p.position, f"place {name!r}")})
         for name, t in net.transitions.items():
             fields = {"guard": t.guard,
                       "delay": None if t.delay is None or (t.delay == 0 and not isinstance(
                           t.delay, str)) else t.delay,
                       "priority": t.priority or None, "controllable": t.controllable or None,
-                      "description": t.description or None, "position": _position(t.position)}
+                      "description": t.description or None,
+                      "position": _position(t.position, f"transition {name!r}")}
             for key, kind, _ in _ARC_LISTS:
                 fields[key] = [_input_arc(a) for a in t.inputs if a.kind == kind] or None
             fields["outputs"] = [_output_arc(a) for a in t.outputs] or None
@@ -724,10 +726,12 @@ def _initial(tokens: list[Token]):
     return items
 
 
-def _position(position):
+def _position(position, element: str):
     """``[x, y]``, whole numbers without a decimal point."""
     if position is None:
         return None
+    if not is_position(position):
+        raise NetError(f"position must be two numbers [x, y], got {position!r}", element=element)
     return [int(v) if float(v).is_integer() and abs(v) < 2**53 else float(v) for v in position]
 
 
