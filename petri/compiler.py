@@ -43,6 +43,7 @@ class CompiledTransition:
     variables: tuple[str, ...]
     bindings: Callable            # (m, now) -> iterator of binding tuples
     check: Callable               # (m, now) -> bool: is some binding enabled
+    since: Callable               # (m, b) -> its tokens' ready times, latest first
     fire: Callable                # (m, now, b, heap) -> (consumed, produced) or None
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
@@ -233,7 +234,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             ns[f"{k}_{ti}"] = v
         transitions.append(CompiledTransition(
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
-            local["bindings"], local["check"], local["fire"], gen.simple, src))
+            local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src))
 
     # dependents: who must be re-examined when a place's tokens change
     place_deps: list[set] = [set() for _ in place_names]
@@ -510,7 +511,30 @@ class _TransitionCode:
         if len(L) == 2 and L[1].strip().startswith("yield"):
             pass
         self.source_bindings = "\n".join(L)
-        return self.source_bindings + "\n\n" + self._check_source(L) + "\n\n" + self._fire_source() + "\n"
+        return "\n\n".join([self.source_bindings, self._check_source(L), self._since_source(),
+                             self._fire_source()]) + "\n"
+
+    def _since_source(self) -> str:
+        """``since(m, b)``: the ready times of the timed tokens binding ``b`` would take or
+        read, latest first. Compared as lists, the smallest is the binding enabled earliest,
+        then (on a tie, e.g. the same machine token) the one whose other tokens waited longest."""
+        L = ["def since(m, b):"]
+        ind = "    "
+        if self.variables:
+            names = ", ".join("v_" + v for v in self.variables)
+            L.append(f"{ind}{names}{',' if len(self.variables) == 1 else ''} = b")
+        times = []
+        for k, a in enumerate(self.t.inputs):
+            i = self.pidx[a.place]
+            if a.kind == "inhibitor" or self.kinds[i] != TIMED:
+                continue
+            val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
+            times.append(f"m[{i}][{val}][{int(a.weight) - 1}]")   # the w-th oldest token
+        if len(times) > 1:
+            L.append(f"{ind}return _sorted(({', '.join(times)}), reverse=True)")
+        else:
+            L.append(f"{ind}return [{times[0] if times else ''}]")
+        return "\n".join(L)
 
     def _check_source(self, L: list[str]) -> str:
         """``check(m, now)``: whether some binding is enabled (the search stops at the first)."""

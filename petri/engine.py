@@ -218,11 +218,19 @@ class Simulator:
 
     ``controller``: an object with ``choose(decision) -> Binding | None`` (see
     ``control.base``); ``seed``: the RNG seed for every free choice; ``log``: keep the
-    event log (turn it off for the fastest long runs).
+    event log (turn it off for the fastest long runs); ``choice``: how the engine picks among
+    the bindings that may fire, ``"random"`` (a transition, then one of its bindings,
+    uniformly) or ``"oldest"`` (first come, first served: the binding whose tokens have been
+    ready longest, ties at random).
     """
 
+    CHOICES = ("random", "oldest")
+
     def __init__(self, net: Net | CompiledNet, controller=None, seed: int | None = 0,
-                 log: bool = True):
+                 log: bool = True, choice: str = "random"):
+        if choice not in self.CHOICES:
+            raise NetError(f"choice must be one of {', '.join(self.CHOICES)}, not {choice!r}")
+        self.choice = choice
         self.compiled = net if isinstance(net, CompiledNet) else compile_net(net, log=log)
         self.net = self.compiled.net
         self.controller = controller
@@ -453,6 +461,8 @@ class Simulator:
                     break
         if unc is not None and (ctl is None or unc[0] >= ctl[0]):
             items = unc[1].items
+            if self.choice == "oldest":
+                return self._oldest(items)
             u = items[int(rng.random() * len(items))] if len(items) > 1 else items[0]
             t = self.compiled.transitions[u]
             if t.simple:
@@ -476,6 +486,21 @@ class Simulator:
         u = chosen._t if chosen._t >= 0 else self.compiled.transition_index[chosen.transition]
         t = ts[u]
         return u, (chosen._b if chosen._t == u else tuple(chosen.values[v] for v in t.variables))
+
+    def _oldest(self, items: list[int]) -> tuple[int, tuple]:
+        """First come, first served: the binding enabled earliest (the latest ready time of its
+        tokens is the smallest), then the one whose other tokens waited longest (ready times
+        compared latest first); remaining ties are broken by the seeded RNG."""
+        ts, m = self.compiled.transitions, self._m
+        best, first = [], None
+        for u in sorted(items):
+            for b in self._bindings(u):
+                t = ts[u].since(m, b)
+                if first is None or t < first:
+                    best, first = [(u, b)], t
+                elif t == first:
+                    best.append((u, b))
+        return best[int(self.rng.random() * len(best))] if len(best) > 1 else best[0]
 
     def step(self) -> Event | bool | None:
         """Fire one binding, advancing the clock first if nothing is enabled now.
@@ -502,7 +527,7 @@ class Simulator:
         limit = None if max_firings is None else fired0 + max_firings
         stop = _Interrupt()
         with stop:
-            if self.controller is None and not self._observers:
+            if self.controller is None and not self._observers and self.choice == "random":
                 reason = self._run_free(until, limit, progress, every, stop)
             else:
                 reason = self._run_general(until, limit, progress, every, stop)

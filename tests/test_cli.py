@@ -72,3 +72,13 @@ def test_version_and_help():
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "usage: petri" in capsys.readouterr().out
+
+
+def test_simulate_first_come_first_served(capsys):
+    assert main(["simulate", EXAMPLE, "--choice", "oldest", "--json"]) == 0
+    oldest = json.loads(capsys.readouterr().out)
+    assert oldest["firings"] == 48 and oldest["stopped"] == "dead"
+    with pytest.raises(SystemExit) as e:
+        main(["simulate", EXAMPLE, "--choice", "lifo"])
+    assert e.value.code == 2
+    assert "invalid choice: 'lifo'" in capsys.readouterr().err

@@ -546,3 +546,46 @@ def test_a_transition_that_changes_nothing_still_fires():
         sim = Simulator(net, log=log)
         result = sim.run(max_firings=3)
         assert (result.firings, result.reason, sim.count("p")) == (3, "max_firings", 1)
+
+
+def station(arrivals, queues=1):
+    """One machine (10 time units a job) fed by ``queues`` queues; ``arrivals`` lists
+    (queue, job, arrival time)."""
+    net = Net("station")
+    net.add_colour_set("Job", "str", timed=True)
+    net.add_colour_set("M", "dot", timed=True)
+    net.add_place("machine", "M", initial=[Token((), 1, 0)])
+    net.add_place("done", "Job")
+    for q in range(queues):
+        net.add_place(f"queue{q}", "Job",
+                      initial=[Token(job, 1, t) for qq, job, t in arrivals if qq == q])
+        net.add_transition(f"serve{q}", delay=10, inputs=[(f"queue{q}", "j"), "machine"],
+                           outputs=[("done", "j"), "machine"])
+    return net
+
+
+def test_oldest_choice_serves_first_come_first_served():
+    arrivals = [(0, "c", 5), (0, "a", 1), (0, "b", 3), (0, "d", 20)]
+    orders = set()
+    for seed in range(20):
+        sim = Simulator(station(arrivals), seed=seed, choice="oldest")
+        sim.run()
+        assert [(e.time, e.binding["j"]) for e in sim.events] == [(1, "a"), (11, "b"), (21, "c"), (31, "d")]
+        random = Simulator(station(arrivals), seed=seed)
+        random.run()
+        orders.add(tuple(e.binding["j"] for e in random.events))
+    assert len(orders) > 1          # the default choice is random among waiting jobs
+
+
+def test_oldest_choice_spans_transitions_that_share_a_resource():
+    arrivals = [(0, "late", 2), (1, "early", 1), (0, "later", 4)]
+    sim = Simulator(station(arrivals, queues=2), seed=3, choice="oldest")
+    sim.run()
+    assert [(e.time, e.transition, e.binding["j"]) for e in sim.events] == [
+        (1, "serve1", "early"), (11, "serve0", "late"), (21, "serve0", "later")]
+
+
+def test_unknown_choice_rule():
+    with pytest.raises(NetError) as e:
+        Simulator(two_machines(), choice="fifo")
+    assert str(e.value) == "choice must be one of random, oldest, not 'fifo'"

@@ -143,10 +143,11 @@ def test_timed_runs_respect_readiness_and_delays(net, seed):
 @SETTINGS
 @given(timed_nets(), st.integers(0, 1000))
 def test_same_seed_same_run(net, seed):
-    a, b = Simulator(net, seed=seed), Simulator(net, seed=seed)
-    a.run(max_firings=30)
-    b.run(max_firings=30)
-    assert list(a.events) == list(b.events)
+    for choice in Simulator.CHOICES:
+        a, b = Simulator(net, seed=seed, choice=choice), Simulator(net, seed=seed, choice=choice)
+        a.run(max_firings=30)
+        b.run(max_firings=30)
+        assert list(a.events) == list(b.events)
 
 
 @SETTINGS

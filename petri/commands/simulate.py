@@ -18,6 +18,9 @@ def add_arguments(p) -> None:
     p.add_argument("--max-firings", type=int, default=None, metavar="N", help="stop after N firings")
     p.add_argument("--events", default=None, metavar="OUT",
                    help="write the event log (.csv, or .parquet with pyarrow installed)")
+    p.add_argument("--choice", choices=("random", "oldest"), default="random",
+                   help="how the engine picks among bindings that may fire: random (default) or "
+                        "oldest (first come, first served)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
@@ -31,7 +34,7 @@ def run(args) -> int:
     if args.events and Path(args.events).suffix.lower() not in (".csv", ".parquet"):
         raise CommandError(f"{args.events}: the event log is written as .csv or .parquet")
     net = load(*args.files)
-    sim = Simulator(net, seed=args.seed, log=bool(args.events))
+    sim = Simulator(net, seed=args.seed, log=bool(args.events), choice=args.choice)
     total = args.max_firings
     with Progress("simulate", total=total) as bar:
         result = sim.run(until=args.until, max_firings=args.max_firings,
