@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Net, NetError
+from .reachability import ReachabilityGraph
 
 __all__ = ["OMEGA", "CoverabilityGraph", "coverability_graph"]
 
@@ -94,12 +95,7 @@ class CoverabilityGraph:
                 parts.append(p if v == 1 else f"{v}*{p}")
         return ", ".join(parts) if parts else "(empty)"
 
-    def path_to(self, state: int) -> list[str]:
-        seq = []
-        while state > 0:
-            seq.append(self.transition_names[self.parent_transition[state]])
-            state = int(self.parent[state])
-        return seq[::-1]
+    path_to = ReachabilityGraph.path_to
 
     def edge_label(self, i: int) -> str:
         return self.transition_names[self.transition[i]]
