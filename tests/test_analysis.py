@@ -436,3 +436,30 @@ def test_unbounded_coloured_net_is_detected():
     assert (g.complete, g.stopped, g.unbounded_witness) == (False, "unbounded", (0, 1))
     g = reachability_graph(pump(inhibitors=[("q", None, 2)]))      # at most two tokens in q
     assert (g.complete, g.stopped, g.num_states) == (True, None, 3)
+
+
+def test_read_arc_on_a_consumed_place_is_tested_on_its_own():
+    """As in the token game: input arcs need their tokens together, a read arc on its own."""
+    from petri import Net
+    from petri.analysis import reachability_graph
+    from petri.engine import Simulator
+    net = Net("read and take")
+    net.add_place("p", initial=1)
+    net.add_place("q")
+    net.add_transition("t", inputs=["p"], reads=["p"], outputs=["q"])
+    g = reachability_graph(net)
+    assert (g.num_states, g.num_edges) == (2, 1)
+    assert [b.transition for b in Simulator(net).enabled()] == ["t"]
+    net.transitions["t"].inputs[1].weight = 2          # the read arc now needs two tokens
+    assert reachability_graph(net).num_edges == 0
+
+
+def test_coverability_tests_read_arcs_on_their_own():
+    from petri import Net
+    from petri.analysis.coverability import coverability_graph
+    net = Net("read and take, pumping")
+    net.add_place("p", initial=1)
+    net.add_place("q")
+    net.add_transition("t", inputs=["p"], reads=["p"], outputs=["p", "q"])
+    g = coverability_graph(net)
+    assert g.edge_label(0) == "t"

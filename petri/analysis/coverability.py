@@ -117,15 +117,17 @@ def coverability_graph(net: Net, *, max_states: int | None = None,
     pre, test = [], []
     for name in transitions:
         t = net.transitions[name]
-        need, take, give = {}, {}, {}
+        take, reads, give = {}, {}, {}
         for a in t.inputs:
             if a.kind == "inhibitor":
                 raise NetError("coverability graphs need nets without inhibitor arcs",
                                element=f"transition {name!r}")
             i = pidx[a.place]
-            need[i] = need.get(i, 0) + a.weight
-            if a.kind == "normal":
+            if a.kind == "normal":          # consuming arcs need their tokens together
                 take[i] = take.get(i, 0) + a.weight
+            else:                           # a read arc tests the marking on its own
+                reads[i] = max(reads.get(i, 0), a.weight)
+        need = {i: max(take.get(i, 0), reads.get(i, 0)) for i in set(take) | set(reads)}
         for a in t.outputs:
             i = pidx[a.place]
             give[i] = give.get(i, 0) + a.weight

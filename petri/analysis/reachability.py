@@ -272,10 +272,12 @@ class _PTStructure:
                 if a.kind == "inhibitor":
                     c.setdefault(i, [0, INF])
                     c[i][1] = min(c[i][1], int(a.weight) - 1)
-                else:
+                elif a.kind == "normal":     # consuming arcs need their tokens together
                     need[i] += int(a.weight)
-                    if a.kind == "normal":
-                        d[i] = d.get(i, 0) - int(a.weight)
+                    d[i] = d.get(i, 0) - int(a.weight)
+                else:                          # a read arc tests the marking on its own
+                    c.setdefault(i, [0, INF])
+                    c[i][0] = max(c[i][0], int(a.weight))
             for i, w in need.items():
                 c.setdefault(i, [0, INF])
                 c[i][0] = max(c[i][0], w)
