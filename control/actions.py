@@ -28,6 +28,7 @@ import numpy as np
 
 from petri.engine import WAIT, Binding
 from petri.expressions import is_pattern
+from petri.errors import PetriError
 from petri.model import ColourSet, Net, NetError
 
 __all__ = ["ActionSet", "InvalidAction", "variable_colours", "end_time", "MAX_ACTIONS"]
@@ -77,7 +78,7 @@ def end_time(state) -> float:
     return latest
 
 
-class InvalidAction(ValueError):
+class InvalidAction(PetriError, ValueError):
     """An action number that is not offered at this decision point."""
 
 

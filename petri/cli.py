@@ -11,17 +11,9 @@ import sys
 
 from . import __version__
 from .commands import COMMANDS
-from .model import NetError
+from .errors import CommandError, PetriError
 
 __all__ = ["main", "CommandError"]
-
-
-class CommandError(Exception):
-    """A problem with what the user asked for; printed as one line, exit status ``code``."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,12 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except NetError as e:
-        print(f"petri: error: {e}", file=sys.stderr)
-        return 1
     except CommandError as e:
         print(f"petri: error: {e}", file=sys.stderr)
         return e.code
+    except PetriError as e:
+        print(f"petri: error: {e}", file=sys.stderr)
+        return 1
     except FileNotFoundError as e:
         print(f"petri: error: {e.filename}: no such file", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ from heapq import heappush
 from typing import Any, Callable
 
 from . import expressions as ex
+from .errors import SimulationError
 from .model import DOT, Net, NetError
 
 __all__ = ["COUNT", "MULTI", "TIMED", "CompiledNet", "compile_net", "SimulationError"]
@@ -30,8 +31,6 @@ __all__ = ["COUNT", "MULTI", "TIMED", "CompiledNet", "compile_net", "SimulationE
 COUNT, MULTI, TIMED = 0, 1, 2
 
 
-class SimulationError(RuntimeError):
-    """An inscription failed while the net was running (e.g. a table has no such row)."""
 
 
 @dataclass

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from .errors import NetError
+
 __all__ = [
     "DOT", "ColourSet", "Token", "Place", "Transition", "InputArc", "OutputArc", "Table", "Net",
     "NetError", "multiset",
@@ -20,15 +22,6 @@ __all__ = [
 DOT = ()
 
 
-class NetError(ValueError):
-    """A problem with a net, said for people: where (file, element) and what is wrong."""
-
-    def __init__(self, message: str, *, file: str | None = None, element: str | None = None):
-        self.file = file
-        self.element = element
-        self.reason = message
-        where = ": ".join(x for x in (file, element) if x)
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 # ---------------------------------------------------------------------------------------------
