@@ -19,9 +19,9 @@ __all__ = ["register", "create", "names", "describe"]
 
 #: name -> "module:attribute" of the built-in controllers, imported on first use
 _BUILTIN = {
-    "traditional": "control.traditional:TraditionalController",
-    "ss": "control.flowfactory_rl:ss_controller",
-    "qlearning": "control.flowfactory_rl:qlearning_controller",
+    "traditional": "control.flowfactory.traditional:TraditionalController",
+    "ss": "control.flowfactory.rl:ss_controller",
+    "qlearning": "control.flowfactory.rl:qlearning_controller",
 }
 _FACTORIES: dict[str, Callable[..., Any]] = {}
 

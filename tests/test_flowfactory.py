@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from control import flowfactory as ff
+from control.flowfactory import plant as ff
 from control.registry import create, names
 from petri.formats.toml import check_files, load
 from petri.model import NetError
@@ -142,7 +142,7 @@ def test_bad_order_and_case_files_name_file_row_and_column(tmp_path):
 
 
 def test_lower_bound_is_never_above_the_achieved_makespan():
-    from kpi.bounds import flowfactory_lower_bound
+    from kpi.flowfactory.bounds import flowfactory_lower_bound
     orders = ff.read_orders(ff.DATA / "orders.csv")
     cases = ff.read_cases(ff.DATA / "initial_stock.csv")
     net = ff.load_plant()
@@ -154,7 +154,7 @@ def test_lower_bound_is_never_above_the_achieved_makespan():
 
 
 def test_lower_bound_of_case_2_is_commissioning_work_plus_head_and_tail():
-    from kpi.bounds import flowfactory_lower_bound
+    from kpi.flowfactory.bounds import flowfactory_lower_bound
     orders = ff.read_orders(ff.DATA / "orders.csv")
     stock = ff.read_cases(ff.DATA / "initial_stock.csv")[2]
     net = ff.load_plant()
@@ -205,7 +205,7 @@ def test_experiment_command_json_and_errors(tmp_path, capsys):
 
 
 def test_thesis_figures_are_matched_by_controller_kind():
-    from control.flowfactory_scenarios import load_scenario
+    from control.flowfactory.scenarios import load_scenario
     ideal = load_scenario(ff.NET_DIR / "scenarios" / "ideal.toml")
     kinds = {name: getattr(create(name), "thesis_key", name) for name in ("traditional", "qlearning")}
     assert {name: ideal.thesis_days.get(k) for name, k in kinds.items()} == {

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from control import flowfactory as ff
+from control.flowfactory import plant as ff
 from petri.cli import main
 
 

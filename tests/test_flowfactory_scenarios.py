@@ -1,8 +1,8 @@
 """Disruption scenarios change exactly the parameter and window they name, nothing else."""
 import pytest
 
-from control import flowfactory as ff
-from control.flowfactory_scenarios import SCENARIOS, load_scenario, resolve_scenario
+from control.flowfactory import plant as ff
+from control.flowfactory.scenarios import SCENARIOS, load_scenario, resolve_scenario
 from control.registry import create
 from petri.engine import Simulator
 from petri.model import NetError
@@ -140,9 +140,9 @@ def test_bad_scenarios_name_file_element_and_problem(tmp_path, body, message):
 
 
 def test_generalise_draws_orders_and_moves_windows_from_a_seed(tmp_path):
-    from control import flowfactory as ff
-    from control.flowfactory_generate import generate_orders, generate_scenarios, write_orders
-    from control.flowfactory_scenarios import load_scenario
+    from control.flowfactory import plant as ff
+    from control.flowfactory.generate import generate_orders, generate_scenarios, write_orders
+    from control.flowfactory.scenarios import load_scenario
     orders = generate_orders(1)
     assert orders == generate_orders(1) != generate_orders(2)
     assert ff.read_orders(write_orders(orders, tmp_path / "o.csv")) == orders

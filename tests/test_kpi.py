@@ -120,8 +120,8 @@ def test_lower_bound_of_case_1_is_the_cutting_supply():
     A's: transport 630, cleaning 886+300, verification 630+320, laser 335+920, cleaning
     886+300, verification 630+320, commissioning 2850+920, coating 2360+600, oven 1 1290+1200,
     montage 586+662, electrical verification 225+320, packaging 75+200 = 17,445 s."""
-    from control import flowfactory as ff
-    from kpi.bounds import flowfactory_lower_bound
+    from control.flowfactory import plant as ff
+    from kpi.flowfactory.bounds import flowfactory_lower_bound
     orders = ff.read_orders(ff.DATA / "orders.csv")
     assert sum(q[p] for q in orders.values() for p in ff.PRODUCTS) == 199
     stock = ff.read_cases(ff.DATA / "initial_stock.csv")[1]
@@ -136,9 +136,9 @@ def test_lower_bound_of_case_1_is_the_cutting_supply():
 def test_lower_bound_under_a_scenario_takes_the_larger_capacity(tmp_path):
     """A scenario that enlarges the cutting store lets deliveries bring more: its bound must
     use the larger capacity (fewer deliveries), or it could exceed an achieved makespan."""
-    from control import flowfactory as ff
-    from control.flowfactory_scenarios import load_scenario
-    from kpi.bounds import flowfactory_lower_bound
+    from control.flowfactory import plant as ff
+    from control.flowfactory.scenarios import load_scenario
+    from kpi.flowfactory.bounds import flowfactory_lower_bound
     f = tmp_path / "big.toml"
     f.write_text('[scenario]\nname = "big"\n[[disruption]]\nstore = "cutting"\n'
                  'parameter = "capacity"\nvalue = 60\norders = [1, 50]\n')

@@ -3,7 +3,7 @@ import json
 
 from petri.cli import main
 
-from control import flowfactory as ff
+from control.flowfactory import plant as ff
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from control import flowfactory as ff
-from control.flowfactory_rl import FlowFactoryQController
+from control.flowfactory import plant as ff
+from control.flowfactory.rl import FlowFactoryQController
 from petri.cli import main
 
 

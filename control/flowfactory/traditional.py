@@ -18,7 +18,7 @@ effort per decision module.
 """
 from __future__ import annotations
 
-from control.flowfactory import MODULES, ask_modules
+from control.flowfactory.plant import MODULES, ask_modules
 
 __all__ = ["TraditionalController", "NEXT_JOBS"]
 

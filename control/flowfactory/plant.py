@@ -1,7 +1,7 @@
 """The FlowFactory plant: its nets, orders, initial-stock cases and one simulated run per case.
 
-The three material-flow nets and their shared part live in ``nets/flowfactory/`` (TOML, data
-tables in ``nets/flowfactory/data/``). This module loads them, swaps in another order list or
+The three material-flow nets and their shared part live in the ``nets.flowfactory`` package
+(TOML, data tables in its ``data/`` folder), found through ``importlib.resources``. This module loads them, swaps in another order list or
 initial stock, and runs the 50 orders of one case under a controller and a disruption
 scenario, returning the event log. Names of places and transitions that controllers and KPIs
 rely on are listed here once.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import time
+from importlib.resources import files
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,8 @@ __all__ = [
     "set_case", "CaseRun", "run_case", "to_date",
 ]
 
-NET_DIR = Path(__file__).resolve().parent.parent / "nets" / "flowfactory"
+#: the folder of the FlowFactory nets (package data of ``nets.flowfactory``)
+NET_DIR = Path(str(files("nets.flowfactory")))
 DATA = NET_DIR / "data"
 NET_FILES = [NET_DIR / f for f in ("shared.toml", "full_manufacture.toml", "laser_only.toml",
                                    "assembly_only.toml")]
@@ -204,7 +206,7 @@ def run_case(net, case: int, stock: dict[str, int], controller=None, scenario=No
              seed: int = 0) -> CaseRun:
     """Run every order of ``net`` from the initial ``stock`` until all are shipped.
 
-    ``scenario``: a ``control.flowfactory_scenarios.Scenario`` whose disruptions are applied
+    ``scenario``: a ``control.flowfactory.scenarios.Scenario`` whose disruptions are applied
     and reverted in their windows.
     """
     from petri.engine import Simulator

@@ -28,7 +28,7 @@ job already waits for commissioning, so that commissioning, which takes a random
 works the orders in list order; whether a part that would be stamped waits while 8 jobs wait
 for the laser, with stock kept for the earliest orders, so that the first kits, and the
 printer that waits for them, start early); state: what limits the case (the consumable whose
-supply sets the lower bound of ``kpi.bounds``, or "stations") and the third (0-2) of the
+supply sets the lower bound of ``kpi.flowfactory.bounds``, or "stations") and the third (0-2) of the
 components that complete + notLasered stock can serve; a state the table never saw plays the
 nearest seen one; reward, at the end of the case: minus makespan / the case's lower bound, so
 that cases of one state compare; orders go in list order within the plan. Net selection pays minus the processing hours the
@@ -40,7 +40,7 @@ delivery pays minus the store's empty share while they do, else 0.
 from __future__ import annotations
 
 
-from control.flowfactory import ask_modules
+from control.flowfactory.plant import ask_modules
 from control.qlearning import HyperParameters, QTable
 
 __all__ = ["FlowFactoryQController", "PARAMS", "REWARDS", "MODULES", "ACTIONS"]
@@ -323,7 +323,7 @@ def _stock_profile(state) -> tuple[tuple, float]:
     supply sets its lower bound, or ``"stations"`` when station work does) and the thirds (0,
     1, 2) of the components that complete + notLasered stock can serve; and the case's lower
     bound (s), which scales the plan's reward."""
-    from kpi.bounds import flowfactory_lower_bound
+    from kpi.flowfactory.bounds import flowfactory_lower_bound
     net = state.net
     orders = {o: {p: net.tables[f"qty_{p[-1]}"][o] for p in PRODUCTS}
               for o in state.colours("backlog")}
@@ -393,7 +393,7 @@ def _order_cost(o: int, state) -> float:
 
 def load(path=None, net=None) -> "FlowFactoryQController":
     """The shipped policy (or ``path``), checked against the FlowFactory net."""
-    from control.flowfactory import NET_DIR, load_plant
+    from control.flowfactory.plant import NET_DIR, load_plant
     from control.policy import load_policy
     path = path or NET_DIR / "policies" / "qlearning.json"
     head, tables = load_policy(path, net=net or load_plant(), kind="flowfactory-qlearning")
@@ -402,7 +402,7 @@ def load(path=None, net=None) -> "FlowFactoryQController":
 
 def run_episode(net, stock: dict, controller, scenario=None, seed: int = 0) -> float:
     """One case under ``controller`` (learning if it is set to); returns the makespan (s)."""
-    from control.flowfactory import set_case
+    from control.flowfactory.plant import set_case
     from petri.engine import Simulator
     set_case(net, stock)
     sim = Simulator(net, controller=controller, seed=seed, log=scenario is not None)
@@ -432,7 +432,7 @@ def qlearning_controller(policy=None) -> FlowFactoryQController:
 def ss_controller(s: dict | None = None):
     """(s, S) reorder points for supplier deliveries; release and net selection traditional."""
     from control.rules import ReorderPoint, Rules
-    from control.traditional import TraditionalController
+    from control.flowfactory.traditional import TraditionalController
     levels = {**TUNED_S, **(s or {})}
     ctl = Rules([ReorderPoint(f"reorder_{k}", k, v) for k, v in levels.items()],
                 base=TraditionalController(), name="ss")

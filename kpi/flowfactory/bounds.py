@@ -28,7 +28,7 @@ J is the fewest jobs any schedule runs there (manufacturing, stamping or printin
 adds jobs). Under a scenario the relaxed net gives the shorter lead time and the larger
 capacity of normal and disrupted values, so the bound stays valid.
 
->>> from control import flowfactory as ff
+>>> from control.flowfactory import plant as ff
 >>> net, orders = ff.load_plant(), ff.read_orders(ff.DATA / "orders.csv")
 >>> b = flowfactory_lower_bound(net, orders, ff.read_cases(ff.DATA / "initial_stock.csv")[1])
 >>> b.station, round(b.seconds / 86400, 2)      # case 1: 7 cutting deliveries, 2 days each

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..cli import CommandError
+from petri.errors import CommandError
 
 NAME = "experiment"
 HELP = ("run the FlowFactory experiment: disruption scenarios x controllers x initial-stock "
@@ -41,19 +41,19 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from control import flowfactory as ff
+    from control.flowfactory import plant as ff
     from control import registry
-    from control.flowfactory_experiment import run_experiment, summarise, write_tables
-    from control.flowfactory_scenarios import SCENARIOS, load_scenario, resolve_scenario
-    from kpi import plots
-    from ..progress import Progress
+    from control.flowfactory.experiment import run_experiment, summarise, write_tables
+    from control.flowfactory.scenarios import SCENARIOS, load_scenario, resolve_scenario
+    from kpi.flowfactory import plots
+    from petri.progress import Progress
 
     start = time.perf_counter()
     scenario_files = [str(resolve_scenario(s)) for s in (args.scenario or SCENARIOS)]
     if args.generalise is not None:
         if args.orders:
             raise CommandError("--generalise draws its own order list; leave out --orders")
-        from control.flowfactory_generate import generate_orders, generate_scenarios, write_orders
+        from control.flowfactory.generate import generate_orders, generate_scenarios, write_orders
         gen = Path(args.out) / "generalise"
         args.orders = str(write_orders(generate_orders(args.generalise), gen / "orders.csv"))
         scenario_files = [str(p) for p in generate_scenarios(
@@ -82,7 +82,7 @@ def run(args) -> int:
     for f in scenario_files:
         load_scenario(f).validate(net, order_list)
     if args.policy is not None:     # refuses a policy of another net or controller, naming both
-        from control.flowfactory_rl import load
+        from control.flowfactory.rl import load
         load(args.policy, net)
 
     with Progress("experiment", total=len(scenario_files) * len(controllers) * len(cases)) as bar:

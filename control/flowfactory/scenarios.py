@@ -1,7 +1,7 @@
 """Disruption scenarios: parameter changes of the running plant inside a window.
 
-A scenario file (TOML, ``nets/flowfactory/scenarios/*.toml``) lists disruptions. Each names
-what it changes, how, and when::
+A scenario file (TOML; the bundled ones are ``scenarios/*.toml`` in ``nets.flowfactory``)
+lists disruptions. Each names what it changes, how, and when::
 
     [scenario]
     name = "malfunction"
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 from petri.model import NetError
@@ -32,7 +33,7 @@ from petri.model import NetError
 __all__ = ["Scenario", "Disruption", "Window", "load_scenario", "resolve_scenario",
            "SCENARIO_DIR", "SCENARIOS"]
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "nets" / "flowfactory" / "scenarios"
+SCENARIO_DIR = Path(str(files("nets.flowfactory"))) / "scenarios"
 #: the thesis's four scenarios, in its order
 SCENARIOS = ["ideal", "storage", "malfunction", "workforce"]
 
@@ -165,7 +166,7 @@ class Scenario:
                                    file=self.file, element=d.label)
             elif d.kind == "store":
                 if d.target not in net.places or net.places[d.target].capacity is None:
-                    from control.flowfactory import STORES
+                    from control.flowfactory.plant import STORES
                     raise NetError(f"unknown store {d.target!r} (stores: {', '.join(STORES)})",
                                    file=self.file, element=d.label)
                 if d.parameter == "lead_time" and d.target not in net.tables["lead_days"].rows:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..cli import CommandError
+from petri.errors import CommandError
 
 NAME = "train"
 HELP = "train the FlowFactory Q-learning controller (three modules) and save its policy"
@@ -33,13 +33,13 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from control import flowfactory as ff
-    from control.flowfactory_rl import FlowFactoryQController, PARAMS, run_episode
-    from control.flowfactory_scenarios import load_scenario, resolve_scenario
+    from control.flowfactory import plant as ff
+    from control.flowfactory.rl import FlowFactoryQController, PARAMS, run_episode
+    from control.flowfactory.scenarios import load_scenario, resolve_scenario
     from control.policy import load_policy, save_policy
     from control.qlearning import QTable
     from dataclasses import replace
-    from ..progress import Progress
+    from petri.progress import Progress
 
     if args.episodes < 0 or args.checkpoint_every < 1:
         raise CommandError("--episodes must be 0 or more and --checkpoint-every 1 or more")

@@ -19,8 +19,8 @@ import random
 import re
 from pathlib import Path
 
-from control.flowfactory import ORDER_COLUMNS, PRODUCTS
-from control.flowfactory_scenarios import SCENARIOS, load_scenario, resolve_scenario
+from control.flowfactory.plant import ORDER_COLUMNS, PRODUCTS
+from control.flowfactory.scenarios import SCENARIOS, load_scenario, resolve_scenario
 
 __all__ = ["generate_orders", "write_orders", "generate_scenarios"]
 

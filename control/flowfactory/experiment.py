@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from control import flowfactory as ff
-from control.flowfactory_scenarios import load_scenario
-from kpi.bounds import flowfactory_lower_bound
+from control.flowfactory import plant as ff
+from control.flowfactory.scenarios import load_scenario
+from kpi.flowfactory.bounds import flowfactory_lower_bound
 from kpi.errors import station_errors
 from kpi.makespan import completion_times, lead_times, station_makespan
 from kpi.resilience import resilience

@@ -1,0 +1,1 @@
+"""The FlowFactory commands of the ``petri`` command line: ``experiment`` and ``train``."""

@@ -1,0 +1,1 @@
+"""FlowFactory measures: the makespan lower bound of a case and the experiment's plots."""

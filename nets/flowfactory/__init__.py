@@ -1,0 +1,1 @@
+"""The FlowFactory nets (TOML), data tables (``data/``), scenarios and trained policies."""
