@@ -50,6 +50,7 @@ def _structure(net: Net) -> dict:
         "places": {n: [p.colour, p.capacity] for n, p in sorted(net.places.items())},
         "transitions": {n: [t.guard, t.delay, t.priority, t.controllable,
                             [arc_in(a) for a in t.inputs], [arc_out(a) for a in t.outputs]]
+                        + ([t.order] if t.order is not None else [])
                         for n, t in sorted(net.transitions.items())},
     }
 

@@ -297,6 +297,12 @@ class _Checker:
         if t.guard is not None and str(t.guard).strip():
             yield from self.expression(t, t.guard, f"{element}: guard", bound)[1]
         yield from self.delay_problems(t, t.delay, f"{element}: delay", bound)
+        if t.order is not None:
+            if not isinstance(t.order, str) or not t.order.strip():
+                yield self.error(key, element, f"order must be an expression (text), got "
+                                               f"{t.order!r}")
+            else:
+                yield from self.expression(t, t.order, f"{element}: order", bound)[1]
         for i, arc in enumerate(t.outputs, 1):
             yield from self.output_arc_problems(t, f"{element}: output arc {i}", arc, bound)
 

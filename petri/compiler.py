@@ -46,6 +46,7 @@ class CompiledTransition:
     fire: Callable                # (m, now, b, heap) -> (consumed, produced) or None
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
+    order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
 
 
 @dataclass
@@ -233,7 +234,8 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             ns[f"{k}_{ti}"] = v
         transitions.append(CompiledTransition(
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
-            local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src))
+            local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
+            local.get("order")))
 
     # dependents: who must be re-examined when a place's tokens change
     place_deps: list[set] = [set() for _ in place_names]
@@ -510,8 +512,20 @@ class _TransitionCode:
         if len(L) == 2 and L[1].strip().startswith("yield"):
             pass
         self.source_bindings = "\n".join(L)
-        return "\n\n".join([self.source_bindings, self._check_source(L), self._since_source(),
-                             self._fire_source()]) + "\n"
+        parts = [self.source_bindings, self._check_source(L), self._since_source(),
+                 self._fire_source()]
+        if t.order is not None:
+            parts.append(self._order_source())
+        return "\n\n".join(parts) + "\n"
+
+    def _order_source(self) -> str:
+        """``order(b)``: the value of the transition's ``order`` expression for binding ``b``."""
+        L = ["def order(b):"]
+        if self.variables:
+            names = ", ".join("v_" + v for v in self.variables)
+            L.append(f"    {names}{',' if len(self.variables) == 1 else ''} = b")
+        L.append(f"    return ({self.expr(self.t.order, 'order')})")
+        return "\n".join(L)
 
     def _since_source(self) -> str:
         """``since(m, b)``: the ready times of the timed tokens binding ``b`` would take or

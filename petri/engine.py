@@ -190,14 +190,16 @@ class Decision:
 
 
 class _Enabled:
-    """Transitions known to be enabled, per class (priority, controllable): an indexable set
-    so that a uniform random pick costs O(1)."""
+    """Transitions known to be enabled, per class (priority, controllable, ordered): an
+    indexable set so that a uniform random pick costs O(1). ``ordered``: its transitions carry
+    a binding order, so the smallest order value fires first."""
 
-    __slots__ = ("items", "pos")
+    __slots__ = ("items", "pos", "ordered")
 
-    def __init__(self):
+    def __init__(self, ordered: bool = False):
         self.items: list[int] = []
         self.pos: dict[int, int] = {}
+        self.ordered = ordered
 
     def add(self, t: int) -> None:
         if t not in self.pos:
@@ -221,7 +223,8 @@ class Simulator:
     event log (turn it off for the fastest long runs); ``choice``: how the engine picks among
     the bindings that may fire, ``"random"`` (a transition, then one of its bindings,
     uniformly) or ``"oldest"`` (first come, first served: the binding whose tokens have been
-    ready longest, ties at random).
+    ready longest, ties at random). Transitions with a binding ``order`` fire, at each instant
+    and priority, smallest order value first, before those without one (docs/semantics.md).
     """
 
     CHOICES = ("random", "oldest")
@@ -244,14 +247,20 @@ class Simulator:
         self._observers: list[Callable[[Event], Any]] = []
         self._declined = False
         c = self.compiled
-        # enabled sets: one per (priority, controllable) class, highest priority first
+        # enabled sets: one per (priority, controllable, ordered) class, highest priority
+        # first, ordered before unordered
         use_control = controller is not None
-        classes = sorted({(t.priority, t.controllable and use_control) for t in c.transitions},
-                         key=lambda pc: (-pc[0], pc[1]))
+
+        def klass(t):
+            ctl = t.controllable and use_control
+            return (t.priority, ctl, t.order is not None and not ctl)
+
+        classes = sorted({klass(t) for t in c.transitions},
+                         key=lambda pc: (-pc[0], pc[1], not pc[2]))
         self._classes = classes
-        self._sets = {pc: _Enabled() for pc in classes}
-        self._class_of = [self._sets[(t.priority, t.controllable and use_control)]
-                          for t in c.transitions]
+        self._sets = {pc: _Enabled(pc[2]) for pc in classes}
+        self._class_of = [self._sets[klass(t)] for t in c.transitions]
+        self._has_order = any(pc[2] for pc in classes)
         self._uncontrolled = [(pc[0], self._sets[pc]) for pc in classes if not pc[1]]
         self._controlled = [(pc[0], self._sets[pc]) for pc in classes if pc[1]]
         for i, place in enumerate(c.place_names):
@@ -366,14 +375,14 @@ class Simulator:
     def enabled(self) -> list[Binding]:
         """The bindings that may fire now (the highest priority level with any)."""
         best = None
-        for (prio, _), s in self._sets.items():
-            if s.items and (best is None or prio > best):
-                best = prio
+        for pc, s in self._sets.items():
+            if s.items and (best is None or pc[0] > best):
+                best = pc[0]
         if best is None:
             return []
         out = []
         ts = self.compiled.transitions
-        for u in sorted(u for (prio, _), s in self._sets.items() if prio == best for u in s.items):
+        for u in sorted(u for pc, s in self._sets.items() if pc[0] == best for u in s.items):
             t = ts[u]
             out += [Binding(t.name, dict(zip(t.variables, b)), u, b) for b in self._bindings(u)]
         return out
@@ -461,6 +470,8 @@ class Simulator:
                     break
         if unc is not None and (ctl is None or unc[0] >= ctl[0]):
             items = unc[1].items
+            if unc[1].ordered:
+                return self._smallest(items)
             if self.choice == "oldest":
                 return self._oldest(items)
             u = items[int(rng.random() * len(items))] if len(items) > 1 else items[0]
@@ -486,6 +497,31 @@ class Simulator:
         u = chosen._t if chosen._t >= 0 else self.compiled.transition_index[chosen.transition]
         t = ts[u]
         return u, (chosen._b if chosen._t == u else tuple(chosen.values[v] for v in t.variables))
+
+    def _smallest(self, items: list[int]) -> tuple[int, tuple]:
+        """Binding order: the enabled binding whose order value is the smallest, across the
+        given transitions; ties are broken by the seeded RNG."""
+        ts = self.compiled.transitions
+        best, first = [], None
+        for u in sorted(items):
+            t = ts[u]
+            for b in self._bindings(u):
+                try:
+                    v = t.order(b)
+                except Exception as e:
+                    raise self._failure(t, e) from None
+                try:
+                    smaller = first is None or v < first
+                    same = not smaller and v == first
+                except TypeError:
+                    raise SimulationError(
+                        f"at time {self.clock}: transition '{t.name}': order value {v!r} cannot "
+                        f"be compared with order value {first!r}") from None
+                if smaller:
+                    best, first = [(u, b)], v
+                elif same:
+                    best.append((u, b))
+        return best[int(self.rng.random() * len(best))] if len(best) > 1 else best[0]
 
     def _oldest(self, items: list[int]) -> tuple[int, tuple]:
         """First come, first served: the binding enabled earliest (the latest ready time of its
@@ -527,7 +563,8 @@ class Simulator:
         limit = None if max_firings is None else fired0 + max_firings
         stop = _Interrupt()
         with stop:
-            if self.controller is None and not self._observers and self.choice == "random":
+            if (self.controller is None and not self._observers and self.choice == "random"
+                    and not self._has_order):
                 reason = self._run_free(until, limit, progress, every, stop)
             else:
                 reason = self._run_general(until, limit, progress, every, stop)

@@ -191,7 +191,9 @@ class OutputArc:
 
 @dataclass
 class Transition:
-    """A transition: guard, delay, priority (higher fires first), controllable flag, arcs."""
+    """A transition: guard, delay, priority (higher fires first), controllable flag, arcs, and
+    an optional binding order (an expression: among bindings enabled at the same instant, the
+    smallest value fires first)."""
 
     name: str
     guard: str | None = None
@@ -203,6 +205,7 @@ class Transition:
     description: str = ""
     #: as ``Place.position``: layout only, not compared
     position: tuple[float, float] | None = field(default=None, compare=False)
+    order: str | None = None
 
 
 @dataclass
@@ -299,14 +302,16 @@ class Net:
 
     def add_transition(self, name: str, *, guard: str | None = None, delay: str | float = 0,
                        priority: int = 0, controllable: bool = False, inputs=(), outputs=(),
-                       reads=(), inhibitors=(), description: str = "") -> Transition:
+                       reads=(), inhibitors=(), description: str = "",
+                       order: str | None = None) -> Transition:
         """Add a transition with its arcs.
 
         Arcs may be given as a place name (one black token), a ``(place, inscription)`` or
         ``(place, inscription, weight)`` tuple, or an arc object.
         """
         self._unique("transition", name, self.transitions)
-        t = Transition(name, guard, delay, priority, controllable, description=description)
+        t = Transition(name, guard, delay, priority, controllable, description=description,
+                       order=order)
         for spec in inputs:
             t.inputs.append(_input_arc(spec, "normal"))
         for spec in reads:

@@ -345,6 +345,8 @@ class _Reader:
             if ts.get("priority") is not None:
                 t.priority = self._int(ts.get("priority"), "a priority", where)
             t.controllable = ts.get("controllable") == "true"
+            if ts.get("order") is not None:
+                t.order = ts.get("order")
             d = _child(ts, "description")
             if d is not None:
                 t.description = d.text or ""
@@ -500,6 +502,8 @@ def dumps(net: Net) -> str:
             extra["priority"] = str(t.priority)
         if t.controllable:
             extra["controllable"] = "true"
+        if t.order:
+            extra["order"] = str(t.order)
         if extra or t.description:
             ts = ET.SubElement(el, "toolspecific", tool=TOOL, version=TOOL_VERSION, **extra)
             if t.description:

@@ -43,7 +43,7 @@ KEYS = {
     "table": ("file", "key", "value"),
     "place": ("colour", "initial", "capacity", "description", "position"),
     "token": ("colour", "count", "time"),
-    "transition": ("guard", "delay", "priority", "controllable", "description", "position",
+    "transition": ("guard", "delay", "priority", "order", "controllable", "description", "position",
                    "inputs", "reads", "inhibitors", "outputs"),
     "input arc": ("place", "inscription", "weight"),
     "output arc": ("place", "inscription", "weight", "delay"),
@@ -439,7 +439,8 @@ class _Reader:
                        self.field(spec, "priority", (int,), "an integer", element, 0),
                        self.field(spec, "controllable", (bool,), "true or false", element, False),
                        description=self.field(spec, "description", (str,), _TEXT, element, ""),
-                       position=self.position(spec, element))
+                       position=self.position(spec, element),
+                       order=self.field(spec, "order", (str,), "an expression (text)", element))
         for key, kind, noun in _ARC_LISTS:
             arcs = self.field(spec, key, (list,), "a list of arcs", element, [])
             for i, arc in enumerate(arcs, 1):
@@ -662,7 +663,8 @@ class _Writer:
             fields = {"guard": t.guard,
                       "delay": None if t.delay is None or (t.delay == 0 and not isinstance(
                           t.delay, str)) else t.delay,
-                      "priority": t.priority or None, "controllable": t.controllable or None,
+                      "priority": t.priority or None, "order": t.order,
+                      "controllable": t.controllable or None,
                       "description": t.description or None,
                       "position": _position(t.position, f"transition {name!r}")}
             for key, kind, _ in _ARC_LISTS:
