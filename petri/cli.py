@@ -12,6 +12,7 @@ import sys
 from . import __version__
 from .commands import COMMANDS
 from .errors import CommandError, PetriError
+from .files import reading_inputs
 
 __all__ = ["main", "CommandError"]
 
@@ -36,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args._run(args) or 0)
+        with reading_inputs():      # no output of the command may overwrite what it read
+            return int(args._run(args) or 0)
     except CommandError as e:
         print(f"petri: error: {e}", file=sys.stderr)
         return e.code

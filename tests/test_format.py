@@ -168,7 +168,8 @@ def test_round_trip_coloured_timed_product_table_net(line, tmp_path):
     out = tmp_path / "elsewhere" / "copy.toml"
     out.parent.mkdir()
     dump(net, out)
-    assert 'file = "../data/proc_time.csv"' in out.read_text()
+    assert 'file = "data/proc_time.csv"' in out.read_text()
+    assert (out.parent / "data" / "proc_time.csv").read_text() == PROC_TIME
     assert load(out) == net
 
 

@@ -207,7 +207,14 @@ def test_pt_net_with_extras_stays_ptnet():
 @pytest.mark.parametrize("text, message", [
     ("<pnml><net", "t.pnml: malformed XML: unclosed token at line 1, column 6"),
     ("<nets/>", "t.pnml: not a PNML document: the root element is <nets>, expected <pnml>"),
-    ("<pnml/>", "t.pnml: the PNML document holds no <net>"),
+    ('<pnml xmlns="http://www.pnml.org/version-2009/grammar/pnml"/>',
+     "t.pnml: the PNML document holds no <net>"),
+    ("<pnml/>", 't.pnml: the <pnml> element has no namespace; PNML documents use '
+                'xmlns="http://www.pnml.org/version-2009/grammar/pnml"'),
+    ('<pnml xmlns="http://www.pnml.org/version-2005/grammar/pnml"/>',
+     "t.pnml: the <pnml> element is in the namespace "
+     "'http://www.pnml.org/version-2005/grammar/pnml'; PNML documents use "
+     'xmlns="http://www.pnml.org/version-2009/grammar/pnml"'),
     (doc("", "http://www.pnml.org/version-2009/grammar/symmetricnet"),
      "t.pnml: net 'n': unsupported PNML net type "
      "'http://www.pnml.org/version-2009/grammar/symmetricnet' (supported: ptnet "
@@ -240,11 +247,49 @@ def test_entity_expansion_and_external_entities_are_refused(tmp_path):
             '<pnml>&lol2;</pnml>')
     with pytest.raises(NetError) as e:
         pnml.loads(bomb, file="b.pnml")
-    assert str(e.value) == ("b.pnml: unsafe XML refused (EntitiesForbidden): PNML files may not "
-                            "declare entities or refer to external resources")
+    assert str(e.value) == ("b.pnml: unsafe XML refused (a DOCTYPE): PNML files may not have a "
+                            "DOCTYPE, declare entities or refer to external resources")
     secret = tmp_path / "secret.txt"
     secret.write_text("password")
     xxe = (f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file://{secret}">]>'
            '<pnml><net id="n" type="{PT}"><name><text>&x;</text></name></net></pnml>')
     with pytest.raises(NetError, match="unsafe XML refused"):
         pnml.loads(xxe)
+
+
+def test_an_external_dtd_is_refused_before_anything_is_fetched():
+    text = doc("").replace('<?xml version="1.0"?>\n', '<?xml version="1.0"?>\n<!DOCTYPE pnml '
+                           'SYSTEM "http://example.invalid/pnml.dtd">\n')
+    with pytest.raises(NetError) as e:
+        pnml.loads(text, file="d.pnml")
+    assert str(e.value) == ("d.pnml: unsafe XML refused (a DOCTYPE): PNML files may not have a "
+                            "DOCTYPE, declare entities or refer to external resources")
+
+
+def test_a_fifo_given_as_a_pnml_file_is_refused_at_once(tmp_path):
+    import os
+    fifo = tmp_path / "net.pnml"
+    os.mkfifo(fifo)
+    with pytest.raises(NetError) as e:
+        pnml.load(fifo)
+    assert str(e.value) == f"{fifo}: is a FIFO (named pipe), not a PNML file"
+
+
+def test_a_pnml_file_over_the_size_limit_is_refused(tmp_path):
+    big = tmp_path / "big.pnml"
+    big.write_text(doc("<!--" + "x" * 3000 + "-->"))
+    with pytest.raises(NetError) as e:
+        pnml.load(big, max_bytes=2048)
+    assert str(e.value) == (f"{big}: {big.stat().st_size:,} bytes, more than the limit of "
+                            "2,048 bytes for a PNML file (raise it with PETRI_MAX_FILE_MIB)")
+
+
+def test_names_equal_to_other_nodes_ids_fall_back_to_ids():
+    # place p1 is named "p2", the id of an unnamed place: names would clash, ids are used
+    net = pnml.loads(doc('<page id="g"><place id="p1"><name><text>p2</text></name></place>'
+                         '<place id="p2"/><place id="p3"><name><text>third</text></name>'
+                         '</place></page>'))
+    assert sorted(net.places) == ["p1", "p2", "p3"]
+    net = pnml.loads(doc('<page id="g"><place id="p1"><name><text>first</text></name></place>'
+                         '<place id="p2"><name><text>second</text></name></place></page>'))
+    assert sorted(net.places) == ["first", "second"]

@@ -96,3 +96,30 @@ def test_capacities_have_no_snakes_equivalent():
     net.add_place("a", capacity=2)
     with pytest.raises(NetError, match="^place 'a': SNAKES has no place capacities$"):
         to_snakes(net)
+
+
+def test_a_hostile_guard_from_a_pnml_file_is_refused_not_run(tmp_path):
+    from petri.formats import pnml
+    marker = tmp_path / "ran"
+    guard = f"__import__('os').system('touch {marker}') == 0"
+    text = (f'<pnml xmlns="{pnml.PNML_NS}"><net id="n" type="{pnml.COLOURED_NET_TYPE}">'
+            '<page id="g"><place id="a"><toolspecific tool="petri-flow" version="1" '
+            'colour="int"><token count="1">1</token></toolspecific></place>'
+            f'<transition id="t"><condition><text>{guard}</text></condition></transition>'
+            '<arc id="x" source="a" target="t"><hlinscription><text>x</text></hlinscription>'
+            '</arc></page></net></pnml>')
+    net = pnml.loads(text, file="evil.pnml")
+    with pytest.raises(NetError) as e:
+        pn = to_snakes(net)
+        snakes_nets.StateGraph(pn).build()       # would run the guard
+    assert str(e.value).startswith("transition 't': guard: ")
+    assert "is not allowed in an expression" in str(e.value)
+    assert not marker.exists()
+
+
+def test_a_hostile_output_inscription_is_refused():
+    net = Net("evil")
+    net.add_place("a", "int", initial=[1])
+    net.add_transition("t", inputs=[("a", "x")], outputs=[("a", "(1).__class__")])
+    with pytest.raises(NetError, match="attribute access is not allowed in an expression"):
+        to_snakes(net)

@@ -201,5 +201,7 @@ def write_graph(graph, target, fmt: str | None = None) -> None:
     if hasattr(target, "write"):
         writers[fmt](graph, target)
         return
-    with open(target, "w", encoding="utf-8", newline="\n") as f:
-        writers[fmt](graph, f)
+    from ..files import output
+    with output(target, force=True) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            writers[fmt](graph, f)

@@ -1,6 +1,8 @@
 """``petri invariants FILE...``: incidence matrix facts, P- and T-invariants, siphons, traps."""
 from __future__ import annotations
 
+from . import add_allow_outside
+
 NAME = "invariants"
 HELP = ("list the P- and T-semiflows (minimal non-negative invariants), an integer basis of "
         "the invariants, structural bounds, and the minimal siphons and traps of small nets")
@@ -10,6 +12,7 @@ def add_arguments(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="a net: TOML file(s) loaded together, or one PNML file (.pnml, .xml)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_allow_outside(p)
 
 
 def _fmt(vec: dict) -> str:
@@ -21,7 +24,7 @@ def run(args) -> int:
     from ..analysis import invariants as inv
     from .reach import load_net
 
-    net = load_net(args.files)
+    net = load_net(args.files, allow_outside=args.allow_outside_tables)
     places, transitions, C = inv.incidence_matrix(net)
     m0 = {p: net.places[p].initial_count() for p in places}
     ps, ts = inv.p_semiflows(net), inv.t_semiflows(net)

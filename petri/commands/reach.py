@@ -5,6 +5,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import add_allow_outside, add_force
+
 NAME = "reach"
 HELP = ("build the reachability graph (untimed) and report states, edges, deadlocks, bounds, "
         "safeness, liveness and reversibility; detects unbounded nets")
@@ -28,6 +30,8 @@ def add_arguments(p) -> None:
                         "standard error")
     p.add_argument("-o", "--output", metavar="OUT", help="write the graph to OUT")
     p.add_argument("--json", action="store_true", help="print the property report as JSON")
+    add_force(p)
+    add_allow_outside(p)
 
 
 def _positive_int(text):
@@ -56,7 +60,7 @@ def is_pnml(path) -> bool:
     return Path(str(path)).suffix.lower() in (".pnml", ".xml")
 
 
-def load_net(files):
+def load_net(files, allow_outside: bool = False):
     """One net from TOML file(s) or one PNML file."""
     from ..cli import CommandError
     files = [os.fspath(f) for f in files]
@@ -72,7 +76,7 @@ def load_net(files):
         from ..formats import pnml
         return pnml.load(files[0])
     from ..formats import toml
-    return toml.load(*files)
+    return toml.load(*files, allow_outside=allow_outside)
 
 
 def default_memory_limit() -> int | None:
@@ -109,6 +113,7 @@ def run(args) -> int:
     from ..analysis import analyse, coverability_graph, reachability_graph
     from ..analysis.export import format_for_path, write_graph
     from ..cli import CommandError
+    from ..files import check_output, output
 
     fmt = args.format
     if args.output and fmt is None:
@@ -116,7 +121,9 @@ def run(args) -> int:
         if fmt is None:
             raise CommandError(f"{args.output}: cannot tell the graph format from the extension "
                                "(use .graphml, .gexf, .dot, .gv or .json, or give --format)")
-    net = load_net(args.files)
+    net = load_net(args.files, allow_outside=args.allow_outside_tables)
+    if args.output:
+        check_output(args.output, force=args.force)    # before a long exploration
     max_memory = (int(args.max_memory * 2**30) if args.max_memory else default_memory_limit())
     progress = Progress()
     graph = reachability_graph(net, max_states=args.max_states, time_limit=args.time_limit,
@@ -140,7 +147,8 @@ def run(args) -> int:
         report_stream = sys.stderr
         write_graph(written, sys.stdout, fmt)
     elif args.output:
-        write_graph(written, args.output, fmt)
+        with output(args.output, force=args.force) as tmp:
+            write_graph(written, tmp, fmt)
     if args.json:
         print(props.to_json(), file=report_stream)
     else:

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from ..cli import CommandError
+from . import add_allow_outside, add_force
 
 NAME = "simulate"
 HELP = "simulate a net (several files are fused into one net) and print a run summary"
@@ -22,10 +23,13 @@ def add_arguments(p) -> None:
                    help="how the engine picks among bindings that may fire: random (default) or "
                         "oldest (first come, first served)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_force(p)
+    add_allow_outside(p)
 
 
 def run(args) -> int:
     from ..engine import Simulator
+    from ..files import check_output, output
     from ..formats.toml import load
     from ..progress import Progress
 
@@ -33,7 +37,9 @@ def run(args) -> int:
         raise CommandError("--max-firings must be zero or more")
     if args.events and Path(args.events).suffix.lower() not in (".csv", ".parquet"):
         raise CommandError(f"{args.events}: the event log is written as .csv or .parquet")
-    net = load(*args.files)
+    net = load(*args.files, allow_outside=args.allow_outside_tables)
+    if args.events:
+        check_output(args.events, force=args.force)      # before the run, not after it
     sim = Simulator(net, seed=args.seed, log=bool(args.events), choice=args.choice)
     total = args.max_firings
     with Progress("simulate", total=total) as bar:
@@ -47,10 +53,11 @@ def run(args) -> int:
     }
     if args.events:
         out = Path(args.events)
-        if out.suffix.lower() == ".parquet":
-            sim.events.to_parquet(out)
-        else:
-            sim.events.to_csv(out)
+        with output(out, force=args.force) as tmp:
+            if out.suffix.lower() == ".parquet":
+                sim.events.to_parquet(tmp)
+            else:
+                sim.events.to_csv(tmp)
         summary["events"] = str(out)
     if args.json:
         print(json.dumps(summary))

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import sys
 
+from . import add_allow_outside
+
 NAME = "validate"
 HELP = "check net files (loaded together, places of the same name fused) and list every problem"
 
 
 def add_arguments(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="net files (.toml)")
+    add_allow_outside(p)
 
 
 def run(args) -> int:
     from ..formats.toml import load_with_errors
 
-    net, problems = load_with_errors(*args.files)
+    net, problems = load_with_errors(*args.files, allow_outside=args.allow_outside_tables)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -27,8 +27,8 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict, deque
-from pathlib import Path
 
+from ..files import read_bytes, write_output
 from ..model import DOT, ColourSet, InputArc, Net, NetError, OutputArc, Token
 
 __all__ = ["load", "loads", "dump", "dumps", "layout", "PTNET_TYPE", "CORE_TYPE",
@@ -49,10 +49,10 @@ _NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-def load(path, *, net_id: str | None = None) -> Net:
-    """Read a PNML file. With several nets in the file, ``net_id`` picks one (default: the first)."""
-    path = Path(path)
-    data = path.read_bytes()
+def load(path, *, net_id: str | None = None, max_bytes: int | None = None) -> Net:
+    """Read a PNML file. With several nets in the file, ``net_id`` picks one (default: the
+    first). Files over ``max_bytes`` (default ``petri.files.max_bytes()``) are refused."""
+    data = read_bytes(path, what="PNML file", limit=max_bytes)
     return loads(data, file=str(path), net_id=net_id)
 
 
@@ -62,6 +62,11 @@ def loads(text: str | bytes, *, file: str | None = None, net_id: str | None = No
     if _local(root.tag) != "pnml":
         raise NetError(f"not a PNML document: the root element is <{_local(root.tag)}>, "
                        "expected <pnml>", file=file)
+    namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else None
+    if namespace != PNML_NS:
+        found = "has no namespace" if namespace is None else f"is in the namespace {namespace!r}"
+        raise NetError(f"the <pnml> element {found}; PNML documents use "
+                       f'xmlns="{PNML_NS}"', file=file)
     nets = [e for e in root if _local(e.tag) == "net"]
     if not nets:
         raise NetError("the PNML document holds no <net>", file=file)
@@ -84,14 +89,19 @@ def _parse(text, file):
         raise NetError("reading PNML needs the defusedxml package (pip install defusedxml)",
                        file=file) from None
     try:
-        return fromstring(text)
+        return fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as e:
-        raise NetError(f"unsafe XML refused ({type(e).__name__}): PNML files may not declare "
-                       "entities or refer to external resources", file=file) from None
+        what = _UNSAFE.get(type(e).__name__, type(e).__name__)
+        raise NetError(f"unsafe XML refused ({what}): PNML files may not have a DOCTYPE, "
+                       "declare entities or refer to external resources", file=file) from None
     except ET.ParseError as e:
         line, col = getattr(e, "position", (None, None))
         msg = str(e).split(":")[0]
         raise NetError(f"malformed XML: {msg} at line {line}, column {col}", file=file) from None
+
+
+_UNSAFE = {"DTDForbidden": "a DOCTYPE", "EntitiesForbidden": "an entity declaration",
+           "ExternalReferenceForbidden": "an external reference"}
 
 
 def _local(tag) -> str:
@@ -214,7 +224,7 @@ class _Reader:
             counts = Counter(v for v in given.values() if v)
             for i in ids:
                 n = given[i]
-                names[i] = n if n and counts[n] == 1 and (n not in names.values() or True) else i
+                names[i] = n if n and counts[n] == 1 else i
             used = [names[i] for i in ids]
             if len(set(used)) != len(used):  # a name equal to another node's id
                 for i in ids:
@@ -430,9 +440,10 @@ def _number_or_text(s: str):
 # Writing
 # ---------------------------------------------------------------------------------------------
 
-def dump(net: Net, path) -> None:
-    """Write ``net`` as PNML to ``path``."""
-    Path(path).write_text(dumps(net), encoding="utf-8")
+def dump(net: Net, path, *, force: bool = True) -> None:
+    """Write ``net`` as PNML to ``path`` (atomically; over an existing file only with
+    ``force``; see ``petri.files.output``)."""
+    write_output(path, dumps(net), force=force)
 
 
 def dumps(net: Net) -> str:

@@ -18,6 +18,7 @@ belongs to one file only. Reading never runs code: inscriptions stay text, check
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import numbers
@@ -29,6 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..check import check_net, close_match, combine_errors, is_position
+from ..files import (check_output, inside, output, read_bytes, read_text,
+                     write_output)
 from ..model import (BUILTIN_COLOUR_SETS, DOT, ColourSet, InputArc, Net, NetError, OutputArc,
                      Place, Table, Token, Transition, multiset)
 
@@ -54,26 +57,30 @@ _KIND_KEYS = {"enum": ("values",), "product": ("components",), "int": ("min", "m
 _ARC_LISTS = (("inputs", "normal", "input arc"), ("reads", "read", "read arc"),
               ("inhibitors", "inhibitor", "inhibitor arc"))
 _TEXT, _EXPRESSION = "text", "an expression (text or a number)"
+_COLUMN = re.compile(r"[\w][\w .\-]{0,39}")
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-def load(*paths, check: bool = True) -> Net:
+def load(*paths, check: bool = True, allow_outside: bool = False) -> Net:
     """Load one net from one or more files, fusing places of the same name.
 
-    Raises ``NetError`` for the first problem (saying how many more there are).
+    Raises ``NetError`` for the first problem (saying how many more there are). CSV tables
+    must lie in the folder of the file that names them (or below it) unless
+    ``allow_outside`` is set.
     """
-    net, problems = load_with_errors(*paths, check=check)
+    net, problems = load_with_errors(*paths, check=check, allow_outside=allow_outside)
     if problems:
         raise combine_errors(problems)
     return net
 
 
-def loads(text: str, path: str = "<string>", check: bool = True) -> Net:
+def loads(text: str, path: str = "<string>", check: bool = True,
+          allow_outside: bool = False) -> Net:
     """Load a net from TOML text; ``path`` names it in messages and anchors CSV paths."""
-    net, problems = _finish([_read_text(text, path)], check)
+    net, problems = _finish([_read_text(text, path, allow_outside)], check)
     if problems:
         raise combine_errors(problems)
     return net
@@ -84,7 +91,8 @@ def check_files(*paths) -> list[NetError]:
     return load_with_errors(*paths)[1]
 
 
-def load_with_errors(*paths, check: bool = True) -> tuple[Net | None, list[NetError]]:
+def load_with_errors(*paths, check: bool = True, allow_outside: bool = False
+                     ) -> tuple[Net | None, list[NetError]]:
     """The fused net and every problem found; the net is None if a file could not be read.
 
     Problems of form (syntax, keys, types, tables, fusion) are reported for every file; when
@@ -102,34 +110,21 @@ def load_with_errors(*paths, check: bool = True) -> tuple[Net | None, list[NetEr
         except NetError as e:
             parts.append((None, [e]))
             continue
-        parts.append(_read_text(text, path))
+        parts.append(_read_text(text, path, allow_outside))
     return _finish(parts, check)
 
 
 def _read_file(path: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise NetError("no such file", file=path) from None
-    except IsADirectoryError:
-        raise NetError("is a directory, not a net file", file=path) from None
-    except PermissionError:
-        raise NetError("permission denied", file=path) from None
-    except OSError as e:
-        raise NetError(f"cannot read: {e.strerror or e}", file=path) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise NetError(f"not UTF-8 text (bad byte at offset {e.start}); net files are UTF-8 "
-                       f"TOML", file=path) from None
+    return read_text(path, what="net file", kind="UTF-8 TOML")
 
 
-def _read_text(text: str, path: str) -> tuple[Net | None, list[NetError]]:
+def _read_text(text: str, path: str, allow_outside: bool = False
+               ) -> tuple[Net | None, list[NetError]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         return None, [NetError(f"malformed TOML: {e}", file=path)]
-    reader = _Reader(path)
+    reader = _Reader(path, allow_outside)
     return reader.read(data), reader.errors
 
 
@@ -165,8 +160,9 @@ def _token_value(value):
 class _Reader:
     """Reads one parsed file into a Net, collecting every problem of form."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, allow_outside: bool = False):
         self.path = path
+        self.allow_outside = allow_outside
         self.errors: list[NetError] = []
 
     def error(self, message: str, element: str | None = None) -> None:
@@ -346,26 +342,41 @@ class _Reader:
 
     def read_csv(self, file: str, key: tuple, value: str, element: str) -> dict | None:
         """The rows of a CSV table: key (a scalar, or a tuple for several columns) -> value."""
-        path = os.path.join(os.path.dirname(self.path), file)
         name = f"CSV file {file!r}"
         try:
-            frame = pd.read_csv(path, keep_default_na=False, na_values=[""],
-                                skipinitialspace=True)
-        except FileNotFoundError:
-            self.error(f"{name} not found (looked for {path})", element)
+            path = inside(os.path.dirname(self.path), file, allow_outside=self.allow_outside,
+                          what="CSV file", file=self.path, element=element)
+        except NetError as e:
+            self.errors.append(e)
             return None
+        try:
+            data = read_bytes(path, what="CSV file")
+        except NetError as e:
+            if e.reason == "no such file":
+                self.error(f"{name} not found (looked for {path})", element)
+            else:
+                self.error(f"{name}: {e.reason}", element)
+            return None
+        try:
+            frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""],
+                                skipinitialspace=True)
         except pd.errors.EmptyDataError:
             self.error(f"{name} is empty", element)
             return None
         except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as e:
+            # the first line of pandas' message only: it says where, never a line of the file
             reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             self.error(f"cannot read {name}: {reason}", element)
             return None
         missing = [c for c in (*key, value) if c not in frame.columns]
-        for column in missing:
-            self.error(f"{name} has no column {column!r} (columns: "
-                       f"{', '.join(map(str, frame.columns))})", element)
         if missing:
+            # name the columns only if the header looks like one: never echo another file
+            header = [str(c) for c in frame.columns]
+            shown = (f"columns: {', '.join(header)}"
+                     if len(header) <= 30 and all(_COLUMN.fullmatch(c) for c in header)
+                     else "its first line is not a header of column names")
+            for column in missing:
+                self.error(f"{name} has no column {column!r} ({shown})", element)
             return None
         if frame.empty:
             self.error(f"{name} is empty: it has a header but no rows", element)
@@ -558,15 +569,52 @@ def dumps(net: Net, path=None) -> str:
     return _Writer(net, path, {}).text()
 
 
-def dump(net: Net, path) -> None:
-    """Write the net to ``path``; tables without a CSV file are written beside it as
-    ``<stem>.<table>.csv``."""
+def dump(net: Net, path, *, force: bool = True, inputs=()) -> None:
+    """Write the net to ``path`` and its tables as CSV files beside it.
+
+    A table keeps its CSV file name when that is a plain path inside the output's folder
+    (``data/times.csv``), else it is written as ``<stem>.<table>.csv``; a table read from the
+    very file it would be written to is left as it is. Every file is written atomically, never
+    through a symbolic link, over an existing file only with ``force``, never over ``inputs``.
+    """
     path = os.fspath(path)
-    new = {name: f"{Path(path).stem}.{name}.csv" for name, t in net.tables.items() if not t.source}
-    text = _Writer(net, path, new).text()
-    for name, file in new.items():
-        _write_csv(net.tables[name], os.path.join(os.path.dirname(path), file))
-    Path(path).write_text(text, encoding="utf-8")
+    folder = os.path.dirname(path)
+    files = {name: _csv_name(net, t, path) for name, t in net.tables.items()}
+    writes = {}
+    for name, file in files.items():
+        target = os.path.join(folder, file)
+        if os.path.realpath(target) != _table_origin(net, net.tables[name]):
+            writes[name] = target
+    text = _Writer(net, path, files).text()
+    for target in (*writes.values(), path):
+        check_output(target, force=force, inputs=inputs)
+    for name, target in writes.items():
+        _write_csv(net.tables[name], target, force, inputs)
+    write_output(path, text, force=force, inputs=inputs)
+
+
+_SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+
+def _csv_name(net: Net, table: Table, path: str) -> str:
+    """The CSV file of ``table`` relative to the TOML file ``path`` that ``dump`` writes."""
+    source = (table.source or "").replace("\\", "/")
+    parts = source.split("/")
+    if (source.lower().endswith(".csv") and all(_SAFE_PART.fullmatch(p) for p in parts)
+            and ".." not in parts):
+        return source
+    if not _SAFE_PART.fullmatch(table.name):
+        raise NetError("the table's name cannot name a CSV file (use letters, digits and _)",
+                       element=f"table {table.name!r}")
+    return f"{Path(path).stem}.{table.name}.csv"
+
+
+def _table_origin(net: Net, table: Table) -> str | None:
+    """The real path of the CSV file ``table`` was read from, if it was read from one."""
+    origin = net.origin.get(f"table {table.name}")
+    if not table.source or not origin or origin.startswith("<"):
+        return None
+    return os.path.realpath(os.path.join(os.path.dirname(origin), table.source))
 
 
 def _columns(table: Table) -> tuple[tuple[str, ...], str]:
@@ -579,13 +627,14 @@ def _columns(table: Table) -> tuple[tuple[str, ...], str]:
     return tuple(key), table.value or "value"
 
 
-def _write_csv(table: Table, path: str) -> None:
+def _write_csv(table: Table, path: str, force: bool, inputs) -> None:
     key, value = _columns(table)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow([*key, value])
-        for k, v in table.rows.items():
-            writer.writerow([*(k if len(key) > 1 else (k,)), v])
+    with output(path, force=force, inputs=inputs) as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow([*key, value])
+            for k, v in table.rows.items():
+                writer.writerow([*(k if len(key) > 1 else (k,)), v])
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
+from ..check import validate
 from ..model import DOT, InputArc, Net, NetError, OutputArc, Place, Token
 
 __all__ = ["to_snakes", "from_snakes"]
@@ -38,7 +39,14 @@ def _snakes():
 # ---------------------------------------------------------------------------------------------
 
 def to_snakes(net: Net):
-    """``net`` as a ``snakes.nets.PetriNet`` (untimed)."""
+    """``net`` as a ``snakes.nets.PetriNet`` (untimed).
+
+    SNAKES evaluates guards and inscriptions with Python's ``eval``: the net is first checked
+    as a loaded file is (``petri.check.validate``: every expression against the safe subset
+    of ``petri.expressions``), so that a net from an untrusted file raises ``NetError``
+    instead of running code.
+    """
+    validate(net)
     sn = _snakes()
     pn = sn.PetriNet(net.name)
     for name, value in net.constants.items():
