@@ -21,7 +21,8 @@ __all__ = ["register", "create", "names", "describe"]
 _BUILTIN = {
     "traditional": "control.flowfactory.traditional:TraditionalController",
     "ss": "control.flowfactory.rl:ss_controller",
-    "qlearning": "control.flowfactory.rl:qlearning_controller",
+    "earliest-order": "control.flowfactory.earliest:EarliestOrderController",
+    "thesis-rl": "control.flowfactory.rl:thesis_rl_controller",
 }
 _FACTORIES: dict[str, Callable[..., Any]] = {}
 

@@ -48,7 +48,8 @@ def test_literals_in_the_nets_match_the_data_tables():
 
 def test_traditional_is_registered():
     assert "traditional" in names()
-    assert create("traditional").wip == 4
+    assert create("traditional").wip is None          # no cap on orders in the plant
+    assert create("earliest-order").name == "earliest-order"
 
 
 def _one_order(tmp_path, qty, order=1):
@@ -207,6 +208,6 @@ def test_experiment_command_json_and_errors(tmp_path, capsys):
 def test_thesis_figures_are_matched_by_controller_kind():
     from control.flowfactory.scenarios import load_scenario
     ideal = load_scenario(ff.NET_DIR / "scenarios" / "ideal.toml")
-    kinds = {name: getattr(create(name), "thesis_key", name) for name in ("traditional", "qlearning")}
+    kinds = {name: getattr(create(name), "thesis_key", name) for name in ("traditional", "thesis-rl")}
     assert {name: ideal.thesis_days.get(k) for name, k in kinds.items()} == {
-        "traditional": 152.4, "qlearning": 149.1}
+        "traditional": 152.4, "thesis-rl": 149.1}

@@ -46,13 +46,13 @@ def test_json_rows_carry_resilience_against_the_ideal_run(tmp_path, capsys):
 def test_generalise_runs_on_unseen_orders_and_moved_windows(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["experiment", "--generalise", "5", "--scenario", "ideal", "--scenario",
-                 "malfunction", "--controller", "ss", "--controller", "qlearning",
+                 "malfunction", "--controller", "ss", "--controller", "thesis-rl",
                  "--cases", _cases(tmp_path, 2), "--out", str(out), "--json",
                  "--workers", "1"])
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     assert {(r["scenario"], r["controller"]) for r in rows} == {
-        (s, c) for s in ("ideal", "malfunction") for c in ("ss", "qlearning")}
+        (s, c) for s in ("ideal", "malfunction") for c in ("ss", "thesis-rl")}
     assert all(r["complete"] and r["lower_bound_days"] <= r["makespan_days"] for r in rows)
     assert all(r["thesis_days"] is None for r in rows)      # not the thesis's order list
     assert all((r["makespan_loss_days"] is None) == (r["scenario"] == "ideal") for r in rows)

@@ -129,8 +129,27 @@ def test_lower_bound_of_case_1_is_the_cutting_supply():
     tail = (630 + 886 + 300 + 630 + 320 + 335 + 920 + 886 + 300 + 630 + 320 + 2850 + 920
             + 2360 + 600 + 1290 + 1200 + 586 + 662 + 225 + 320 + 75 + 200)
     assert tail == 17_445
-    assert bound.station == "Sawing"
-    assert bound.seconds == 7 * 2 * 86400 + 19 * 605 + tail == 1_238_540
+    assert bound.parts["Sawing"] == 7 * 2 * 86400 + 19 * 605 + tail == 1_238_540
+
+
+def test_lower_bound_of_case_1_the_late_jobs_still_pass_commissioning():
+    """The 19 jobs sawn after the 7th cutting delivery (day 14) must each pass commissioning.
+    The shortest way from the start of sawing to commissioning is product D's: sawing
+    500+105+650, cleaning 887+235, verification 580+324, laser 394+925, cleaning 887+235,
+    verification 580+324 = 6,626 s. The 19 shortest commissioning jobs are product E's (29
+    needed, 1313+1368 = 2,681 s each). The shortest tail after commissioning is product C's:
+    transport 863, coating 2475+600, oven 2 1230+1200, montage 586 + 662, electrical
+    verification 225+320, packaging 75+200 = 8,436 s."""
+    from control.flowfactory import plant as ff
+    from kpi.flowfactory.bounds import flowfactory_lower_bound
+    orders = ff.read_orders(ff.DATA / "orders.csv")
+    stock = ff.read_cases(ff.DATA / "initial_stock.csv")[1]
+    bound = flowfactory_lower_bound(ff.load_plant(), orders, stock)
+    reach = 500 + 105 + 650 + 887 + 235 + 580 + 324 + 394 + 925 + 887 + 235 + 580 + 324
+    tail = 863 + 2475 + 600 + 1230 + 1200 + 586 + 662 + 225 + 320 + 75 + 200
+    assert (reach, tail) == (6_626, 8_436)
+    assert bound.station == "Commissioning"
+    assert bound.seconds == 14 * 86400 + reach + 19 * 2681 + tail == 1_275_601
 
 
 def test_lower_bound_under_a_scenario_takes_the_larger_capacity(tmp_path):

@@ -98,11 +98,11 @@ def test_experiment_plays_the_given_policy(small, tmp_path, capsys):
     policy = tmp_path / "p.json"
     assert _train(small, policy, "--episodes", "2") == 0
     capsys.readouterr()
-    run = ["experiment", *small, "--scenario", "ideal", "--controller", "qlearning",
+    run = ["experiment", *small, "--scenario", "ideal", "--controller", "thesis-rl",
            "--workers", "1", "--json", "--out", str(tmp_path / "out")]
     assert main(run + ["--policy", str(policy)]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["controller"], r["complete"]) for r in rows] == [("qlearning", True)]
+    assert [(r["controller"], r["complete"]) for r in rows] == [("thesis-rl", True)]
 
 
 def test_experiment_policy_errors_are_clear(small, tmp_path, capsys):
@@ -111,15 +111,15 @@ def test_experiment_policy_errors_are_clear(small, tmp_path, capsys):
     from petri import Net
     base = ["experiment", *small, "--scenario", "ideal", "--workers", "1",
             "--out", str(tmp_path / "out")]
-    assert main(base + ["--controller", "qlearning", "--policy", str(tmp_path / "none.json")]) == 1
+    assert main(base + ["--controller", "thesis-rl", "--policy", str(tmp_path / "none.json")]) == 1
     err = capsys.readouterr().err
     assert "none.json: no such policy file" in err and "Traceback" not in err
     assert main(base + ["--controller", "ss", "--policy", str(tmp_path / "none.json")]) == 1
-    assert "--policy is for the qlearning controller" in capsys.readouterr().err
+    assert "--policy is for the thesis-rl controller" in capsys.readouterr().err
     other = Net("other")
     other.add_place("p", initial=1)
     path = save_policy(tmp_path / "other.json", {"prioritization": QTable(2)}, net=other,
                        kind="flowfactory-qlearning")
-    assert main(base + ["--controller", "qlearning", "--policy", str(path)]) == 1
+    assert main(base + ["--controller", "thesis-rl", "--policy", str(path)]) == 1
     err = capsys.readouterr().err
     assert "trained on another net" in err and "Traceback" not in err

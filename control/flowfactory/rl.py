@@ -20,8 +20,9 @@ matter; rewards that need to see what happened next are paid at the module's nex
 Rewards, ``reward="thesis"`` (cost based, C = C_production + C_transport + C_storage, thesis
 eq. 2.17-2.20 and tables 4.1-4.3): prioritization 1/C(order); net selection 1/C(product) of
 the chosen net; fulfil storage S_max for no delivery, S_max - S_status for a delivery (both
-divided by S_max). With this reward the thesis's release rule (at most 3 orders in the plant)
-is kept, as its prioritization only orders the list.
+divided by S_max). With this reward every order is released, in the sequence the
+prioritization module picks within windows of four (the thesis's code puts no limit on the
+orders in the plant).
 ``reward="makespan"`` (ours): prioritization picks a release plan once per case (``PLANS``:
 at most 3, 4, 6, 8, 20 or 50 orders in the plant; whether a complete part is held back while a
 job already waits for commissioning, so that commissioning, which takes a random waiting job,
@@ -55,7 +56,6 @@ REWARDS = ("makespan", "thesis")
 MODULES = ("order release", "net selection", "fulfil storage")
 WINDOW = 4                      # the thesis ranks the next four orders
 HOUR = 3600.0
-THESIS_WIP = 3                  # the thesis's (and the traditional rule's) orders in the plant
 #: release plans the makespan reward chooses among: (orders in the plant at most; hold a
 #: complete part back while this many jobs already wait for commissioning; hold a part that
 #: would be stamped while this many jobs wait for the laser, and keep stock for the earliest
@@ -90,11 +90,11 @@ BEFORE_COMMISSIONING = ("to_commissioning", "to_laser", "to_cleaning_2", "to_ver
 class FlowFactoryQController:
     """Three tabular Q-learning modules (prioritization, net selection, fulfil storage)."""
 
-    name = "qlearning"
+    name = "thesis-rl"
     thesis_key = "rl"        # compared with the thesis's RL results
     MODULES = MODULES
 
-    def __init__(self, reward: str = "makespan", tables: dict | None = None, learn: bool = False,
+    def __init__(self, reward: str = "thesis", tables: dict | None = None, learn: bool = False,
                  params: HyperParameters = PARAMS):
         if reward not in REWARDS:
             raise ValueError(f"reward is one of {', '.join(REWARDS)}, not {reward!r}")
@@ -201,8 +201,6 @@ class FlowFactoryQController:
                 return None
             return min(bindings, key=lambda b: b.values["o"])
         in_plant = self._in_plant(state)
-        if self.reward == "thesis" and in_plant >= THESIS_WIP:
-            return None
         window = sorted(bindings, key=lambda b: b.values["o"])[:WINDOW]
         first_of = {}
         for b in window:
@@ -395,9 +393,9 @@ def load(path=None, net=None) -> "FlowFactoryQController":
     """The shipped policy (or ``path``), checked against the FlowFactory net."""
     from control.flowfactory.plant import NET_DIR, load_plant
     from control.policy import load_policy
-    path = path or NET_DIR / "policies" / "qlearning.json"
+    path = path or NET_DIR / "policies" / "thesis_rl.json"
     head, tables = load_policy(path, net=net or load_plant(), kind="flowfactory-qlearning")
-    return FlowFactoryQController(head["meta"].get("reward", "makespan"), tables, learn=False)
+    return FlowFactoryQController(head["meta"].get("reward", "thesis"), tables, learn=False)
 
 
 def run_episode(net, stock: dict, controller, scenario=None, seed: int = 0) -> float:
@@ -424,8 +422,9 @@ def run_episode(net, stock: dict, controller, scenario=None, seed: int = 0) -> f
 TUNED_S = {"cutting": 29, "gas": 29, "filament": 29, "electrical_func": 29}
 
 
-def qlearning_controller(policy=None) -> FlowFactoryQController:
-    """Q-learning: the thesis's three modules, greedy on a trained policy (no training)."""
+def thesis_rl_controller(policy=None) -> FlowFactoryQController:
+    """The thesis's three Q-learning modules with its cost-based rewards, greedy on a trained
+    policy."""
     return load(policy)
 
 

@@ -2,9 +2,10 @@
 
 Three decision modules, the same as the thesis's three Q-learning modules, each a plain rule:
 
-* **order release** (prioritization): orders in list order; at most ``wip`` orders in the
-  plant at once (released and not yet packed; default 4, the thesis's group of four orders),
-  so that stations work concurrently on a few orders while the list order is kept;
+* **order release** (prioritization): every order in list order, at once: the thesis's code
+  puts no limit on the orders in the plant (its "four" is the re-ordering window of the RL
+  prioritization); stations serve the earliest order first (the nets' dispatch order). An
+  optional ``wip`` caps the orders in the plant, for comparison;
 * **net selection**: per component of the earliest released order, take a complete part if
   the store has one, else stamp a notLasered part, else manufacture from scratch;
 * **fulfil storage**: reorder a consumable only when its store cannot serve the next job
@@ -38,8 +39,8 @@ class TraditionalController:
     thesis_key = "traditional"      # column of the thesis's results this controller compares to
     MODULES = MODULES
 
-    def __init__(self, wip: int = 4):
-        if not isinstance(wip, int) or wip < 1:
+    def __init__(self, wip: int | None = None):
+        if wip is not None and (not isinstance(wip, int) or wip < 1):
             raise ValueError("wip must be a whole number of orders, at least 1")
         self.wip = wip
         self.effort = {m: 0.0 for m in self.MODULES}
@@ -70,7 +71,7 @@ class TraditionalController:
 
     def _release(self, bindings, state):
         in_plant = self._orders - state.count("backlog") - state.count("shipped")
-        if in_plant >= self.wip:
+        if self.wip is not None and in_plant >= self.wip:
             return None
         return min(bindings, key=lambda b: b.values["o"])
 

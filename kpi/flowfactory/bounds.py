@@ -24,6 +24,9 @@ start before k·L. That is m_k = J - floor((I + (k-1)·C) / u) jobs, and they ru
 time on the station, so the last of them ends at least k·L + (the m_k shortest jobs' work)
 after time 0 and the order it belongs to still needs the station's shortest tail: for every
 k = 1 .. ceil((J·u - I) / C), k·L + work of the m_k shortest + tail is a lower bound.
+The same m_k jobs must then pass commissioning and powder coating one at a time: k·L + the
+shortest way from the supplied station to there + their m_k smallest processing times there
++ the shortest tail after it is a lower bound too (for sawing and the laser).
 J is the fewest jobs any schedule runs there (manufacturing, stamping or printing more only
 adds jobs). Under a scenario the relaxed net gives the shorter lead time and the larger
 capacity of normal and disrupted values, so the bound stays valid.
@@ -31,8 +34,10 @@ capacity of normal and disrupted values, so the bound stays valid.
 >>> from control.flowfactory import plant as ff
 >>> net, orders = ff.load_plant(), ff.read_orders(ff.DATA / "orders.csv")
 >>> b = flowfactory_lower_bound(net, orders, ff.read_cases(ff.DATA / "initial_stock.csv")[1])
->>> b.station, round(b.seconds / 86400, 2)      # case 1: 7 cutting deliveries, 2 days each
-('Sawing', 14.33)
+>>> b.station, round(b.seconds / 86400, 2)      # case 1: 7 cutting deliveries, 2 days each,
+('Commissioning', 14.76)
+>>> round(b.parts["Sawing"] / 86400, 2)         # then the late jobs pass commissioning
+14.33
 """
 from __future__ import annotations
 
@@ -151,6 +156,33 @@ def flowfactory_lower_bound(net, orders: dict[int, dict[str, int]], stock: dict[
         parts[s] = max(parts.get(s, 0.0), t + n * pt(item, s) + assembly_tail(s))
         head = t + pt(item, s) + tt(item, s)
 
+    # the component stations after a supplied one, as the late jobs meet them
+    after_supply = {"Sawing": ["Cleaning & Drying", "Verification", "Laser", "Cleaning & Drying",
+                               "Verification", "Commissioning", "Powder coating"],
+                    "Laser": ["Cleaning & Drying", "Verification", "Commissioning",
+                              "Powder coating"]}
+    downstream_tail = {
+        d: min((tt(p, d) + (pt(p, "Powder coating") + tt(p, "Powder coating")
+                            if d == "Commissioning" else 0.0) + oven(p)
+                for p in products), default=0.0) + pt("base", "Montage") + assembly_tail("Montage")
+        for d in ("Commissioning", "Powder coating")}
+
+    def downstream(station, items):
+        """For each of Commissioning and Powder coating after ``station``: the shortest time
+        from a job's start at ``station`` to its arrival there, and the jobs' processing times
+        there, ascending."""
+        route = after_supply.get(station)
+        items = {p: k for p, k in items.items() if k}
+        if not route or not items:
+            return {}
+        out = {}
+        for d in ("Commissioning", "Powder coating"):
+            i = route.index(d)
+            reach = min(pt(p, station) + tt(p, station)
+                        + sum(pt(p, s) + tt(p, s) for s in route[:i]) for p in items)
+            out[d] = (reach, sorted(pt(p, d) for p, k in items.items() for _ in range(k)))
+        return out
+
     # supply limit: the k-th delivery of a store arrives at k lead times at the earliest and
     # brings at most the store's capacity (see the module docstring)
     jobs_at = {"Sawing": make, "Laser": stamp, "Printer": {"base": prints},
@@ -172,6 +204,10 @@ def flowfactory_lower_bound(net, orders: dict[int, dict[str, int]], stock: dict[
             late = jobs - (initial + (k - 1) * cap) // units
             bound = k * lead[store] * day + sum(durations[:late]) + tail
             parts[station] = max(parts.get(station, 0.0), bound)
+            # the late jobs must still pass every station after this one, one at a time
+            for d, (reach, after) in downstream(station, jobs_at[station]).items():
+                bound = k * lead[store] * day + reach + sum(after[:late]) + downstream_tail[d]
+                parts[d] = max(parts.get(d, 0.0), bound)
 
     station = max(parts, key=parts.get)
     return LowerBound(parts[station], station, parts)

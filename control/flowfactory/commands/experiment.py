@@ -25,7 +25,7 @@ def add_arguments(p) -> None:
     p.add_argument("--controller", action="append", metavar="NAME",
                    help="a registered controller; repeatable (default: every registered one)")
     p.add_argument("--policy", metavar="FILE",
-                   help="policy file (.json/.npz, from petri train) for the qlearning controller "
+                   help="policy file (.json/.npz, from petri train) for the thesis-rl controller "
                         "(default: the shipped policy)")
     p.add_argument("--orders", metavar="FILE.csv", help="order list (columns of orders.csv)")
     p.add_argument("--cases", metavar="FILE.csv",
@@ -67,11 +67,11 @@ def run(args) -> int:
             raise CommandError(f"unknown controller {c!r} (known: {', '.join(registry.names())})")
     options = {}
     if args.policy is not None:
-        if "qlearning" not in controllers:
-            raise CommandError("--policy is for the qlearning controller; add --controller qlearning")
+        if "thesis-rl" not in controllers:
+            raise CommandError("--policy is for the thesis-rl controller; add --controller thesis-rl")
         if not Path(args.policy).is_file():
             raise CommandError(f"{args.policy}: no such policy file (train one with petri train)")
-        options["qlearning"] = {"policy": str(Path(args.policy).resolve())}
+        options["thesis-rl"] = {"policy": str(Path(args.policy).resolve())}
     if args.workers is not None and args.workers < 1:
         raise CommandError("--workers must be 1 or more")
     orders = ff.read_orders(args.orders) if args.orders else None

@@ -13,20 +13,21 @@ from pathlib import Path
 from petri.errors import CommandError
 
 NAME = "train"
-HELP = "train the FlowFactory Q-learning controller (three modules) and save its policy"
+HELP = "train the thesis's three Q-learning modules for FlowFactory (thesis-rl) and save the policy"
 
 
 def add_arguments(p) -> None:
     p.add_argument("--episodes", type=int, default=100, metavar="N", help="episodes (default 100)")
-    p.add_argument("--reward", choices=["makespan", "thesis"], default="makespan",
-                   help="makespan: ours (default); thesis: the cost-based rewards")
+    p.add_argument("--reward", choices=["thesis", "makespan"], default="thesis",
+                   help="thesis: the thesis's cost-based rewards (default); makespan: release "
+                        "plans rewarded by makespan")
     p.add_argument("--scenario", action="append", metavar="NAME|FILE",
                    help="train under these scenarios too (default: ideal only)")
     p.add_argument("--cases", metavar="FILE.csv", help="initial-stock cases to train on")
     p.add_argument("--orders", metavar="FILE.csv", help="order list to train on")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--out", default="qlearning.json", metavar="FILE",
-                   help="policy file, .json or .npz (default qlearning.json)")
+    p.add_argument("--out", default="thesis_rl.json", metavar="FILE",
+                   help="policy file, .json or .npz (default thesis_rl.json)")
     p.add_argument("--checkpoint-every", type=int, default=10, metavar="K",
                    help="write the policy every K episodes (default 10)")
     p.add_argument("--resume", action="store_true", help="continue training from --out")

@@ -1,0 +1,75 @@
+"""The earliest-order list rule for the FlowFactory nets: a plain rule a production engineer
+would try first, and the yardstick for anything learned.
+
+* **order release**: every order at once, in list order;
+* **dispatch**: every station serves the earliest order first (the nets' ``order = "o"``);
+* **net selection**: per component of the earliest order waiting: a complete part if the
+  store has one, else stamp a notLasered part, else manufacture (as the traditional method);
+* **fulfil storage**: reorder a consumable as soon as its supplier is free, while the store is
+  not full and the jobs that have not yet passed its station need more than it holds.
+"""
+from __future__ import annotations
+
+from control.flowfactory.plant import MODULES, ask_modules
+from control.flowfactory.traditional import TraditionalController
+
+__all__ = ["EarliestOrderController", "units_needed", "UPSTREAM"]
+
+#: consumable store -> (units per job, places holding jobs that have not yet passed its station)
+UPSTREAM = {
+    "cutting": (1, ("demand", "to_milling", "to_sawing")),
+    "gas": (1, ("demand", "to_milling", "to_sawing", "to_cleaning_1", "to_verification_1",
+                "to_laser")),
+    "electrical_func": (1, ("bases_needed", "to_efv")),
+}
+
+
+def units_needed(store: str, state) -> int:
+    """Units of ``store`` that jobs not yet through its station will still use. Orders not
+    released yet count in full; components still in ``demand`` count as if manufactured (an
+    upper bound: stock may serve them)."""
+    net = state.net
+    later = 0
+    backlog = state.colours("backlog")
+    if backlog:
+        per_order = {"cutting": lambda o: sum(net.tables[f"qty_{x}"][o] for x in "ABCDEF"),
+                     "gas": lambda o: sum(net.tables[f"qty_{x}"][o] for x in "ABCDEF"),
+                     "electrical_func": lambda o: 1, "filament": lambda o: 2}
+        later = sum(per_order[store](o) * n for o, n in backlog.items())
+    if store == "filament":
+        return later + 2 * max(0, state.count("bases_needed") - state.count("base")
+                               - state.count("base_in_print"))
+    units, places = UPSTREAM[store]
+    return later + units * sum(state.count(p) for p in places)
+
+
+class EarliestOrderController:
+    """Release every order; earliest order first everywhere; reorder while demand remains."""
+
+    name = "earliest-order"
+    thesis_key = None
+    MODULES = MODULES
+
+    def __init__(self):
+        self.effort = {m: 0.0 for m in self.MODULES}
+
+    def reset(self, state) -> None:
+        self.effort = {m: 0.0 for m in self.MODULES}
+
+    def choose(self, decision):
+        return ask_modules(decision, self.effort, self._fulfil_storage, self._release,
+                           TraditionalController._select_net)
+
+    @staticmethod
+    def _release(bindings, state):
+        return min(bindings, key=lambda b: b.values["o"])
+
+    @staticmethod
+    def _fulfil_storage(bindings, state):
+        for b in bindings:
+            store = b.transition[len("reorder_"):]
+            level = state.count(store)
+            cap = state.net.places[store].capacity
+            if (cap is None or level < cap) and units_needed(store, state) > level:
+                return b
+        return None
