@@ -6,7 +6,7 @@ Adding a subcommand means adding its module to ``COMMANDS``.
 
 COMMANDS = ["petri.commands.validate", "petri.commands.simulate",
             "control.flowfactory.commands.experiment", "petri.commands.reach",
-            "petri.commands.export", "petri.commands.invariants",
+            "petri.commands.export", "petri.commands.invariants", "petri.commands.draw",
             "control.flowfactory.commands.train"]
 
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from .layout import Layout, layered, net_layout
 from .png import scene_to_png
-from .scene import Scene, net_scene
+from .scene import Scene, fused_places, net_scene
 from .svg import scene_to_svg
 
-__all__ = ["Layout", "Scene", "layered", "net_layout", "net_scene", "scene_to_svg",
+__all__ = ["fused_places", "Layout", "Scene", "layered", "net_layout", "net_scene", "scene_to_svg",
            "scene_to_png", "net_svg", "net_png"]
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .layout import Layout, net_edges, net_layout, node_key
 
-__all__ = ["Scene", "Group", "Circle", "Rect", "Polygon", "Curve", "Text", "net_scene",
+__all__ = ["fused_places", "Scene", "Group", "Circle", "Rect", "Polygon", "Curve", "Text", "net_scene",
            "token_text", "colour_text", "STYLE"]
 
 PLACE_R = 17.0
@@ -107,6 +107,17 @@ class Scene:
     height: float
     groups: list
     title: str = ""
+
+
+def fused_places(net) -> set[str]:
+    """Places that several files share (fusion places): declared, or linked by arcs of
+    transitions, in more than one of the files the net was loaded from."""
+    files: dict[str, set] = {p: {net.origin.get(f"place {p}")} for p in net.places}
+    for name, t in net.transitions.items():
+        where = net.origin.get(f"transition {name}")
+        for a in [*t.inputs, *t.outputs]:
+            files.setdefault(a.place, set()).add(where)
+    return {p for p, fs in files.items() if len(fs - {None}) > 1}
 
 
 def text_width(text: str, size: float = FONT) -> float:
