@@ -669,57 +669,23 @@ class _TransitionCode:
             kind = kinds[i]
             pname = repr(a.place)
             what = f"output arc {j + 1} ({a.place})"
+            start = None
             if isinstance(a.weight, int) and not isinstance(a.weight, bool):
+                if a.weight == 0:      # produces nothing: no colour with a count of 0
+                    continue
                 w = str(a.weight)
             else:
                 w = "_w"
                 L.append(f"{ind}_w = {self.expr(a.weight, what + ' weight')}")
                 L.append(f"{ind}if _type(_w) is not _int or _w < 0: raise _Err("
                          f"{self.where + ': ' + what + ' weight is not a non-negative integer: '!r} + _repr(_w))")
-            if kind == COUNT:
-                L.append(f"{ind}m[{i}] += {w}")
                 if log:
-                    record(pparts, "p", f"({pname}, (), 0)",
-                           None if w == "1" else f"(({pname}, (), 0),) * {w}")
-                continue
-            val = repr(DOT) if a.expression is None else self.expr(a.expression, what)
-            L.append(f"{ind}_x = {val}")
-            colour = self.net.places[a.place].colour
-            bare = a.expression is not None and a.expression.strip() in self.var_origin \
-                and self.var_origin[a.expression.strip()] == colour
-            literal = self._literal(a.expression)
-            if literal is not _NONE:
-                # a constant colour: checked once, here
-                if not self.net.colour_set(colour).contains(literal, self.net.all_colour_sets()):
-                    raise NetError(f"token {literal!r} is not in colour set {colour}",
-                                   element=f"{self.where}: {what}")
-            elif a.expression is not None and not bare:
-                L.append(f"{ind}if not _cs_{self.colour_number[colour]}(_x): raise _Err("
-                         f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + _repr(_x))")
-            if kind == MULTI:
-                L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")
-                if log:
-                    record(pparts, "p", f"({pname}, _x, 0)",
-                           None if w == "1" else f"(({pname}, _x, 0),) * {w}")
-            else:
-                if a.delay is None or self.untimed:
-                    L.append(f"{ind}_t = _t0")
-                elif isinstance(a.delay, (int, float)) and not isinstance(a.delay, bool):
-                    L.append(f"{ind}_t = _t0 + {a.delay!r}")
-                else:
-                    L.append(f"{ind}_t = _t0 + ({self.expr(a.delay, what + ' delay')})")
-                L.append(f"{ind}_d = m[{i}]; _l = _d.get(_x)")
-                if w == "1":
-                    L.append(f"{ind}if _l is None: _d[_x] = [_t]")
-                    L.append(f"{ind}elif _l[-1] <= _t: _l.append(_t)")
-                    L.append(f"{ind}else: _insort(_l, _t)")
-                else:
-                    L.append(f"{ind}if _l is None: _d[_x] = [_t] * {w}")
-                    L.append(f"{ind}else: _l.extend([_t] * {w}); _l.sort()")
-                L.append(f"{ind}if _t > now: _push(heap, (_t, {i}))")
-                if log:
-                    record(pparts, "p", f"({pname}, _x, _t)",
-                           None if w == "1" else f"(({pname}, _x, _t),) * {w}")
+                    L.append(f"{ind}_p{len(pparts)} = ()")
+                # a weight of 0 produces nothing: the lines below run only for more
+                start = len(L)
+            self._output_lines(L, a, i, kind, w, what, pname, ind, log, record, pparts)
+            if start is not None:
+                L[start:] = [f"{ind}if _w:"] + ["    " + line for line in L[start:]]
         if log:
             def joined(parts):
                 return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
@@ -729,3 +695,50 @@ class _TransitionCode:
         elif len(L) == 1:      # a firing that changes no place (e.g. read arcs only)
             L.append(f"{ind}return None")
         return "\n".join(L)
+
+    def _output_lines(self, L, a, i, kind, w, what, pname, ind, log, record, pparts):
+        """The lines of ``fire`` that put output arc ``a``'s tokens in place ``i``."""
+        if kind == COUNT:
+            L.append(f"{ind}m[{i}] += {w}")
+            if log:
+                record(pparts, "p", f"({pname}, (), 0)",
+                       None if w == "1" else f"(({pname}, (), 0),) * {w}")
+            return
+        val = repr(DOT) if a.expression is None else self.expr(a.expression, what)
+        L.append(f"{ind}_x = {val}")
+        colour = self.net.places[a.place].colour
+        bare = a.expression is not None and a.expression.strip() in self.var_origin \
+            and self.var_origin[a.expression.strip()] == colour
+        literal = self._literal(a.expression)
+        if literal is not _NONE:
+            # a constant colour: checked once, here
+            if not self.net.colour_set(colour).contains(literal, self.net.all_colour_sets()):
+                raise NetError(f"token {literal!r} is not in colour set {colour}",
+                               element=f"{self.where}: {what}")
+        elif a.expression is not None and not bare:
+            L.append(f"{ind}if not _cs_{self.colour_number[colour]}(_x): raise _Err("
+                     f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + _repr(_x))")
+        if kind == MULTI:
+            L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")
+            if log:
+                record(pparts, "p", f"({pname}, _x, 0)",
+                       None if w == "1" else f"(({pname}, _x, 0),) * {w}")
+        else:
+            if a.delay is None or self.untimed:
+                L.append(f"{ind}_t = _t0")
+            elif isinstance(a.delay, (int, float)) and not isinstance(a.delay, bool):
+                L.append(f"{ind}_t = _t0 + {a.delay!r}")
+            else:
+                L.append(f"{ind}_t = _t0 + ({self.expr(a.delay, what + ' delay')})")
+            L.append(f"{ind}_d = m[{i}]; _l = _d.get(_x)")
+            if w == "1":
+                L.append(f"{ind}if _l is None: _d[_x] = [_t]")
+                L.append(f"{ind}elif _l[-1] <= _t: _l.append(_t)")
+                L.append(f"{ind}else: _insort(_l, _t)")
+            else:
+                L.append(f"{ind}if _l is None: _d[_x] = [_t] * {w}")
+                L.append(f"{ind}else: _l.extend([_t] * {w}); _l.sort()")
+            L.append(f"{ind}if _t > now: _push(heap, (_t, {i}))")
+            if log:
+                record(pparts, "p", f"({pname}, _x, _t)",
+                       None if w == "1" else f"(({pname}, _x, _t),) * {w}")

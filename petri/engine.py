@@ -543,13 +543,12 @@ class Simulator:
 
         Returns the event (or True when the log is off), or None when nothing can fire.
         """
-        while True:
-            nxt = self._choose()
-            if nxt is not None:
-                self._fire(*nxt)
-                return self.events[-1] if self.log else True
-            if not self.advance():
-                return None
+        fired = self.firings
+        with _Interrupt() as stop:
+            self._run(None, fired + 1, None, 1, stop)
+        if self.firings == fired:
+            return None
+        return self.events[-1] if self.log else True
 
     def run(self, until: float | None = None, max_firings: int | None = None,
             progress: Callable[[int, float], Any] | None = None, every: int = 10000) -> RunResult:
@@ -561,13 +560,8 @@ class Simulator:
         start = _time.perf_counter()
         fired0 = self.firings
         limit = None if max_firings is None else fired0 + max_firings
-        stop = _Interrupt()
-        with stop:
-            if (self.controller is None and not self._observers and self.choice == "random"
-                    and not self._has_order):
-                reason = self._run_free(until, limit, progress, every, stop)
-            else:
-                reason = self._run_general(until, limit, progress, every, stop)
+        with _Interrupt() as stop:
+            reason = self._run(until, limit, progress, every, stop)
         return RunResult(self.clock, self.firings - fired0, _time.perf_counter() - start, reason)
 
     def _stopped_reason(self, until) -> str:
@@ -577,24 +571,15 @@ class Simulator:
             return "waiting"
         return "dead"
 
-    def _run_general(self, until, limit, progress, every, stop) -> str:
-        choose, fire, advance = self._choose, self._fire, self.advance
-        while True:
-            if limit is not None and self.firings >= limit:
-                return "max_firings"
-            if stop.flag:
-                return "interrupted"
-            nxt = choose()
-            if nxt is None:
-                if not advance(until):
-                    return self._stopped_reason(until)
-                continue
-            fire(*nxt)
-            if progress is not None and self.firings % every == 0:
-                progress(self.firings, self.clock)
+    def _run(self, until, limit, progress, every, stop) -> str:
+        """The run loop: choose a binding, fire it, re-examine the transitions it may have
+        enabled or disabled; when nothing may fire, advance the clock.
 
-    def _run_free(self, until, limit, progress, every, stop) -> str:
-        """The loop without a controller: the same rules as ``_choose``/``_fire``, inlined."""
+        Without a controller, binding orders or "oldest" choice, the choice (``_choose``'s
+        random branch: a transition of the highest enabled priority uniformly, then one of its
+        bindings) is written out here, because it is most of the work of a firing; otherwise
+        ``_choose`` decides. A failing inscription is reported against the transition it belongs to.
+        """
         c = self.compiled
         ts = c.transitions
         checks = [t.check for t in ts]
@@ -604,89 +589,64 @@ class Simulator:
         deps = c.dependents
         sets = self._class_of
         levels = [s for _, s in self._uncontrolled]
+        free = not self._controlled and self.choice == "random" and not self._has_order
+        choose, advance = self._choose, self.advance
         m, heap, rnd = self._m, self._heap, self.rng.random
-        pdeps, pop = c.place_dependents, heapq.heappop
         rows = self.events._rows if self.log else None
-        firings = self.firings
+        observers = self._observers
         now = self.clock
-        u = -1
-        try:
-            while True:
-                if limit is not None and firings >= limit:
-                    return "max_firings"
+        while True:
+            if limit is not None and self.firings >= limit:
+                return "max_firings"
+            if free:
                 for s in levels:
                     items = s.items
                     if items:
+                        n = len(items)
+                        u = items[int(rnd() * n)] if n > 1 else items[0]
+                        b = () if simple[u] else None     # None: one of its bindings, below
                         break
                 else:
-                    # nothing enabled now: move the clock to the next ready time that enables
-                    # something (as ``advance``, inlined because it is half of all iterations)
-                    self.firings = firings
-                    if stop.flag:
-                        return "interrupted"
-                    while heap and heap[0][0] <= now:
-                        pop(heap)
-                    start = now
-                    found = False
-                    while heap:
-                        t, p = heap[0]
-                        if until is not None and t > until:
-                            break
-                        pop(heap)
-                        now = t
-                        done = [p]
-                        for v in pdeps[p]:
-                            if checks[v](m, now):
-                                sets[v].add(v)
-                        while heap and heap[0][0] == t:
-                            q = pop(heap)[1]
-                            if q not in done:
-                                done.append(q)
-                                for v in pdeps[q]:
-                                    if checks[v](m, now):
-                                        sets[v].add(v)
-                        for s in levels:
-                            if s.items:
-                                found = True
-                                break
-                        if found:
-                            break
-                    if not found:
-                        now = self.clock = start
-                        return self._stopped_reason(until)
-                    self.clock = now
-                    continue
-                n = len(items)
-                u = items[int(rnd() * n)] if n > 1 else items[0]
-                if simple[u]:
-                    b = ()
-                else:
+                    u = -1
+            else:
+                nxt = choose()
+                u, b = (-1, None) if nxt is None else nxt
+            if u < 0:
+                if stop.flag:
+                    return "interrupted"
+                if not advance(until):
+                    return self._stopped_reason(until)
+                now = self.clock
+                continue
+            cur = u
+            try:
+                if b is None:
                     bs = list(binds[u](m, now))
                     b = bs[int(rnd() * len(bs))] if len(bs) > 1 else bs[0]
                 record = fires[u](m, now, b, heap)
-                firings += 1
-                if rows is not None:
-                    rows.append((now, u, b, record[0], record[1]))
-                for v in deps[u]:
-                    s = sets[v]
-                    if checks[v](m, now):
-                        if v not in s.pos:
-                            s.pos[v] = len(s.items)
-                            s.items.append(v)
-                    elif v in s.pos:
-                        s.discard(v)
-                if firings % every == 0:
-                    if progress is not None:
-                        self.firings = firings
-                        progress(firings, now)
-                    if stop.flag:
-                        return "interrupted"
-        except Exception as e:
-            t = ts[u] if u >= 0 else ts[0]
-            raise self._failure(t, e) from None
-        finally:
-            self.firings = firings
+                for cur in deps[u]:
+                    s = sets[cur]
+                    if checks[cur](m, now):
+                        if cur not in s.pos:
+                            s.pos[cur] = len(s.items)
+                            s.items.append(cur)
+                    elif cur in s.pos:
+                        s.discard(cur)
+            except Exception as e:
+                raise self._failure(ts[cur], e) from None
+            self.firings += 1
             self._declined = False
+            if rows is not None:
+                rows.append((now, u, b, record[0], record[1]))
+                if observers:
+                    ev = self.events[-1]
+                    for fn in observers:
+                        fn(ev)
+            if self.firings % every == 0:
+                if progress is not None:
+                    progress(self.firings, now)
+                if stop.flag:
+                    return "interrupted"
 
 
 class _Interrupt:

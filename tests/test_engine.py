@@ -175,6 +175,69 @@ def test_runtime_error_names_transition_and_time():
     assert str(e.value) == "transition 'look' at time 0: KeyError: \"table t has no row 'nope'\""
 
 
+def guard_fails_after_fill():
+    """``fill`` puts a 0 in ``n``; ``split``'s guard then divides by it and fails."""
+    net = Net()
+    net.add_place("go", initial=1)
+    net.add_place("n", "int")
+    net.add_place("out", "int")
+    net.add_transition("fill", inputs=["go"], outputs=[("n", "0")])
+    net.add_transition("split", inputs=[("n", "k")], guard="10 // k > 0", outputs=[("out", "k")])
+    return net
+
+
+@pytest.mark.parametrize("controller", [None, FirstController()])
+def test_failing_guard_is_blamed_on_its_own_transition(controller):
+    """A dependent's guard that fails right after a firing names the dependent, with or
+    without a controller (one run loop for both)."""
+    with pytest.raises(SimulationError) as e:
+        Simulator(guard_fails_after_fill(), controller=controller).run()
+    assert str(e.value) == "transition 'split' at time 0: ZeroDivisionError: integer division or modulo by zero"
+
+
+def test_failing_guard_is_blamed_on_its_own_transition_in_step_and_fire():
+    sim = Simulator(guard_fails_after_fill())
+    with pytest.raises(SimulationError, match="^transition 'split' at time 0: ZeroDivisionError"):
+        sim.step()
+    sim = Simulator(guard_fails_after_fill())
+    with pytest.raises(SimulationError, match="^transition 'split' at time 0: ZeroDivisionError"):
+        sim.fire("fill")
+
+
+@pytest.mark.parametrize("timed", [False, True])
+def test_output_weight_zero_produces_nothing(timed):
+    """A weight that evaluates to 0 adds no token and leaves no colour with a count of 0,
+    even when a later arc of the same transition adds that colour."""
+    net = Net()
+    net.add_colour_set("C", values=["a", "b"], timed=timed)
+    net.add_place("src", "int", initial=[0, 1])
+    net.add_place("q", "C")
+    net.add_transition("t", inputs=[("src", "k")],
+                       outputs=[("q", "'a'", "k"), ("q", "'b'", "k"), ("q", "'a'", 1)])
+    sim = Simulator(net, seed=0)
+    sim.run()
+    assert colours(sim, "q") == {"a": 3, "b": 1}
+    assert sim.firings == 2
+    zero = [e for e in sim.events if e.binding == {"k": 0}][0]
+    assert [tok[:2] for tok in zero.produced] == [("q", "a")]
+    c = compile_net(net, untimed=True)
+    assert c.successors(c.initial_key()) == [
+        ("t", {"k": 0}, (((1, 1),), (("a", 1),))),
+        ("t", {"k": 1}, (((0, 1),), (("a", 2), ("b", 1))))]
+
+
+def test_output_weight_zero_leaves_no_empty_colour_in_the_marking():
+    net = Net()
+    net.add_colour_set("C", values=["a", "b"])
+    net.add_place("on", initial=1)
+    net.add_place("q", "C")
+    net.add_transition("t", inputs=["on"], outputs=["on", ("q", "'b'", "0")])
+    sim = Simulator(net)
+    sim.run(max_firings=3)
+    assert sim.firings == 3
+    assert sim.compiled.marking_key(sim._m) == (1, ())
+
+
 # -- time -----------------------------------------------------------------------------------------
 
 def two_machines():
