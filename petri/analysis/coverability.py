@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Net, NetError
+from ..structure import pt_view
 from .reachability import ReachabilityGraph
 
 __all__ = ["OMEGA", "CoverabilityGraph", "coverability_graph"]
@@ -112,34 +113,25 @@ def coverability_graph(net: Net, *, max_states: int | None = None,
                        "(black tokens, constant weights, no guards)")
     if len({t.priority for t in net.transitions.values()}) > 1:
         raise NetError("coverability graphs need nets whose transitions share one priority")
-    places, transitions = list(net.places), list(net.transitions)
-    pidx = {p: i for i, p in enumerate(places)}
-    pre, test = [], []
-    for name in transitions:
-        t = net.transitions[name]
-        take, reads, give = {}, {}, {}
-        for a in t.inputs:
-            if a.kind == "inhibitor":
-                raise NetError("coverability graphs need nets without inhibitor arcs",
-                               element=f"transition {name!r}")
-            i = pidx[a.place]
-            if a.kind == "normal":          # consuming arcs need their tokens together
-                take[i] = take.get(i, 0) + a.weight
-            else:                           # a read arc tests the marking on its own
-                reads[i] = max(reads.get(i, 0), a.weight)
-        need = {i: max(take.get(i, 0), reads.get(i, 0)) for i in set(take) | set(reads)}
-        for a in t.outputs:
-            i = pidx[a.place]
-            give[i] = give.get(i, 0) + a.weight
-        test.append(tuple(need.items()))
-        delta = {i: give.get(i, 0) - take.get(i, 0) for i in set(give) | set(take)}
-        pre.append(tuple((i, d) for i, d in delta.items() if d))
-    for name, p in net.places.items():
-        if p.capacity is not None:
+    view = pt_view(net)
+    for t, name in enumerate(view.transitions):
+        if view.inhibitor[t].any():
+            raise NetError("coverability graphs need nets without inhibitor arcs",
+                           element=f"transition {name!r}")
+    for p, name in enumerate(view.places):
+        if view.capacity[p] >= 0:
             raise NetError("coverability graphs need places without capacities",
                            element=f"place {name!r}")
+    places, transitions = view.places, view.transitions
+    # per transition: (place, tokens needed) and (place, change), from the one firing rule's view
+    need = np.maximum(view.pre, view.test)
+    test = [tuple((int(p), int(need[t, p])) for p in np.flatnonzero(need[t]))
+            for t in range(len(transitions))]
+    change = view.change
+    pre = [tuple((int(p), int(change[t, p])) for p in np.flatnonzero(change[t]))
+           for t in range(len(transitions))]
     start = time.perf_counter()
-    m0 = tuple(net.places[p].initial_count() for p in places)
+    m0 = view.initial
     index = {m0: 0}
     markings = [m0]
     parent = [-1]

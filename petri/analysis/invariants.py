@@ -29,46 +29,34 @@ from math import gcd
 import numpy as np
 
 from ..model import Net, NetError
+from ..structure import PTView, pt_view
 
 __all__ = ["incidence_matrix", "p_invariants", "t_invariants", "p_semiflows", "t_semiflows",
            "structural_bounds", "structurally_bounded", "siphons", "traps", "is_siphon", "is_trap"]
 
 
 def incidence_matrix(net: Net) -> tuple[list[str], list[str], np.ndarray]:
-    """``(places, transitions, C)`` with ``C[p, t]`` = tokens ``t`` puts in ``p`` minus takes.
+    """``(places, transitions, C)`` with ``C[p, t]`` = tokens ``t`` puts in ``p`` minus takes
+    (``petri.structure.pt_view(net).incidence``).
 
     Arc weights must be integers (true of every place/transition net).
     """
-    places, transitions = list(net.places), list(net.transitions)
-    pidx = {p: i for i, p in enumerate(places)}
-    C = np.zeros((len(places), len(transitions)), dtype=np.int64)
-    for j, name in enumerate(transitions):
-        t = net.transitions[name]
-        for a in t.inputs:
-            if a.kind == "normal":
-                C[pidx[a.place], j] -= _weight(a.weight, name)
-        for a in t.outputs:
-            C[pidx[a.place], j] += _weight(a.weight, name)
-    return places, transitions, C
+    view = _view(net)
+    return view.places, view.transitions, view.incidence
 
 
-def _weight(w, tname):
-    if isinstance(w, bool) or not isinstance(w, int):
-        raise NetError(f"arc weight {w!r} is not an integer: invariants need constant weights",
-                       element=f"transition {tname!r}")
-    return w
+def _view(net: Net):
+    try:
+        return pt_view(net)
+    except NetError as e:
+        raise NetError(f"{e.reason}; invariants need constant weights", element=e.element) from None
 
 
 def _pre_post(net):
-    places, transitions = list(net.places), list(net.transitions)
-    pidx = {p: i for i, p in enumerate(places)}
-    pre = [set() for _ in transitions]
-    post = [set() for _ in transitions]
-    for j, name in enumerate(transitions):
-        t = net.transitions[name]
-        pre[j] = {pidx[a.place] for a in t.inputs if a.kind == "normal"}
-        post[j] = {pidx[a.place] for a in t.outputs}
-    return places, transitions, pre, post
+    view = _view(net)
+    pre = [set(np.flatnonzero(row).tolist()) for row in view.pre]
+    post = [set(np.flatnonzero(row).tolist()) for row in view.post]
+    return view.places, view.transitions, pre, post
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,14 +251,19 @@ def structurally_bounded(net: Net) -> np.ndarray:
     never grows, so ``m[p] <= y.m0 / y[p]``), or with a capacity. Found with one linear program
     when scipy is installed (the answer is then verified exactly), else from the P-semiflows.
     """
-    places = list(net.places)
-    out = np.array([net.places[p].capacity is not None for p in places], dtype=bool)
     try:
-        _, _, C = incidence_matrix(net)
+        view = pt_view(net)
     except NetError:
+        return np.array([p.capacity is not None for p in net.places.values()], dtype=bool)
+    return bounded_by_structure(view)
+
+
+def bounded_by_structure(view: PTView) -> np.ndarray:
+    """``structurally_bounded`` of the net that ``view`` describes."""
+    out = view.capacity >= 0
+    if not len(view.places):
         return out
-    if not len(places):
-        return out
+    C = view.incidence
     y = _bounding_weights(C)
     if y is not None:
         return out | (y > 0)

@@ -41,6 +41,7 @@ from typing import Callable
 import numpy as np
 
 from ..model import Net, NetError
+from ..structure import PTView, pt_view
 
 __all__ = ["ReachabilityGraph", "reachability_graph", "Limits"]
 
@@ -248,73 +249,33 @@ class _PTStructure:
     then checked against their remaining conditions (``columns``) only.
     """
 
-    def __init__(self, net: Net):
-        self.places = list(net.places)
-        self.transitions = list(net.transitions)
-        pidx = {p: i for i, p in enumerate(self.places)}
+    def __init__(self, view: PTView):
+        self.places, self.transitions = view.places, view.transitions
         P, T = len(self.places), len(self.transitions)
-        self.m0 = np.array([net.places[p].initial_count() for p in self.places], dtype=np.int64)
-        conds = []           # per transition: {place: [lo, hi]}
-        changes = []         # per transition: {place: change}
+        self.m0 = np.array(view.initial, dtype=np.int64)
         INF = np.iinfo(np.int64).max
-        # Plain dicts, turned into arrays once at the end: writing numpy elements one by one
-        # costs more than the rest of the setup on nets with a thousand transitions.
-        for tname in self.transitions:
-            t = net.transitions[tname]
-            c: dict[int, list] = {}
-            d: dict[int, int] = {}
-            need = Counter()
-            for a in t.inputs:
-                if a.place not in pidx:
-                    raise NetError(f"input arc from unknown place {a.place!r}",
-                                   element=f"transition {tname!r}")
-                i = pidx[a.place]
-                if a.kind == "inhibitor":
-                    c.setdefault(i, [0, INF])
-                    c[i][1] = min(c[i][1], int(a.weight) - 1)
-                elif a.kind == "normal":     # consuming arcs need their tokens together
-                    need[i] += int(a.weight)
-                    d[i] = d.get(i, 0) - int(a.weight)
-                else:                          # a read arc tests the marking on its own
-                    c.setdefault(i, [0, INF])
-                    c[i][0] = max(c[i][0], int(a.weight))
-            for i, w in need.items():
-                c.setdefault(i, [0, INF])
-                c[i][0] = max(c[i][0], w)
-            produced = set()
-            for a in t.outputs:
-                if a.place not in pidx:
-                    raise NetError(f"output arc to unknown place {a.place!r}",
-                                   element=f"transition {tname!r}")
-                i = pidx[a.place]
-                d[i] = d.get(i, 0) + int(a.weight)
-                produced.add(i)
-            for i in produced:
-                cap = net.places[self.places[i]].capacity
-                if cap is not None:
-                    c.setdefault(i, [0, INF])
-                    c[i][1] = min(c[i][1], cap - d[i])
-            conds.append(c)
-            changes.append(d)
-        self.conds = conds
+        # The enabling conditions of ``petri.structure.is_enabled`` as bounds lo <= m[p] <= hi:
+        # consuming and read arcs give lower bounds, inhibitor arcs and capacities upper ones.
+        lo = np.maximum(view.pre, view.test)
+        hi = np.full((T, P), INF, dtype=np.int64)
+        inhibited = view.inhibitor > 0
+        hi[inhibited] = view.inhibitor[inhibited] - 1
+        self.delta = view.change
+        hi = np.where(view.limited, np.minimum(hi, view.capacity[None, :] - self.delta), hi)
         # all conditions as flat arrays, one entry per (transition, place) with a condition
-        self.cond_t = np.array([ti for ti, c in enumerate(conds) for _ in c], dtype=np.intp)
-        self.cond_p = np.array([p for c in conds for p in c], dtype=np.intp)
-        self.cond_lo = np.array([lh[0] for c in conds for lh in c.values()], dtype=np.int64)
-        self.cond_hi = np.array([lh[1] for c in conds for lh in c.values()], dtype=np.int64)
-        self.delta = np.zeros((T, P), dtype=np.int64)
-        tt = [ti for ti, d in enumerate(changes) for _ in d]
-        pp = [i for d in changes for i in d]
-        self.delta[tt, pp] = [v for d in changes for v in d.values()]
+        self.cond_t, self.cond_p = np.nonzero((lo > 0) | (hi < INF))
+        self.cond_lo = lo[self.cond_t, self.cond_p]
+        self.cond_hi = hi[self.cond_t, self.cond_p]
         self.delta_x = np.concatenate([self.delta, np.zeros((T, 1), np.int64)], axis=1)
         # the places each transition adds tokens to, padded with column P (a constant 0)
-        inc = [[i for i, v in d.items() if v > 0] for d in changes]
-        k = max(1, max((len(i) for i in inc), default=0))
+        inc_t, inc_p = np.nonzero(self.delta > 0)
+        counts = np.bincount(inc_t, minlength=T)
+        k = max(1, int(counts.max()) if T else 0)
+        slot = np.arange(len(inc_t)) - np.repeat(np.cumsum(counts) - counts, counts)
         self.inc_idx = np.full((T, k), P, dtype=np.intp)
         self.inc_d = np.zeros((T, k), dtype=np.int64)
-        for ti, i in enumerate(inc):
-            self.inc_idx[ti, :len(i)] = i
-            self.inc_d[ti, :len(i)] = [changes[ti][p] for p in i]
+        self.inc_idx[inc_t, slot] = inc_p
+        self.inc_d[inc_t, slot] = self.delta[inc_t, inc_p]
         self.set_pivots(None)
 
     def overflow(self, F, ei, ti, limit) -> np.ndarray | None:
@@ -556,20 +517,21 @@ class _VisitedSet:
 class _PTExplorer:
     def __init__(self, net, limits, progress, check_unbounded, interrupted):
         self.net = net
-        self.s = _PTStructure(net)
+        view = pt_view(net)
+        self.s = _PTStructure(view)
         self.limits = limits
         self.progress = progress
         self.interrupted = interrupted
         self.check_unbounded = check_unbounded
-        self.frozen = _frozen_places(net, self.s.places)
+        self.frozen = view.frozen()
         if check_unbounded:
             # No transition adds more tokens than it takes: the total never grows, so every
             # place is bounded, without the linear program of ``structurally_bounded``.
             if (self.s.delta.sum(axis=1) <= 0).all():
                 self.check_unbounded = False
             else:
-                from .invariants import structurally_bounded
-                if structurally_bounded(net).all():
+                from .invariants import bounded_by_structure
+                if bounded_by_structure(view).all():
                     self.check_unbounded = False
 
     def run(self) -> ReachabilityGraph:
@@ -822,11 +784,11 @@ def _compile_untimed(net):
         return compile_net(net)
 
 
-def _frozen_places(net, places) -> np.ndarray:
-    """Per place: whether an inhibitor arc tests it or a capacity limits it. More tokens there
-    can disable a transition, so the covering argument for unboundedness needs them equal."""
+def _frozen_places(net) -> np.ndarray:
+    """``PTView.frozen`` for any net (weights may be expressions)."""
     tested = {a.place for t in net.transitions.values() for a in t.inputs if a.kind == "inhibitor"}
-    return np.array([p in tested or net.places[p].capacity is not None for p in places], dtype=bool)
+    return np.array([p in tested or net.places[p].capacity is not None for p in net.places],
+                    dtype=bool)
 
 
 def _total(c, key) -> int:
@@ -865,7 +827,9 @@ def _explore_coloured(net, limits, progress, interrupted,
     start = time.perf_counter()
     c = _compile_untimed(net)
     check_unbounded = check_unbounded and len({t.priority for t in net.transitions.values()}) <= 1
-    frozen = _frozen_places(net, c.place_names)
+    # more tokens on these places can disable a transition: a covering marking must equal
+    # its ancestor there (the view's weights are not needed, so expression weights are fine)
+    frozen = _frozen_places(net)
     totals, low = [], []      # per state: token total, lowest total on its path from the root
     witness = None
     tindex = {n: i for i, n in enumerate(c.transition_names)}

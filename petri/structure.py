@@ -1,0 +1,162 @@
+"""The place/transition view of a net, computed once, and the firing rule written plainly.
+
+``pt_view(net)`` reads a net's arcs into arrays (transitions x places): what each transition
+consumes (``pre``), produces (``post``), needs by read arcs (``test``), forbids by inhibitor arcs
+(``inhibitor``), which capacities its outputs meet (``limited``), and its ``priority``. Every
+analysis starts from this view: the reachability explorer, coverability graphs, the incidence
+matrix of the invariants. Colours are ignored (each arc counts its weight), so the view of a
+coloured net is its skeleton; weights must be whole numbers.
+
+``enabled(view, marking)`` and ``fire(view, t, marking)`` are the untimed firing rule of
+docs/semantics.md for black tokens, written to be read, not to be fast. They are the reference
+the fast consumers are tested against (the engine's generated code, the explorer, coverability,
+the invariants, the Gymnasium environment's action masks); for coloured nets the reference is
+the engine's ``CompiledNet.successors``.
+
+>>> from petri import Net
+>>> net = Net("mutex")
+>>> _ = net.add_place("idle", initial=2); _ = net.add_place("busy", capacity=1)
+>>> _ = net.add_transition("enter", inputs=["idle"], outputs=["busy"])
+>>> _ = net.add_transition("leave", inputs=["busy"], outputs=["idle"])
+>>> view = pt_view(net)
+>>> [view.transitions[t] for t in enabled(view, view.initial)]
+['enter']
+>>> m = fire(view, 0, view.initial)
+>>> m, [view.transitions[t] for t in enabled(view, m)]
+((1, 1), ['leave'])
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import NetError
+from .model import Net
+
+__all__ = ["PTView", "pt_view", "is_enabled", "enabled", "fire"]
+
+
+@dataclass(frozen=True)
+class PTView:
+    """A net as arrays over ``places`` and ``transitions`` (in net order).
+
+    ``pre[t, p]``: tokens ``t`` consumes from ``p`` (all its consuming arcs from ``p`` together);
+    ``post[t, p]``: tokens it produces in ``p``; ``test[t, p]``: tokens a read arc needs (each read
+    arc tests the marking on its own: the largest weight); ``inhibitor[t, p]``: ``t`` is disabled
+    from this many tokens on (0: no inhibitor arc); ``limited[t, p]``: ``t`` has an output arc to
+    ``p`` and ``p`` has a capacity (``capacity[p]``, -1 for none); ``priority[t]``; ``initial[p]``.
+    """
+
+    places: list[str]
+    transitions: list[str]
+    pre: np.ndarray
+    post: np.ndarray
+    test: np.ndarray
+    inhibitor: np.ndarray
+    limited: np.ndarray
+    capacity: np.ndarray
+    priority: np.ndarray
+    initial: tuple
+
+    @property
+    def change(self) -> np.ndarray:
+        """``post - pre``: the change firing each transition makes (transitions x places)."""
+        return self.post - self.pre
+
+    @property
+    def incidence(self) -> np.ndarray:
+        """The incidence matrix, places x transitions (``change`` transposed)."""
+        return self.change.T
+
+    def frozen(self) -> np.ndarray:
+        """Per place: whether more tokens there can disable a transition (an inhibitor arc
+        tests it or a capacity limits it): the firing rule is not monotone on those places."""
+        return (self.inhibitor > 0).any(axis=0) | (self.capacity >= 0)
+
+    def monotone(self) -> bool:
+        """Whether adding tokens never disables a transition (no inhibitor arc, no capacity,
+        one priority): the condition of Karp-Miller coverability."""
+        return not self.frozen().any() and len(set(self.priority.tolist())) <= 1
+
+
+def pt_view(net: Net) -> PTView:
+    """The arrays of ``net`` (see ``PTView``); a weight that is not a whole number is an error."""
+    places, transitions = list(net.places), list(net.transitions)
+    pidx = {p: i for i, p in enumerate(places)}
+    P, T = len(places), len(transitions)
+    pre = np.zeros((T, P), dtype=np.int64)
+    post = np.zeros((T, P), dtype=np.int64)
+    test = np.zeros((T, P), dtype=np.int64)
+    inhibitor = np.zeros((T, P), dtype=np.int64)
+    limited = np.zeros((T, P), dtype=bool)
+    capacity = np.array([-1 if net.places[p].capacity is None else net.places[p].capacity
+                         for p in places], dtype=np.int64)
+    for t, name in enumerate(transitions):
+        tr = net.transitions[name]
+        where = f"transition {name!r}"
+        for a in tr.inputs:
+            p = _place(pidx, a.place, where, "input")
+            w = _weight(a.weight, where)
+            if a.kind == "normal":
+                pre[t, p] += w
+            elif a.kind == "read":
+                test[t, p] = max(test[t, p], w)
+            else:
+                inhibitor[t, p] = w if inhibitor[t, p] == 0 else min(inhibitor[t, p], w)
+        for a in tr.outputs:
+            p = _place(pidx, a.place, where, "output")
+            post[t, p] += _weight(a.weight, where)
+            limited[t, p] = capacity[p] >= 0
+    priority = np.array([int(net.transitions[n].priority) for n in transitions], dtype=np.int64)
+    initial = tuple(net.places[p].initial_count() for p in places)
+    return PTView(places, transitions, pre, post, test, inhibitor, limited, capacity, priority,
+                  initial)
+
+
+def _place(pidx, place, where, kind) -> int:
+    try:
+        return pidx[place]
+    except KeyError:
+        raise NetError(f"{kind} arc {'from' if kind == 'input' else 'to'} unknown place "
+                       f"{place!r}", element=where) from None
+
+
+def _weight(w, where) -> int:
+    if isinstance(w, bool) or not isinstance(w, int):
+        raise NetError(f"arc weight {w!r} is not a whole number: the place/transition view "
+                       "needs constant weights", element=where)
+    return w
+
+
+# ---------------------------------------------------------------------------------------------
+# The firing rule (untimed, black tokens)
+# ---------------------------------------------------------------------------------------------
+
+def is_enabled(view: PTView, t: int, marking) -> bool:
+    """Whether transition ``t`` has concession in ``marking`` (priorities aside): its consuming
+    arcs find their tokens, its read arcs theirs, its inhibitor arcs fewer than their weight,
+    and its output places with a capacity stay within it after the firing."""
+    for p, tokens in enumerate(marking):
+        if tokens < view.pre[t, p] or tokens < view.test[t, p]:
+            return False
+        if view.inhibitor[t, p] and tokens >= view.inhibitor[t, p]:
+            return False
+        if view.limited[t, p] and tokens - view.pre[t, p] + view.post[t, p] > view.capacity[p]:
+            return False
+    return True
+
+
+def enabled(view: PTView, marking) -> list[int]:
+    """The transitions that may fire in ``marking``: those with concession whose priority is
+    the highest among them."""
+    ready = [t for t in range(len(view.transitions)) if is_enabled(view, t, marking)]
+    if not ready:
+        return []
+    top = max(view.priority[t] for t in ready)
+    return [t for t in ready if view.priority[t] == top]
+
+
+def fire(view: PTView, t: int, marking) -> tuple:
+    """The marking after firing ``t`` (which must be enabled) in ``marking``."""
+    return tuple(int(tokens - view.pre[t, p] + view.post[t, p]) for p, tokens in enumerate(marking))
