@@ -28,7 +28,7 @@ import numpy as np
 
 from petri.engine import WAIT, Binding
 from petri.expressions import is_pattern
-from petri.errors import PetriError
+from petri.errors import SimulationError
 from petri.model import ColourSet, Net, NetError
 
 __all__ = ["ActionSet", "InvalidAction", "variable_colours", "end_time", "MAX_ACTIONS"]
@@ -78,8 +78,9 @@ def end_time(state) -> float:
     return latest
 
 
-class InvalidAction(PetriError, ValueError):
-    """An action number that is not offered at this decision point."""
+class InvalidAction(SimulationError, ValueError):
+    """An action number that is not offered at this decision point (a ``SimulationError``:
+    the agent misbehaved during a run)."""
 
 
 class ActionSet:
@@ -90,7 +91,7 @@ class ActionSet:
     """
 
     def __init__(self, net: Net, values: Mapping[str, Iterable] | None = None):
-        from petri.compiler import compile_net
+        from petri.engine import compile_net
         compiled = compile_net(net, log=False)
         given = {k: list(v) for k, v in (values or {}).items()}
         sets = net.all_colour_sets()

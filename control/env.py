@@ -39,6 +39,7 @@ import numpy as np
 from gymnasium import spaces
 
 from petri.engine import WAIT, Decision, Simulator, StateView
+from petri.errors import NetError, SimulationError
 from petri.model import Net
 
 from control.actions import ActionSet, InvalidAction, end_time
@@ -124,7 +125,7 @@ class PetriNetEnv(gym.Env):
         if self._make_net is not None:
             net = self._make_net(self.np_random, options)
             if [t for t, x in net.transitions.items() if x.controllable] != self.actions.transitions:
-                raise ValueError("the net made for this episode has other controllable transitions "
+                raise NetError("the net made for this episode has other controllable transitions "
                                  "than the first one; the action space cannot change")
         engine_seed = int(self.np_random.integers(2**31 - 1))
         self.sim = Simulator(net, controller=self._handoff, seed=engine_seed, log=False)
@@ -139,9 +140,9 @@ class PetriNetEnv(gym.Env):
 
     def step(self, action):
         if self.sim is None:
-            raise RuntimeError("call reset() before step()")
+            raise SimulationError("call reset() before step()")
         if self._done:
-            raise RuntimeError("the episode is over; call reset()")
+            raise SimulationError("the episode is over; call reset()")
         invalid = False
         try:
             chosen = self.actions.binding(int(action), self._decision.bindings)
@@ -190,7 +191,7 @@ class PetriNetEnv(gym.Env):
                 return
             fired += 1
             if fired > self.max_firings:
-                raise RuntimeError(f"more than {self.max_firings:,} firings without a decision "
+                raise SimulationError(f"more than {self.max_firings:,} firings without a decision "
                                    f"point at clock {sim.clock:g}: the net runs on without control")
 
     def _reward(self, before: float) -> float:

@@ -27,6 +27,7 @@ import numpy as np
 
 from control.actions import ActionSet, end_time
 from petri.engine import Decision, Simulator, StateView
+from petri.errors import SimulationError
 
 __all__ = ["HyperParameters", "QTable", "QLearningController", "train", "place_counts"]
 
@@ -93,7 +94,7 @@ class QTable:
     def act(self, state, allowed: Iterable[int], explore: bool = True) -> int:
         allowed = sorted(allowed)
         if not allowed:
-            raise ValueError("no allowed action")
+            raise SimulationError("no allowed action")
         if explore and self.rng.random() < self.epsilon:
             return allowed[int(self.rng.random() * len(allowed))]
         return self.greedy(state, allowed)
@@ -249,7 +250,7 @@ def train(net, controller: QLearningController, episodes: int, seed: int = 0,
           on_episode: Callable[[int, Simulator], object] | None = None) -> QLearningController:
     """Run ``episodes`` runs of ``net`` under ``controller``, learning; engine seeds
     ``seed``, ``seed + 1``, ... Returns the controller."""
-    from petri.compiler import compile_net
+    from petri.engine import compile_net
     compiled = compile_net(net, log=False)
     controller.learn = True
     for k in range(episodes):

@@ -4,13 +4,12 @@ Run from anywhere:  python examples/production_line.py
 """
 from pathlib import Path
 
-from petri.engine import Simulator
-from petri.formats.toml import load
+import petri
 
 HERE = Path(__file__).resolve().parent
 
-net = load(HERE / "production_line.toml")
-sim = Simulator(net, seed=1)
+net = petri.load(HERE / "production_line.toml")
+sim = petri.Simulator(net, seed=1)
 result = sim.run()
 
 events = sim.events.to_frame()

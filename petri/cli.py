@@ -6,7 +6,6 @@ Bad input never shows a traceback: every command reports problems as one line ea
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from . import __version__
@@ -22,8 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="petri", description="Timed coloured Petri nets: validate, simulate, analyse, control.")
     parser.add_argument("--version", action="version", version=f"petri {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(name)
+    for name in COMMANDS.names():
+        module = COMMANDS.get(name)
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)

@@ -1,13 +1,18 @@
-"""The ``petri`` command's subcommands, one module each.
+"""The ``petri`` command's subcommands, one module each, in the registry ``COMMANDS``.
 
 Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
-Adding a subcommand means adding its module to ``COMMANDS``.
+The library's own commands are registered here; a case study adds its commands from its
+plugin (``COMMANDS.register("name", "package.module")``, see ``petri.registry``).
 """
+from ..registry import Registry
 
-COMMANDS = ["petri.commands.validate", "petri.commands.simulate",
-            "control.flowfactory.commands.experiment", "petri.commands.reach",
-            "petri.commands.export", "petri.commands.invariants", "petri.commands.draw",
-            "control.flowfactory.commands.train"]
+__all__ = ["COMMANDS", "add_force", "add_allow_outside"]
+
+#: command name -> its module (imported when the parser is built)
+COMMANDS = Registry("command")
+for _name in ("validate", "simulate", "reach", "export", "invariants", "draw"):
+    COMMANDS.register(_name, f"petri.commands.{_name}")
+del _name
 
 
 def add_force(parser) -> None:

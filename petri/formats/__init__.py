@@ -1,1 +1,84 @@
-"""Net file formats: each module reads files into a ``petri.model.Net`` and writes one back."""
+"""Net file formats: each module reads files into a ``petri.model.Net`` and writes one back.
+
+* ``toml``: our format, one file per net or part of a net (places of the same name fuse);
+* ``pnml``: the ISO/IEC 15909-2 interchange format (P/T nets, and our coloured dialect);
+* ``dot``: Graphviz drawings (write only).
+
+``load`` reads any of them: the format is told by the suffix (``.toml``; ``.pnml`` or ``.xml``)
+or, for any other suffix, by the content (an XML document is PNML, anything else TOML).
+``problems`` lists every problem of the files instead of raising the first.
+
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "line.net")
+>>> _ = open(path, "w").write('[places.p]\\ninitial = 2\\n')
+>>> format_of(path), load(path).places["p"].initial[0].count
+('toml', 2)
+"""
+from __future__ import annotations
+
+import os
+
+from ..errors import NetError
+
+__all__ = ["load", "problems", "format_of", "FORMATS"]
+
+#: format name -> file suffixes it is known by
+FORMATS = {"toml": (".toml",), "pnml": (".pnml", ".xml")}
+
+
+def format_of(path) -> str:
+    """``"toml"`` or ``"pnml"``: by the suffix, else by the first bytes of the file."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    for name, suffixes in FORMATS.items():
+        if suffix in suffixes:
+            return name
+    with open(path, "rb") as f:
+        head = f.read(256)
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return "pnml" if head.startswith(b"<") else "toml"
+
+
+def _split(paths) -> tuple[str, list[str]]:
+    if not paths:
+        raise NetError("no net file given")
+    paths = [os.fspath(p) for p in paths]
+    kinds = [format_of(p) for p in paths]
+    if "pnml" in kinds:
+        if len(paths) > 1:
+            raise NetError("a PNML file is read on its own: give one PNML file, or TOML files "
+                           "to load together")
+        return "pnml", paths
+    return "toml", paths
+
+
+def load(*paths, check: bool = True):
+    """One net from one PNML file or from TOML files loaded together (places of the same name
+    fuse). Raises ``NetError`` for the first problem found (saying how many more there are)."""
+    kind, paths = _split(paths)
+    if kind == "pnml":
+        from . import pnml
+        net = pnml.load(paths[0])
+        if check:
+            from ..check import validate
+            validate(net)
+        return net
+    from . import toml
+    return toml.load(*paths, check=check)
+
+
+def problems(*paths) -> list[NetError]:
+    """Every problem of the net the files make together; empty when it is valid."""
+    try:
+        kind, paths = _split(paths)
+    except NetError as e:
+        return [e]
+    if kind == "pnml":
+        from ..check import check_net
+        from . import pnml
+        try:
+            net = pnml.load(paths[0])
+        except NetError as e:
+            return [e]
+        return check_net(net)
+    from . import toml
+    return toml.check_files(*paths)

@@ -61,7 +61,7 @@ def run(args) -> int:
     names = [load_scenario(f).name for f in scenario_files]      # checks every file now
     if len(set(names)) != len(names):
         raise CommandError(f"two scenarios share a name: {', '.join(names)}")
-    controllers = args.controller or registry.names()
+    controllers = args.controller or registry.names(family="flowfactory")
     for c in controllers:
         if c not in registry.names():
             raise CommandError(f"unknown controller {c!r} (known: {', '.join(registry.names())})")
