@@ -62,3 +62,14 @@ def test_generalise_runs_on_unseen_orders_and_moved_windows(tmp_path, capsys):
     moved = (out / "generalise" / "scenarios" / "malfunction.toml").read_text()
     assert "orders = [10, 15]" not in moved
     assert "from" in (out / "cases.csv").read_text()       # the moved window opened
+
+
+def test_thesis_timing_from_the_command_line(tmp_path, capsys):
+    code = main(["experiment", "--timing", "thesis", "--scenario", "ideal", "--scenario",
+                 "malfunction", "--controller", "traditional", "--out", str(tmp_path / "out"),
+                 "--json"])
+    assert code == 0
+    rows = {r["scenario"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["ideal"]["makespan_days"], rows["ideal"]["thesis_days"]) == (150.02, 152.4)
+    assert (rows["malfunction"]["makespan_days"], rows["malfunction"]["thesis_days"]) == (173.5, 173.7)
+    assert all(r["lower_bound_days"] <= r["makespan_days"] for r in rows.values())

@@ -33,6 +33,9 @@ def add_arguments(p) -> None:
     p.add_argument("--generalise", type=int, metavar="SEED",
                    help="unseen inputs: an order list and the scenarios' disruption windows "
                         "drawn from SEED (written to --out); not with --orders")
+    p.add_argument("--timing", choices=["plant", "thesis"], default="plant",
+                   help="plant: the nets as docs/flowfactory.md describes the plant (default); "
+                        "thesis: the thesis's MATLAB model as its appendix code runs it")
     p.add_argument("--seed", type=int, default=0, help="seed of the engine's free choices (default 0)")
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default ./out)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -88,7 +91,7 @@ def run(args) -> int:
     with Progress("experiment", total=len(scenario_files) * len(controllers) * len(cases)) as bar:
         groups, interrupted = run_experiment(
             scenario_files, controllers, cases, orders, seed=args.seed, workers=args.workers,
-            options=options, progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
+            options=options, timing=args.timing, progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
     rows = summarise(groups)
     thesis_inputs = (orders is None or orders == ff.read_orders(ff.DATA / "orders.csv")) and \
         cases == ff.read_cases(ff.DATA / "initial_stock.csv")
