@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable
 from .compiler import CompiledNet, SimulationError, compile_net
 from .model import Net, NetError
 
-__all__ = ["Simulator", "Binding", "Event", "EventLog", "RunResult", "StateView", "Decision",
+__all__ = ["Simulator", "Snapshot", "Binding", "Event", "EventLog", "RunResult", "StateView", "Decision",
            "compile_net", "SimulationError", "WAIT"]
 
 #: What a controller returns to decline every choice now and let time advance.
@@ -189,6 +189,20 @@ class Decision:
     state: StateView
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What ``Simulator.snapshot`` keeps: enough to ``restore`` the token game exactly."""
+
+    clock: float
+    firings: int
+    marking: list
+    heap: list
+    rng: tuple
+    declined: bool
+    logged: int
+    enabled: dict
+
+
 class _Enabled:
     """Transitions known to be enabled, per class (priority, controllable, ordered): an
     indexable set so that a uniform random pick costs O(1). ``ordered``: its transitions carry
@@ -301,6 +315,30 @@ class Simulator:
 
     def state(self) -> StateView:
         return StateView(self)
+
+    def snapshot(self) -> "Snapshot":
+        """The state of the token game now (marking, clock, pending ready times, the RNG, the
+        event log's length), for ``restore``: undo in an interactive game, what-if runs.
+        A controller's own memory and parameters changed with ``set_constant`` and the like
+        are not part of it."""
+        return Snapshot(self.clock, self.firings, self.compiled.copy_marking(self._m),
+                        list(self._heap), self.rng.getstate(), self._declined, len(self.events),
+                        {pc: list(s.items) for pc, s in self._sets.items()})
+
+    def restore(self, snap: "Snapshot") -> None:
+        """Go back to a snapshot of this simulator; later events leave the log. The same
+        choices then follow as the first time (the RNG and the enabled sets come back too)."""
+        if len(self.events) < snap.logged:
+            raise NetError("this snapshot is not of this run (its event log is longer)")
+        self.clock, self.firings, self._declined = snap.clock, snap.firings, snap.declined
+        self._m = self.compiled.copy_marking(snap.marking)
+        self._heap = list(snap.heap)
+        self.rng.setstate(snap.rng)
+        del self.events._rows[snap.logged:]
+        for pc, items in snap.enabled.items():
+            s = self._sets[pc]
+            s.items = list(items)
+            s.pos = {t: k for k, t in enumerate(s.items)}
 
     # -- parameters (for disruption scenarios) --------------------------------------------------------
     def set_constant(self, name: str, value) -> None:

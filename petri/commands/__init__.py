@@ -10,7 +10,7 @@ __all__ = ["COMMANDS", "add_force", "add_allow_outside"]
 
 #: command name -> its module (imported when the parser is built)
 COMMANDS = Registry("command")
-for _name in ("validate", "simulate", "reach", "export", "invariants", "draw"):
+for _name in ("validate", "simulate", "reach", "export", "invariants", "draw", "play"):
     COMMANDS.register(_name, f"petri.commands.{_name}")
 del _name
 

@@ -38,6 +38,9 @@ STYLE = {
     "enabled": {"fill": "#57bb6f", "stroke": "#1e6b31", "width": 2.2},
     "arc": {"stroke": "#4a5a6a", "width": 1.2},
     "token": {"fill": "#1f2d3d"},
+    "state": {"fill": "#ffffff", "stroke": "#1f2d3d", "width": 1.4},
+    "deadlock": {"fill": "#f4c7c3", "stroke": "#b3261e", "width": 2.2},
+    "current": {"fill": "#57bb6f", "stroke": "#1e6b31", "width": 2.4},
     "text": {"fill": "#1f2d3d"},
     "muted": {"fill": "#5b6b7b"},
 }
@@ -120,6 +123,20 @@ def fused_places(net) -> set[str]:
     return {p for p, fs in files.items() if len(fs - {None}) > 1}
 
 
+def column_gap(net) -> float:
+    """Room between columns for the longest arc inscription (80 to 170 units)."""
+    longest = 0.0
+    for t in net.transitions.values():
+        for a in t.inputs:
+            longest = max(longest, text_width(_short(_arc_text(a.pattern, a.weight), 40), SMALL))
+        for a in t.outputs:
+            label = _arc_text(a.expression, a.weight)
+            if a.delay not in (None, 0, ""):
+                label = (label + " " if label else "") + f"@+{a.delay}"
+            longest = max(longest, text_width(_short(label, 40), SMALL))
+    return min(170.0, max(80.0, longest + 40))
+
+
 def text_width(text: str, size: float = FONT) -> float:
     return len(text) * size * CHAR_W
 
@@ -196,7 +213,7 @@ def net_scene(net, *, marking: dict | None = None, enabled=(), fused=(),
     show = marking is not None
     sizes = _node_sizes(net, show)
     if layout is None:
-        layout = net_layout(net, sizes=sizes)
+        layout = net_layout(net, sizes=sizes, gap_x=column_gap(net))
         if layout.given:
             layout = _spread(layout)
     pos = layout.positions

@@ -1,0 +1,57 @@
+"""``petri play FILE...``: the token game in the browser, served from this machine."""
+from __future__ import annotations
+
+import sys
+import threading
+
+NAME = "play"
+HELP = ("play the token game in a browser: the drawn net, click a transition to fire it, "
+        "step, run, advance the clock, undo, the event log and the reachability graph")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="a net: TOML file(s) loaded together, or one PNML file (.pnml, .xml)")
+    p.add_argument("--port", type=int, default=8000,
+                   help="the port to serve on (default 8000; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to serve on (default 127.0.0.1: this machine only)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--controller", metavar="NAME",
+                   help="a registered controller takes the decisions when the engine steps")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random choices (default 0)")
+
+
+def run(args) -> int:
+    from ..cli import CommandError
+    from ..workbench import Game, make_server
+    from .reach import load_net
+
+    if not 0 <= args.port <= 65535:
+        raise CommandError(f"--port must be between 0 and 65535, not {args.port}")
+    if args.controller is not None:
+        from control import registry
+        if args.controller not in registry.names():
+            raise CommandError(f"unknown controller {args.controller!r} (known: "
+                               f"{', '.join(registry.names())})")
+    net = load_net(args.files)
+    game = Game(net, controller=args.controller, seed=args.seed)
+    try:
+        server = make_server(game, args.host, args.port)
+    except OSError as e:
+        raise CommandError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}"
+                           + (" (give another with --port)" if args.port else "")) from None
+    host, port = server.server_address[:2]
+    url = f"http://{host}:{port}/"
+    print(f"playing {net.name} ({len(net.places)} places, {len(net.transitions)} transitions) "
+          f"at {url}  (Ctrl-C stops)", file=sys.stderr, flush=True)
+    if not args.no_browser:
+        import webbrowser
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("petri play: stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
