@@ -196,6 +196,14 @@ def test_petri_draw_writes_svg_and_png(tmp_path):
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and png.read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.png", "net.svg"]   # no temp files
+    again = subprocess.run([sys.executable, "-m", "petri", "draw", str(EXAMPLE), "-o", str(svg)],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 1
+    assert again.stderr == f"petri: error: {svg}: already exists; use --force to overwrite it\n"
+    assert svg.read_text() == text
+    again = subprocess.run([sys.executable, "-m", "petri", "draw", str(EXAMPLE), "-o", str(svg),
+                            "--force"], capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 0 and svg.read_text() != text      # now without the marking
 
 
 def test_petri_draw_bad_requests_are_one_line(tmp_path):

@@ -1,10 +1,10 @@
 """``petri draw FILE... -o OUT.svg|OUT.png``: a picture of a net, without Graphviz."""
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from . import add_allow_outside, add_force
 
 NAME = "draw"
 HELP = ("draw a net as SVG or PNG: places, transitions, arcs with their inscriptions; "
@@ -21,24 +21,8 @@ def add_arguments(p) -> None:
     p.add_argument("--marking", action="store_true",
                    help="show the initial marking (tokens, and their colours when few) and "
                         "highlight the transitions enabled in it")
-
-
-def write_atomic(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, so that a
-    failed or interrupted write never leaves half a file."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    add_force(p)
+    add_allow_outside(p)
 
 
 def initial_view(net) -> dict:
@@ -51,6 +35,7 @@ def initial_view(net) -> dict:
 def run(args) -> int:
     from ..cli import CommandError
     from ..drawing import fused_places, net_png, net_svg
+    from ..files import check_output, write_output
     from .reach import load_net
 
     suffix = Path(args.output).suffix.lower()
@@ -60,7 +45,8 @@ def run(args) -> int:
     folder = Path(args.output).parent
     if str(folder) and not folder.is_dir():
         raise CommandError(f"{args.output}: the folder {folder} does not exist")
-    net = load_net(args.files)
+    check_output(args.output, force=args.force, inputs=args.files)
+    net = load_net(args.files, allow_outside=args.allow_outside_tables)
     options = {"fused": fused_places(net)}
     if args.marking:
         options.update(initial_view(net))
@@ -68,7 +54,7 @@ def run(args) -> int:
         data = net_svg(net, **options).encode("utf-8")
     else:
         data = net_png(net, **options)
-    write_atomic(args.output, data)
+    write_output(args.output, data, force=args.force)
     print(f"{args.output}: written ({len(net.places)} places, {len(net.transitions)} "
           f"transitions)", file=sys.stderr)
     return 0

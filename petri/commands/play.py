@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 import threading
 
+from . import add_allow_outside
+
 NAME = "play"
 HELP = ("play the token game in a browser: the drawn net, click a transition to fire it, "
         "step, run, advance the clock, undo, the event log and the reachability graph")
@@ -20,6 +22,7 @@ def add_arguments(p) -> None:
     p.add_argument("--controller", metavar="NAME",
                    help="a registered controller takes the decisions when the engine steps")
     p.add_argument("--seed", type=int, default=0, help="seed of the random choices (default 0)")
+    add_allow_outside(p)
 
 
 def run(args) -> int:
@@ -34,7 +37,7 @@ def run(args) -> int:
         if args.controller not in registry.names():
             raise CommandError(f"unknown controller {args.controller!r} (known: "
                                f"{', '.join(registry.names())})")
-    net = load_net(args.files)
+    net = load_net(args.files, allow_outside=args.allow_outside_tables)
     game = Game(net, controller=args.controller, seed=args.seed)
     try:
         server = make_server(game, args.host, args.port)
