@@ -12,12 +12,12 @@ import pandas as pd
 __all__ = ["makespan", "station_makespan", "lead_times", "completion_times"]
 
 
-def completion_times(events: pd.DataFrame, place: str = "shipped") -> pd.Series:
+def completion_times(events: pd.DataFrame, place: str) -> pd.Series:
     """Order -> time its token reaches ``place`` (the timestamp it is produced with).
 
-    >>> log = pd.DataFrame({"time": [5.0], "transition": ["package"], "binding": [{"o": 3}],
-    ...                     "produced": [[("packaging", (), 80.0), ("shipped", 3, 280.0)]]})
-    >>> completion_times(log).to_dict()
+    >>> log = pd.DataFrame({"time": [5.0], "transition": ["finish"], "binding": [{"o": 3}],
+    ...                     "produced": [[("machine", (), 80.0), ("done", 3, 280.0)]]})
+    >>> completion_times(log, "done").to_dict()
     {3: 280.0}
     """
     out = {}
@@ -28,19 +28,19 @@ def completion_times(events: pd.DataFrame, place: str = "shipped") -> pd.Series:
     return pd.Series(out, dtype=float, name="completion").sort_index()
 
 
-def makespan(events: pd.DataFrame, place: str = "shipped") -> float:
+def makespan(events: pd.DataFrame, place: str) -> float:
     """Time the last order reaches ``place`` (0 when none does)."""
     done = completion_times(events, place)
     return float(done.max()) if len(done) else 0.0
 
 
-def lead_times(events: pd.DataFrame, release: str = "release", place: str = "shipped") -> pd.DataFrame:
+def lead_times(events: pd.DataFrame, release: str, place: str) -> pd.DataFrame:
     """Per order: release time, completion time and lead time (completion - release), seconds.
 
-    >>> log = pd.DataFrame({"time": [0.0, 5.0], "transition": ["release", "package"],
+    >>> log = pd.DataFrame({"time": [0.0, 5.0], "transition": ["start", "finish"],
     ...     "binding": [{"o": 3}, {"o": 3}],
-    ...     "produced": [[], [("shipped", 3, 280.0)]]})
-    >>> lead_times(log).values.tolist()
+    ...     "produced": [[], [("done", 3, 280.0)]]})
+    >>> lead_times(log, release="start", place="done").values.tolist()
     [[3.0, 0.0, 280.0, 280.0]]
     """
     rel = events.loc[events["transition"] == release]

@@ -1,18 +1,18 @@
 """Station KPIs from an event log: one row per job, the thesis's station table, utilisation.
 
 A station is a resource place that a transition takes and gives back delayed by the processing
-time (see the FlowFactory nets). From one firing of such a transition we read: start (the
+time. From one firing of such a transition we read: start (the
 event time), end of processing (the timestamp of the resource token it gives back) and arrival
 at the next station (the timestamp of the job token it produces), so
 processing = end - start and transport = arrival - end.
 
 >>> import pandas as pd
->>> log = pd.DataFrame({"step": [1], "time": [10.0], "transition": ["saw"],
-...     "binding": [{"o": 1, "p": "ProductA"}], "consumed": [[]],
-...     "produced": [[("sawing", (), 620.0), ("to_cleaning", (1, "ProductA"), 1250.0)]]})
->>> jobs = job_table(log, {"saw": ("Sawing", "sawing")})
+>>> log = pd.DataFrame({"step": [1], "time": [10.0], "transition": ["drill"],
+...     "binding": [{"o": 1, "p": "A"}], "consumed": [[]],
+...     "produced": [[("drill_idle", (), 620.0), ("to_paint", (1, "A"), 1250.0)]]})
+>>> jobs = job_table(log, {"drill": ("Drilling", "drill_idle")})
 >>> jobs[["station", "order", "start", "end", "arrival", "processing", "transport"]].values.tolist()
-[['Sawing', 1, 10.0, 620.0, 1250.0, 610.0, 630.0]]
+[['Drilling', 1, 10.0, 620.0, 1250.0, 610.0, 630.0]]
 """
 from __future__ import annotations
 
@@ -79,11 +79,11 @@ def station_table(jobs: pd.DataFrame) -> pd.DataFrame:
     """The thesis's output table (Fig. 4.11) for every order: per station the start, the stop
     (last job's processing and transport done), production time and transport time (sums).
 
-    >>> jobs = pd.DataFrame({"station": ["Sawing", "Sawing"], "order": [1, 1],
+    >>> jobs = pd.DataFrame({"station": ["Drilling", "Drilling"], "order": [1, 1],
     ...     "start": [0.0, 700.0], "arrival": [1240.0, 1940.0], "processing": [610.0, 610.0],
     ...     "transport": [630.0, 630.0]})
     >>> station_table(jobs).values.tolist()
-    [[1, 'Sawing', 0.0, 1940.0, 1220.0, 1260.0]]
+    [[1, 'Drilling', 0.0, 1940.0, 1220.0, 1260.0]]
     """
     if jobs.empty:
         return pd.DataFrame(columns=STATION_COLUMNS)
@@ -97,11 +97,11 @@ def station_table(jobs: pd.DataFrame) -> pd.DataFrame:
 
 def utilisation(jobs: pd.DataFrame, horizon: float) -> pd.Series:
     """Per station: processing time / ``horizon`` (a station with two machines can exceed 1
-    only if they are listed as one station; the FlowFactory ovens are separate).
+    only if they are listed as one station).
 
-    >>> jobs = pd.DataFrame({"station": ["Sawing", "Sawing"], "processing": [610.0, 390.0]})
+    >>> jobs = pd.DataFrame({"station": ["Drilling", "Drilling"], "processing": [610.0, 390.0]})
     >>> utilisation(jobs, 2000.0).to_dict()
-    {'Sawing': 0.5}
+    {'Drilling': 0.5}
     """
     if horizon <= 0 or jobs.empty:
         return pd.Series(dtype=float)

@@ -56,9 +56,9 @@ def test_station_table_has_the_thesis_columns():
 
 def test_makespan_completions_and_lead_times():
     log = _log()
-    assert completion_times(log).to_dict() == {1: 4500.0, 2: 5000.0}
-    assert makespan(log) == 5000.0
-    assert lead_times(log).values.tolist() == [[1, 0, 4500, 4500], [2, 1500, 5000, 3500]]
+    assert completion_times(log, "shipped").to_dict() == {1: 4500.0, 2: 5000.0}
+    assert makespan(log, "shipped") == 5000.0
+    assert lead_times(log, "release", "shipped").values.tolist() == [[1, 0, 4500, 4500], [2, 1500, 5000, 3500]]
 
 
 def test_station_makespan_eq_4_2():

@@ -73,8 +73,8 @@ def run_one(scenario_file: str, controller: str, case: int, stock: dict, orders:
     levels = stock_levels(ev, {s: stock.get(s, 0) for s in ff.STORES})
     return CaseResult(scenario.name, controller, case, run.makespan, bound.seconds, bound.station,
                       run.orders, run.shipped, run.wall_seconds, run.simulation_seconds,
-                      run.decision_seconds, run.windows, jobs, table, levels, lead_times(ev),
-                      sorted(completion_times(ev).tolist()), len(ev), run.reason)
+                      run.decision_seconds, run.windows, jobs, table, levels, lead_times(ev, release="release", place="shipped"),
+                      sorted(completion_times(ev, "shipped").tolist()), len(ev), run.reason)
 
 
 def _quiet_worker():
