@@ -73,3 +73,21 @@ def test_thesis_timing_from_the_command_line(tmp_path, capsys):
     assert (rows["ideal"]["makespan_days"], rows["ideal"]["thesis_days"]) == (150.02, 152.4)
     assert (rows["malfunction"]["makespan_days"], rows["malfunction"]["thesis_days"]) == (173.5, 173.7)
     assert all(r["lower_bound_days"] <= r["makespan_days"] for r in rows.values())
+
+
+def test_case_picks_cases_of_the_list(tmp_path, capsys):
+    """--case 7 runs case 7 alone: the same makespan as a cases file holding only case 7."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text("\n".join((ff.DATA / "orders.csv").read_text().splitlines()[:5]) + "\n")
+    common = ["experiment", "--scenario", "ideal", "--controller", "traditional", "--orders",
+              str(orders), "--out", str(tmp_path / "out"), "--json", "--workers", "1"]
+    assert main(common + ["--case", "7"]) == 0
+    picked = json.loads(capsys.readouterr().out)
+    assert main(common + ["--cases", _cases(tmp_path, 7)]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert [r["cases"] for r in picked] == [1]
+    assert picked[0]["makespan_days"] == alone[0]["makespan_days"] > 0
+    assert main(common + ["--case", "7", "--case", "11"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "petri: error: --case 11: no such case in initial_stock.csv (its cases: 1, 2, 3, 4, 5, "
+        "6, 7, 8, 9, 10)")

@@ -23,13 +23,15 @@ def add_arguments(p) -> None:
                    help="a bundled scenario (ideal, storage, malfunction, workforce) or a scenario "
                         ".toml file; repeatable (default: the four bundled ones)")
     p.add_argument("--controller", action="append", metavar="NAME",
-                   help="a registered controller; repeatable (default: every registered one)")
+                   help="a registered controller; repeatable (default: every FlowFactory one)")
     p.add_argument("--policy", metavar="FILE",
                    help="policy file (.json/.npz, from petri train) for the thesis-rl controller "
                         "(default: the shipped policy)")
     p.add_argument("--orders", metavar="FILE.csv", help="order list (columns of orders.csv)")
     p.add_argument("--cases", metavar="FILE.csv",
                    help="initial-stock cases (columns of initial_stock.csv)")
+    p.add_argument("--case", type=int, action="append", metavar="N",
+                   help="run only case N of the cases; repeatable (default: every case)")
     p.add_argument("--generalise", type=int, metavar="SEED",
                    help="unseen inputs: an order list and the scenarios' disruption windows "
                         "drawn from SEED (written to --out); not with --orders")
@@ -79,6 +81,13 @@ def run(args) -> int:
         raise CommandError("--workers must be 1 or more")
     orders = ff.read_orders(args.orders) if args.orders else None
     cases = ff.read_cases(args.cases or ff.DATA / "initial_stock.csv")
+    if args.case:
+        for c in args.case:
+            if c not in cases:
+                raise CommandError(f"--case {c}: no such case in "
+                                   f"{args.cases or 'initial_stock.csv'} (its cases: "
+                                   f"{', '.join(map(str, cases))})")
+        cases = {c: cases[c] for c in dict.fromkeys(args.case)}
     # validate the scenarios against the net and the order list before anything runs
     net = ff.load_plant(orders)
     order_list = orders if orders is not None else ff.read_orders(ff.DATA / "orders.csv")
