@@ -3,7 +3,8 @@
 Text is parsed with ``ast`` and checked node by node against a whitelist; nothing of a net
 file is ever executed before it passes. Allowed: literals, names of bound variables, constants
 and tables, arithmetic, comparisons, boolean operators, conditional expressions, tuples,
-subscripts, and calls of the functions in ``FUNCTIONS``. Checked expressions are turned back
+subscripts, calls of the functions in ``FUNCTIONS``, and ``clock``, the run's current time (0 in
+state spaces, where time is ignored). Checked expressions are turned back
 into Python source with every name renamed into its own namespace (``v_`` variables,
 ``c_`` constants, ``t_`` tables, ``f_`` functions), so that the engine can compile them into
 its generated code once.
@@ -21,7 +22,7 @@ from typing import Any, Callable, Iterable
 from .model import NetError
 
 __all__ = [
-    "FUNCTIONS", "check_expression", "check_pattern", "is_pattern", "pattern_variables", "names_used",
+    "CLOCK", "FUNCTIONS", "check_expression", "check_pattern", "is_pattern", "pattern_variables", "names_used",
     "to_source", "namespace", "compile_expression", "evaluate_closed",
 ]
 
@@ -30,6 +31,9 @@ FUNCTIONS: dict[str, Callable] = {
     "min": min, "max": max, "abs": abs, "round": round, "int": int, "float": float,
     "str": str, "bool": bool, "len": len, "sum": sum, "floor": math.floor, "ceil": math.ceil,
 }
+
+#: The name by which an inscription reads the run's clock (a reserved name, never a variable).
+CLOCK = "clock"
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _UNARY = (ast.UAdd, ast.USub, ast.Not)
@@ -77,6 +81,8 @@ class _Scope:
         self.variables, self.constants, self.tables = variables, constants, tables
 
     def kind(self, name: str) -> str | None:
+        if name == CLOCK:
+            return "k"
         if name in self.variables:
             return "v"
         if name in self.constants:
@@ -193,6 +199,9 @@ def check_pattern(text, *, variables: Iterable[str] | None = None, constants: It
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             _reject(node, str(text), "a name starting with an underscore", where)
+        if isinstance(node, ast.Name) and node.id == CLOCK:
+            raise NetError(f"{CLOCK!r} is the run's clock and cannot be matched on an input arc: "
+                           f"{str(text).strip()!r}", element=where)
     if is_pattern(tree):
         return tree
     constants, tables = set(constants), set(tables)
@@ -214,7 +223,8 @@ def pattern_variables(tree: ast.expr, constants: Iterable[str] = ()) -> list[str
 
 
 def names_used(tree: ast.expr) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    """The names an expression mentions, ``clock`` left out (it is never a variable)."""
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id != CLOCK}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,6 +238,8 @@ class _Rename(ast.NodeTransformer):
     def visit_Name(self, node):
         if node.id in ("True", "False", "None"):
             return node
+        if node.id == CLOCK:    # the generated code's clock argument
+            return ast.copy_location(ast.Name("now", node.ctx), node)
         if node.id in self.constants:
             prefix = "c_"
         elif node.id in self.tables:
@@ -271,7 +283,7 @@ def compile_expression(text, *, variables: Iterable[str] = (), constants: dict |
     tree = check_expression(text, variables=variables, constants=constants, tables=tables,
                             where=where)
     src = to_source(tree, constants, tables)
-    args = ", ".join("v_" + v for v in variables)
+    args = ", ".join(["v_" + v for v in variables] + ["now=0"])
     code = f"def _expr({args}):\n    return {src}\n"
     ns = namespace(constants, tables)
     exec(compile(code, f"<{where or 'expression'}>", "exec"), ns)  # checked tree only

@@ -1,0 +1,407 @@
+"""Job shops: the scheduling problem as data, its working calendars, and its timed net.
+
+An ``Instance`` holds jobs (each a sequence of operations), machines (each in a capability
+group and on a calendar) and calendars (weekly shifts, breaks, holidays). Times are integers:
+the instance's own unit for OR-Library and Brandimarte files, minutes for a plant's CSV data
+(``time_unit``). ``instance_net`` turns an instance into a timed coloured net whose
+controllable bindings are the scheduling decisions (operation x eligible machine); the
+scheduler in ``control.scheduling`` plays the same rules faster.
+
+>>> inst = Instance.from_routes([[(0, 3), (1, 2)], [(1, 4), (0, 1)]])
+>>> inst.n_jobs, inst.n_machines, inst.n_operations, inst.lower_bound()
+(2, 2, 4, 6)
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from .errors import NetError
+from .model import InputArc, Net, OutputArc, Token
+
+__all__ = ["Operation", "Job", "Calendar", "Instance", "instance_net", "WEEKDAYS"]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY = 24 * 60
+_WEEK = 7 * _DAY
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a job: the machines that can do it and how long each takes.
+
+    ``machines`` are machine indices, ``durations`` the time on each (same order);
+    ``splittable``: the operation may stop at a break and go on, on the same machine, when
+    work resumes; otherwise it must fit between two breaks.
+    """
+
+    job: int
+    index: int
+    machines: tuple[int, ...]
+    durations: tuple[int, ...]
+    splittable: bool = False
+
+    def duration(self, machine: int) -> int:
+        return self.durations[self.machines.index(machine)]
+
+    @property
+    def min_duration(self) -> int:
+        return min(self.durations)
+
+    @property
+    def mean_duration(self) -> float:
+        return sum(self.durations) / len(self.durations)
+
+
+@dataclass
+class Job:
+    """A job: its name, its operations in order, release, due time (or None) and priority."""
+
+    name: str
+    operations: list[Operation]
+    release: int = 0
+    due: int | None = None
+    priority: float = 1.0
+
+
+class Calendar:
+    """When a group of machines works: weekly shifts minus breaks, minus holidays.
+
+    ``shifts`` and ``breaks`` map a weekday (0 = Monday) to ``(start, end)`` pairs in minutes
+    from midnight (an end past midnight runs into the next day); ``holidays`` are dates on
+    which nothing works. Time 0 is midnight at the start of ``start`` (a date). Working
+    windows are computed as far ahead as asked and cached.
+
+    >>> cal = Calendar("day", {d: [(360, 840)] for d in range(5)}, {d: [(720, 750)] for d in range(5)},
+    ...                start=_dt.date(2026, 1, 5))
+    >>> cal.window_at(400), cal.window_at(730), cal.next_start(730)
+    ((360, 720), None, 750)
+    """
+
+    def __init__(self, name: str, shifts: dict, breaks: dict | None = None,
+                 holidays=(), start: _dt.date | None = None):
+        self.name = name
+        self.shifts = {d: sorted(v) for d, v in shifts.items() if v}
+        self.breaks = {d: sorted(v) for d, v in (breaks or {}).items() if v}
+        self.holidays = frozenset(holidays)
+        self.start = start or _dt.date(2026, 1, 5)
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._horizon = 0
+        if not self.shifts:
+            raise NetError("the calendar has no working time", element=f"calendar {name}")
+
+    def weekly_minutes(self) -> int:
+        """Working minutes in a week without holidays."""
+        return sum(e - s for s, e in self._day_windows_all())
+
+    def _day_windows_all(self):
+        out = []
+        for d in range(7):
+            out += self._windows_of_week_day(d, 0)
+        return out
+
+    def _windows_of_week_day(self, weekday: int, base: int) -> list[tuple[int, int]]:
+        """Working intervals of shifts starting on that weekday, breaks removed."""
+        out = []
+        for s, e in self.shifts.get(weekday, ()):
+            pieces = [(base + s, base + e)]
+            for bd, brs in self.breaks.items():
+                for bs, be in brs:
+                    for shift_day in (-7, 0, 7):   # breaks repeat weekly
+                        off = base + (bd - weekday + shift_day) * _DAY
+                        lo, hi = off + bs, off + be
+                        pieces = [q for p in pieces for q in _cut(p, lo, hi)]
+            out += [p for p in pieces if p[1] > p[0]]
+        return out
+
+    def _extend(self, until: int) -> None:
+        """Compute working windows until at least ``until``."""
+        while self._horizon <= until:
+            base = self._horizon
+            for day in range(7):
+                date = self.start + _dt.timedelta(minutes=base + day * _DAY)
+                if date in self.holidays:
+                    continue
+                for s, e in self._windows_of_week_day(date.weekday(), base + day * _DAY):
+                    self._add(s, e)
+            self._horizon = base + _WEEK
+            if self._horizon > 520 * _WEEK:
+                raise NetError("the calendar has no working time in ten years",
+                               element=f"calendar {self.name}")
+
+    def _add(self, s: int, e: int) -> None:
+        # holidays apply to the day a shift starts; overlapping windows merge
+        if self._ends and s <= self._ends[-1]:
+            self._ends[-1] = max(self._ends[-1], e)
+        else:
+            self._starts.append(s)
+            self._ends.append(e)
+
+    def windows(self, until: int) -> list[tuple[int, int]]:
+        """The working windows ``(start, end)`` that start before ``until``."""
+        self._extend(until + _WEEK)
+        k = bisect.bisect_left(self._starts, until)
+        return list(zip(self._starts[:k], self._ends[:k]))
+
+    def window_at(self, t: int) -> tuple[int, int] | None:
+        """The working window open at ``t`` (start <= t < end), or None."""
+        self._extend(t + _WEEK)
+        k = bisect.bisect_right(self._starts, t) - 1
+        if k >= 0 and t < self._ends[k]:
+            return self._starts[k], self._ends[k]
+        return None
+
+    def next_start(self, t: int) -> int:
+        """The start of the first working window that starts after ``t``."""
+        while True:
+            self._extend(t + _WEEK)
+            k = bisect.bisect_right(self._starts, t)
+            if k < len(self._starts):
+                return self._starts[k]
+            self._extend(self._horizon + _WEEK)
+
+    def finish(self, t: int, work: int) -> int:
+        """When ``work`` minutes of work started at ``t`` end, going on after breaks."""
+        while work > 0:
+            w = self.window_at(t)
+            if w is None:
+                t = self.next_start(t)
+                continue
+            piece = min(work, w[1] - t)
+            work -= piece
+            t += piece
+        return t
+
+    def longest_window(self) -> int:
+        """The longest stretch of work without a break, over a year."""
+        self._extend(53 * _WEEK)
+        return max((e - s for s, e in zip(self._starts, self._ends)), default=0)
+
+    def __repr__(self):
+        return f"Calendar({self.name!r}, {self.weekly_minutes()} min/week)"
+
+
+def _cut(piece, lo, hi):
+    s, e = piece
+    if hi <= s or lo >= e:
+        return [piece]
+    return [p for p in ((s, lo), (hi, e)) if p[1] > p[0]]
+
+
+@dataclass
+class Instance:
+    """A scheduling problem: jobs, machines with capability groups and calendars."""
+
+    name: str
+    jobs: list[Job]
+    machine_names: list[str]
+    machine_groups: list[str] = field(default_factory=list)
+    machine_calendars: list[int] = field(default_factory=list)
+    calendars: list[Calendar] = field(default_factory=list)
+    time_unit: str = ""          # "" for abstract units, "minute" for plant data
+    start: _dt.datetime | None = None
+    source: str = ""
+
+    def __post_init__(self):
+        if not self.machine_groups:
+            self.machine_groups = list(self.machine_names)
+        if not self.machine_calendars:
+            self.machine_calendars = [-1] * len(self.machine_names)
+
+    @classmethod
+    def from_routes(cls, routes, name: str = "jobshop") -> "Instance":
+        """A classic job shop from per-job lists of ``(machine, duration)`` pairs."""
+        n_machines = 1 + max((m for r in routes for m, _ in r), default=-1)
+        jobs = [Job(str(j), [Operation(j, k, (m,), (d,)) for k, (m, d) in enumerate(r)])
+                for j, r in enumerate(routes)]
+        return cls(name, jobs, [str(m) for m in range(n_machines)])
+
+    # -- sizes ------------------------------------------------------------------------------------
+    @property
+    def n_jobs(self) -> int:
+        return len(self.jobs)
+
+    @property
+    def n_machines(self) -> int:
+        return len(self.machine_names)
+
+    @property
+    def n_operations(self) -> int:
+        return sum(len(j.operations) for j in self.jobs)
+
+    @property
+    def has_calendars(self) -> bool:
+        return any(c >= 0 for c in self.machine_calendars)
+
+    def operations(self):
+        for job in self.jobs:
+            yield from job.operations
+
+    def calendar_of(self, machine: int) -> Calendar | None:
+        c = self.machine_calendars[machine]
+        return self.calendars[c] if c >= 0 else None
+
+    def total_work(self) -> int:
+        return sum(op.min_duration for op in self.operations())
+
+    # -- bounds -----------------------------------------------------------------------------------
+    def lower_bound(self) -> int:
+        """No schedule ends before this: the longest job (release plus the shortest way
+        through its operations) and the load of every set of machines that some operations
+        can only run on (their shortest times shared among the set's machines)."""
+        best = 0
+        for job in self.jobs:
+            t = job.release
+            cal = self._fastest_calendar(sorted({m for op in job.operations for m in op.machines}))
+            work = sum(op.min_duration for op in job.operations)
+            best = max(best, cal.finish(t, work) if cal else t + work)
+        load: dict[frozenset, int] = {}
+        for op in self.operations():
+            key = frozenset(op.machines)
+            load[key] = load.get(key, 0) + op.min_duration
+        for key in list(load):           # a set also carries every operation bound inside it
+            total = sum(v for k, v in load.items() if k <= key)
+            per = -(-total // len(key))
+            cal = self._fastest_calendar(sorted(key))
+            best = max(best, cal.finish(0, per) if cal else per)
+        return best
+
+    def _fastest_calendar(self, machines) -> Calendar | None:
+        cals = [self.calendar_of(m) for m in machines]
+        if any(c is None for c in cals) or not cals:
+            return None
+        return max(cals, key=lambda c: c.weekly_minutes())
+
+    def horizon(self) -> int:
+        """A time by which any schedule without idle machines has ended (for nets with
+        calendars: how far working windows are laid out)."""
+        work = sum(max(op.durations) for op in self.operations())
+        release = max((j.release for j in self.jobs), default=0)
+        if not self.has_calendars:
+            return release + work
+        longest = max(max(op.durations) for op in self.operations())
+        cal_end = 0
+        for c in {c for c in self.machine_calendars if c >= 0}:
+            cal_end = max(cal_end, self.calendars[c].finish(release, work + longest))
+        # a non-splittable operation may wait one window per operation at worst
+        return cal_end + self.n_operations * 7 * _DAY // 7
+
+    def to_hours(self, t: int) -> float:
+        return t / 60 if self.time_unit == "minute" else t
+
+    def date_of(self, t: int) -> _dt.datetime | None:
+        if self.start is None:
+            return None
+        return self.start + _dt.timedelta(minutes=t)
+
+
+# ---------------------------------------------------------------------------------------------
+# The timed net
+# ---------------------------------------------------------------------------------------------
+
+def _ident(name: str) -> str:
+    out = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
+    return out if out and not out[0].isdigit() else "g_" + out
+
+
+def instance_net(inst: Instance, horizon: int | None = None) -> Net:
+    """The instance as a timed coloured net.
+
+    Places: ``waiting`` holds one token ``(job, operation)`` per job, stamped when the job
+    may go on; ``finished`` the jobs done; one resource place per capability group holds its
+    machines (machine indices), stamped when each is free. One controllable transition
+    ``process_<group>`` per group takes a waiting operation and a machine of the group that
+    can do it (table ``duration[job, operation, machine]``) and gives both back after the
+    processing time. With calendars, place ``open`` holds a timed token ``(calendar, window)``
+    per working window, ready when the window opens and taken away by ``close`` when it ends
+    (``closing`` holds the end tokens); an operation starts only inside a window of its
+    machine's calendar and only if it ends before the window does, unless it is splittable:
+    then it works to the window's end and ``suspended`` holds ``(job, operation, machine,
+    work left)`` until ``resume_<group>`` goes on at the next window.
+    """
+    net = Net(_ident(inst.name) or "jobshop", description=f"job shop {inst.name}: "
+              f"{inst.n_jobs} jobs, {inst.n_machines} machines")
+    cal = inst.has_calendars
+    net.add_colour_set("Machine", "int", low=0, high=max(inst.n_machines - 1, 0), timed=True)
+    net.add_colour_set("JobId", "int", low=0, high=max(inst.n_jobs - 1, 0), timed=True)
+    net.add_colour_set("Step", "int", timed=True)
+    net.add_colour_set("JobStep", components=("JobId", "Step"), timed=True)
+    durations = {(op.job, op.index, m): d for op in inst.operations()
+                 for m, d in zip(op.machines, op.durations)}
+    net.add_table("duration", durations, key=("job", "operation", "machine"), value="duration")
+    net.add_table("length", {j: len(job.operations) for j, job in enumerate(inst.jobs)},
+                  key=("job",), value="operations")
+    net.add_place("waiting", "JobStep", initial=[
+        Token((j, 0), 1, job.release) for j, job in enumerate(inst.jobs) if job.operations],
+        description="each job's next operation, stamped when the job may go on")
+    net.add_place("finished", "JobId", description="jobs whose last operation is done")
+    groups: dict[str, list[int]] = {}
+    for m, g in enumerate(inst.machine_groups):
+        groups.setdefault(g, []).append(m)
+    if cal:
+        horizon = inst.horizon() if horizon is None else horizon
+        net.add_colour_set("Work", "int", timed=True)
+        net.add_colour_set("Window", components=("Work", "Work"), timed=True)
+        net.add_colour_set("Suspended", components=("JobId", "Step", "Machine", "Work"), timed=True)
+        net.add_table("calendar", {m: c for m, c in enumerate(inst.machine_calendars)},
+                      key=("machine",), value="calendar")
+        net.add_table("splittable", {(op.job, op.index): op.splittable for op in inst.operations()},
+                      key=("job", "operation"), value="splittable")
+        ends, opens, closings = {}, [], []
+        for c, calendar in enumerate(inst.calendars):
+            if c not in inst.machine_calendars:
+                continue
+            for w, (s, e) in enumerate(calendar.windows(horizon)):
+                ends[(c, w)] = e
+                opens.append(Token((c, w), 1, s))
+                closings.append(Token((c, w), 1, e))
+        net.add_table("window_end", ends, key=("calendar", "window"), value="end")
+        net.add_place("open", "Window", initial=opens,
+                      description="working windows, ready when they open")
+        net.add_place("closing", "Window", initial=closings,
+                      description="working windows, ready when they close")
+        net.add_place("suspended", "Suspended",
+                      description="split operations waiting for the next working window")
+        net.add_transition("close", priority=2, inputs=[("open", "(c, w)"), ("closing", "(c, w)")],
+                           description="a working window ends")
+    for g, machines in groups.items():
+        place = "machines_" + _ident(g)
+        net.add_place(place, "Machine", initial=machines,
+                      description=f"machines of capability group {g}")
+        if not cal:
+            net.add_transition(
+                "process_" + _ident(g), controllable=True,
+                guard="(j, k, m) in duration", delay="duration[j, k, m]",
+                inputs=[("waiting", "(j, k)"), (place, "m")],
+                outputs=[OutputArc(place, "m"),
+                         OutputArc("waiting", "(j, k + 1)", "1 if k + 1 < length[j] else 0"),
+                         OutputArc("finished", "j", "1 if k + 1 == length[j] else 0")],
+                description=f"an operation starts on a machine of group {g}")
+            continue
+        left = "window_end[c, w] - clock"
+        for kind, src, pattern, work in (
+                ("process", "waiting", "(j, k)", "duration[j, k, m]"),
+                ("resume", "suspended", "(j, k, m, r)", "r")):
+            fits = f"{work} <= {left}"
+            if kind == "process":
+                guard = (f"(j, k, m) in duration and calendar[m] == c and clock < window_end[c, w]"
+                         f" and ({fits} or splittable[j, k])")
+            else:
+                guard = "calendar[m] == c and clock < window_end[c, w]"
+            net.add_transition(
+                f"{kind}_{_ident(g)}", controllable=(kind == "process"),
+                priority=0 if kind == "process" else 1, guard=guard,
+                delay=f"min({work}, {left})",
+                inputs=[InputArc(src, pattern), InputArc(place, "m"),
+                        InputArc("open", "(c, w)", 1, "read")],
+                outputs=[OutputArc(place, "m"),
+                         OutputArc("waiting", "(j, k + 1)",
+                                   f"1 if {fits} and k + 1 < length[j] else 0"),
+                         OutputArc("finished", "j", f"1 if {fits} and k + 1 == length[j] else 0"),
+                         OutputArc("suspended", f"(j, k, m, {work} - ({left}))",
+                                   f"0 if {fits} else 1")],
+                description=(f"an operation starts on a machine of group {g}" if kind == "process"
+                             else f"a split operation goes on, on its machine of group {g}"))
+    return net
