@@ -94,7 +94,9 @@ class Calendar:
 
     def weekly_minutes(self) -> int:
         """Working minutes in a week without holidays."""
-        return sum(e - s for s, e in self._day_windows_all())
+        if getattr(self, "_weekly", None) is None:
+            self._weekly = sum(e - s for s, e in self._day_windows_all())
+        return self._weekly
 
     def _day_windows_all(self):
         out = []
@@ -176,8 +178,10 @@ class Calendar:
 
     def longest_window(self) -> int:
         """The longest stretch of work without a break, over a year."""
-        self._extend(53 * _WEEK)
-        return max((e - s for s, e in zip(self._starts, self._ends)), default=0)
+        if getattr(self, "_longest", None) is None:
+            self._extend(53 * _WEEK)
+            self._longest = max((e - s for s, e in zip(self._starts, self._ends)), default=0)
+        return self._longest
 
     def __repr__(self):
         return f"Calendar({self.name!r}, {self.weekly_minutes()} min/week)"
@@ -248,6 +252,12 @@ class Instance:
 
     # -- bounds -----------------------------------------------------------------------------------
     def lower_bound(self) -> int:
+        """No schedule ends before this (computed once)."""
+        if getattr(self, "_lower_bound", None) is None:
+            self._lower_bound = self._compute_lower_bound()
+        return self._lower_bound
+
+    def _compute_lower_bound(self) -> int:
         """No schedule ends before this: the longest job (release plus the shortest way
         through its operations) and the load of every set of machines that some operations
         can only run on (their shortest times shared among the set's machines)."""
@@ -257,14 +267,23 @@ class Instance:
             cal = self._fastest_calendar(sorted({m for op in job.operations for m in op.machines}))
             work = sum(op.min_duration for op in job.operations)
             best = max(best, cal.finish(t, work) if cal else t + work)
-        load: dict[frozenset, int] = {}
+        load: dict[int, int] = {}         # machine sets as bit masks -> shortest work
         for op in self.operations():
-            key = frozenset(op.machines)
+            key = sum(1 << m for m in set(op.machines))
             load[key] = load.get(key, 0) + op.min_duration
-        for key in list(load):           # a set also carries every operation bound inside it
-            total = sum(v for k, v in load.items() if k <= key)
-            per = -(-total // len(key))
-            cal = self._fastest_calendar(sorted(key))
+        sets = set(load) if len(load) <= 300 else set()
+        members: dict[str, int] = {}
+        for m, g in enumerate(self.machine_groups):
+            members[g] = members.get(g, 0) | (1 << m)
+        sets |= set(members.values()) | {(1 << self.n_machines) - 1}
+        items = list(load.items())
+        for key in sets:                  # a set carries every operation bound inside it
+            total = sum(v for k, v in items if k & ~key == 0)
+            if not total:
+                continue
+            machines = [m for m in range(self.n_machines) if key >> m & 1]
+            per = -(-total // len(machines))
+            cal = self._fastest_calendar(machines)
             best = max(best, cal.finish(0, per) if cal else per)
         return best
 

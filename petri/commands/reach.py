@@ -60,6 +60,12 @@ def is_pnml(path) -> bool:
     return Path(str(path)).suffix.lower() in (".pnml", ".xml")
 
 
+def is_jobshop(path) -> bool:
+    """A scheduling instance: an OR-Library .txt, a Brandimarte .fjs, or a plant's CSV folder."""
+    p = Path(str(path))
+    return p.suffix.lower() in (".txt", ".fjs") or (p.is_dir() and (p / "operations.csv").exists())
+
+
 def load_net(files, allow_outside: bool = False):
     """One net from TOML file(s) or one PNML file."""
     from ..cli import CommandError
@@ -67,6 +73,11 @@ def load_net(files, allow_outside: bool = False):
     for f in files:
         if not os.path.exists(f):
             raise CommandError(f"{f}: no such file")
+    if len(files) == 1 and is_jobshop(files[0]):
+        from ..formats.jobshop import read_instance
+        from ..jobshop import instance_net
+        return instance_net(read_instance(files[0]))
+    for f in files:
         if os.path.isdir(f):
             raise CommandError(f"{f}: is a directory, not a net file")
     if any(is_pnml(f) for f in files):

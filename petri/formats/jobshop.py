@@ -22,31 +22,18 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
-import os
 from pathlib import Path
 
 from ..errors import NetError
+from ..files import read_text
 from ..jobshop import WEEKDAYS, Calendar, Instance, Job, Operation
 
-__all__ = ["read_instance", "read_orlib", "read_fjs", "read_plant", "MAX_BYTES"]
-
-#: Instance files larger than this are refused (they could exhaust memory).
-MAX_BYTES = 64 * 1024 * 1024
+__all__ = ["read_instance", "read_orlib", "read_fjs", "read_plant"]
 _MAX_JOBS = 1_000_000
 
 
 def _open_text(path) -> str:
-    p = Path(path)
-    if not p.exists():
-        raise NetError("no such file", file=str(path))
-    if p.is_dir():
-        raise NetError("is a folder, expected a file", file=str(path))
-    if p.stat().st_size > MAX_BYTES:
-        raise NetError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB", file=str(path))
-    try:
-        return p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise NetError("not UTF-8 text", file=str(path)) from None
+    return read_text(path, what="scheduling instance file")
 
 
 def read_instance(path) -> Instance:
@@ -134,7 +121,16 @@ def read_orlib(stream, file: str = "<text>") -> Instance:
 
 def read_fjs(stream, file: str = "<text>") -> Instance:
     """A Brandimarte flexible job shop (machines numbered from 1 in the file, from 0 here)."""
-    lines = _lines(stream, file)
+    first = stream.readline()
+    words = first.split()
+    if len(words) == 3:        # the average number of machines per operation: not needed
+        try:
+            float(words[2])
+        except ValueError:
+            raise NetError(f"{words[2]!r} is not a number (average machines per operation)",
+                           file=file, element="line 1") from None
+        first = " ".join(words[:2])
+    lines = _lines(_chain(first, stream), file)
     lineno, head = _header(lines, file, "'jobs machines [average]'", 2)
     n, m = head[0], head[1]
     jobs = []
@@ -405,6 +401,11 @@ def read_plant(folder) -> Instance:
         raise NetError("no operations", file=str(opath))
     return Instance(folder.name or "plant", jobs, names, groups, mcals, calendars, "minute", start,
                     source=str(folder))
+
+
+def _chain(first: str, stream):
+    yield first
+    yield from stream
 
 
 def _is_number(text: str) -> bool:

@@ -1,0 +1,1 @@
+"""The scheduling commands: ``petri schedule``, ``petri generate-plant``, ``petri train-scheduler``."""

@@ -1,0 +1,73 @@
+"""``petri schedule INSTANCE``: schedule a job shop and write the schedule."""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from pathlib import Path
+
+from petri.commands import add_force
+from petri.errors import CommandError
+
+NAME = "schedule"
+HELP = "schedule a job shop (.txt OR-Library, .fjs Brandimarte, or a folder of plant CSV files)"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("instance", metavar="INSTANCE",
+                   help="a .txt (OR-Library) or .fjs (Brandimarte) file, or a plant's CSV folder")
+    p.add_argument("--method", default=None, metavar="METHOD",
+                   help="rule:NAME (fifo, spt, mwkr, mor, edd)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="improve for up to S seconds")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("-o", "--output", metavar="SCHEDULE.csv",
+                   help="write one row per operation: job, operation, machine, start, end")
+    p.add_argument("--gantt", metavar="OUT.png", help="draw the schedule (needs matplotlib)")
+    add_force(p)
+
+
+def run(args) -> int:
+    from control.scheduling.api import schedule
+    from petri.files import check_output, write_output
+    from control.scheduling.schedule import check_schedule
+    from petri.formats.jobshop import read_instance
+
+    if args.time_limit is not None and not args.time_limit >= 0:
+        raise CommandError("--time-limit must be 0 or more seconds")
+    if args.gantt and Path(args.gantt).suffix.lower() != ".png":
+        raise CommandError(f"{args.gantt}: the Gantt chart is written as .png")
+    for out in (args.output, args.gantt):
+        if out:
+            check_output(out, force=args.force)
+    inst = read_instance(args.instance)
+    result = schedule(inst, method=args.method or "rule:mwkr", time_limit=args.time_limit,
+                      seed=args.seed)
+    problems = check_schedule(inst, result)
+    if problems:      # never expected: the checker is independent of the scheduler
+        raise CommandError(f"{args.instance}: the schedule is infeasible: {problems[0]}")
+    summary = result.summary()
+    summary["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if args.output:
+        write_output(args.output, result.to_csv(), force=args.force)
+        summary["output"] = args.output
+    if args.gantt:
+        from control.scheduling.gantt import draw_gantt
+        draw_gantt(result, args.gantt, force=args.force)
+        summary["gantt"] = args.gantt
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        unit = " h" if inst.time_unit == "minute" else ""
+        print(f"{inst.name}: {inst.n_jobs} jobs, {inst.n_machines} machines, "
+              f"{inst.n_operations} operations")
+        print(f"makespan {summary['makespan']:g}{unit} (lower bound {summary['lower_bound']:g}"
+              f"{unit}, gap {100 * result.gap:.1f} %) by {result.method} in "
+              f"{result.wall_seconds:.3f} s")
+        if "end" in summary:
+            print(f"from {summary['start']} to {summary['end']}")
+        for key in ("output", "gantt"):
+            if key in summary:
+                print(f"{summary[key]}: written", file=sys.stderr)
+    return 0

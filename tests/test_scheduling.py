@@ -1,0 +1,322 @@
+"""Job shops: readers, the timed net, the dispatcher against the engine, rules, the checker."""
+import datetime as dt
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from control.scheduling import check_schedule, schedule
+from control.scheduling.dispatch import dispatch
+from control.scheduling.generate import generate_plant, random_flexible, random_jobshop, write_plant
+from control.scheduling.netplay import Recorder, play_net
+from control.scheduling.rules import RULES, Rule
+from control.scheduling.schedule import Schedule, ScheduledOperation
+from petri.errors import NetError
+from petri.formats.jobshop import read_instance
+from petri.jobshop import Calendar, Instance, instance_net
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "scheduling"
+
+
+def rows(s):
+    return sorted((o.job, o.operation, o.machine, o.start, o.end) for o in s.operations)
+
+
+# -- readers ----------------------------------------------------------------------------------
+
+def test_orlib_reader():
+    inst = read_instance(DATA / "three.txt")
+    assert (inst.n_jobs, inst.n_machines, inst.n_operations) == (3, 3, 9)
+    assert [(op.machines, op.durations) for op in inst.jobs[2].operations] == [
+        ((1,), (4,)), ((2,), (3,)), ((0,), (1,))]
+    assert inst.machine_names == ["0", "1", "2"]
+    # longest job 8 (job 2); machine loads 6, 10, 6
+    assert inst.lower_bound() == 10
+
+
+def test_fjs_reader():
+    inst = read_instance(DATA / "tiny.fjs")
+    assert (inst.n_jobs, inst.n_machines, inst.n_operations) == (2, 3, 3)
+    op = inst.jobs[0].operations[1]
+    assert op.machines == (1, 2) and op.durations == (4, 1)          # machines 2, 3 in the file
+    assert inst.jobs[1].operations[0].machines == (2, 1)               # in file order
+    assert inst.jobs[1].operations[0].durations == (2, 6)
+    assert inst.machine_names == ["1", "2", "3"]
+
+
+def test_plant_reader():
+    inst = read_instance(DATA / "plant")
+    assert inst.machine_names == ["Saw1", "Saw2", "Mill"]
+    assert inst.machine_groups == ["saw", "saw", "mill"]
+    a = inst.jobs[0]
+    assert a.name == "A" and a.operations[0].machines == (0, 1)
+    assert a.operations[0].durations == (90, 90) and a.due == 12 * 60 and a.priority == 2
+    assert inst.jobs[1].operations[1].splittable and not a.operations[1].splittable
+    assert inst.jobs[2].release == 60
+    day = inst.calendars[0]
+    # Monday 2 March 2026: 08:00-10:00 and 10:15-12:00; Tuesday is a holiday
+    assert day.windows(2 * 24 * 60 + 24 * 60) == [(480, 600), (615, 720),
+                                                   (2 * 1440 + 480, 2 * 1440 + 600),
+                                                   (2 * 1440 + 615, 2 * 1440 + 720)]
+
+
+@pytest.mark.parametrize("name,text,message", [
+    ("ragged.txt", "2 2\n0 3 1 2\n1 4 0\n", "ragged.txt: line 3: job 1 has 3 numbers, expected 4 "
+     "(2 pairs of machine and time)"),
+    ("range.txt", "2 2\n0 3 2 2\n1 4 0 1\n", "range.txt: line 2: operation 1 of job 0: machine 2 "
+     "is out of range 0..1"),
+    ("neg.txt", "2 2\n0 3 1 2\n1 -4 0 1\n", "neg.txt: line 3: operation 0 of job 1: negative time -4"),
+    ("short.txt", "3 2\n0 3 1 2\n1 4 0 1\n", "short.txt: 2 job lines, but the first line announces 3"),
+    ("word.txt", "2 2\n0 3 1 x\n", "word.txt: line 2: 'x' is not a whole number"),
+    ("none.fjs", "1 2\n1 0\n", "none.fjs: line 2: operation 0 of job 0: no machine can do it"),
+    ("range.fjs", "1 2\n1 1 3 4\n", "range.fjs: line 2: operation 0 of job 0: machine 3 is out of "
+     "range 1..2"),
+    ("ragged.fjs", "1 2\n2 1 1 4\n", "ragged.fjs: line 2: job 0 announces 2 operations but the line "
+     "ends after 1"),
+])
+def test_bad_instance_files(tmp_path, name, text, message):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(NetError) as e:
+        read_instance(tmp_path / name)
+    assert str(e.value) == str(tmp_path / name).replace(name, "") + message
+
+
+def _plant(tmp_path, calendars=None, operations=None):
+    folder = tmp_path / "p"
+    folder.mkdir(exist_ok=True)
+    for f in ("machines.csv", "plant.csv", "calendars.csv", "operations.csv"):
+        (folder / f).write_text((DATA / "plant" / f).read_text())
+    if calendars is not None:
+        (folder / "calendars.csv").write_text(calendars)
+    if operations is not None:
+        (folder / "operations.csv").write_text(operations)
+    return folder
+
+
+def test_bad_plant_files(tmp_path):
+    folder = _plant(tmp_path, calendars="calendar,kind,day,start,end\nday,shift,mon,08:00,12:00\n"
+                    "day,break,mon,08:00,12:00\nlate,shift,mon,09:00,17:00\n")
+    with pytest.raises(NetError) as e:
+        read_instance(folder)
+    assert str(e.value) == (f"{folder / 'calendars.csv'}: line 2: calendar 'day' has no working "
+                            f"time (breaks and holidays cover every shift)")
+    folder = _plant(tmp_path, calendars="calendar,kind,day,start,end\nday,holiday,2026-03-03,,\n"
+                    "late,shift,mon,09:00,17:00\n")
+    with pytest.raises(NetError) as e:
+        read_instance(folder)
+    assert str(e.value) == f"{folder / 'calendars.csv'}: line 2: calendar 'day' has no working time (no shift)"
+    ops = (DATA / "plant" / "operations.csv").read_text()
+    folder = _plant(tmp_path, operations=ops.replace("A,2,Mill,3", "A,2,Drill,3"))
+    with pytest.raises(NetError) as e:
+        read_instance(folder)
+    assert str(e.value) == f"{folder / 'operations.csv'}: line 3: job 'A': unknown machine or group 'Drill'"
+    folder = _plant(tmp_path, operations=ops.replace("A,2,Mill,3,,12,2,", "A,2,Mill,-3,,12,2,"))
+    with pytest.raises(NetError) as e:
+        read_instance(folder)
+    assert str(e.value) == f"{folder / 'operations.csv'}: line 3: hours is negative (-3)"
+    folder = _plant(tmp_path, operations=ops.replace("A,2,Mill,3,,12,2,", "A,2,Mill,3,,12,2"))
+    with pytest.raises(NetError) as e:
+        read_instance(folder)
+    assert str(e.value) == f"{folder / 'operations.csv'}: line 3: 7 fields, the header has 8"
+    folder = _plant(tmp_path, operations=ops.replace("B,1,Saw1,1.75,,,,", "B,1,Saw1,2.5,,,,"))
+    with pytest.raises(NetError) as e:
+        read_instance(folder)
+    assert str(e.value) == (f"{folder / 'operations.csv'}: line 4: job 'B': operation 1 takes 2.5 h,"
+                            f" longer than any working stretch of machine 'Saw1' (2 h), and is "
+                            f"not splittable")
+
+
+# -- rules, by hand -----------------------------------------------------------------------------
+
+# (job, operation, machine, start, end), worked out by hand on three.txt
+HAND = {
+    "spt": [(0, 0, 0, 2, 5), (0, 1, 1, 8, 10), (0, 2, 2, 10, 12), (1, 0, 0, 0, 2), (1, 1, 2, 2, 3),
+            (1, 2, 1, 4, 8), (2, 0, 1, 0, 4), (2, 1, 2, 4, 7), (2, 2, 0, 7, 8)],
+    "mwkr": [(0, 0, 0, 0, 3), (0, 1, 1, 4, 6), (0, 2, 2, 8, 10), (1, 0, 0, 3, 5), (1, 1, 2, 7, 8),
+             (1, 2, 1, 8, 12), (2, 0, 1, 0, 4), (2, 1, 2, 4, 7), (2, 2, 0, 7, 8)],
+    "fifo": [(0, 0, 0, 0, 3), (0, 1, 1, 4, 6), (0, 2, 2, 8, 10), (1, 0, 0, 3, 5), (1, 1, 2, 7, 8),
+             (1, 2, 1, 8, 12), (2, 0, 1, 0, 4), (2, 1, 2, 4, 7), (2, 2, 0, 7, 8)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_rules_by_hand(name):
+    inst = read_instance(DATA / "three.txt")
+    s = dispatch(inst, Rule(name))
+    assert rows(s) == HAND[name]
+    assert s.makespan == 12 and check_schedule(inst, s) == []
+
+
+def test_mor_and_edd_on_due_dates():
+    inst = Instance.from_routes([[(0, 2)], [(0, 1), (1, 1)], [(0, 3)]])
+    inst.jobs[2].due, inst.jobs[0].due = 5, 9
+    assert [o.job for o in sorted(dispatch(inst, Rule("edd")).operations, key=lambda o: o.start)
+            if o.machine == 0] == [2, 0, 1]
+    assert [o.job for o in sorted(dispatch(inst, Rule("mor")).operations, key=lambda o: o.start)
+            if o.machine == 0] == [1, 0, 2]
+
+
+# -- the net and the dispatcher -------------------------------------------------------------------
+
+def test_net_of_three():
+    net = instance_net(read_instance(DATA / "three.txt"))
+    assert sorted(net.transitions) == ["process_m0", "process_m1", "process_m2"]
+    assert sorted(net.places) == ["finished", "machines_m0", "machines_m1", "machines_m2", "waiting"]
+    assert all(t.controllable for t in net.transitions.values())
+
+
+def _instances():
+    rng = random.Random(3)
+    yield read_instance(DATA / "three.txt")
+    yield read_instance(DATA / "tiny.fjs")
+    yield read_instance(DATA / "plant")
+    for k in range(3):
+        yield random_jobshop(4 + k, 3 + k, rng)
+        yield random_flexible(4, 3 + k, rng)
+    yield generate_plant(jobs=6, machines=4, hours=60, seed=2)
+    yield generate_plant(jobs=8, machines=5, hours=150, seed=5)
+
+
+@pytest.mark.parametrize("rule_name", list(RULES))
+def test_dispatcher_equals_the_net(rule_name):
+    """The engine playing the net with the same decisions offers the same bindings at every
+    decision and produces the identical schedule."""
+    for inst in _instances():
+        rec = Recorder(Rule(rule_name))
+        fast = dispatch(inst, rec)
+        assert check_schedule(inst, fast) == []
+        ref, offered = play_net(inst, rec.chosen, horizon=fast.makespan + 14 * 24 * 60)
+        assert offered == rec.offered, inst.name
+        assert sorted((o.job, o.operation, o.machine, o.pieces) for o in ref.operations) == \
+            sorted((o.job, o.operation, o.machine, o.pieces) for o in fast.operations), inst.name
+
+
+def test_plant_schedule_with_breaks_and_splits():
+    inst = read_instance(DATA / "plant")
+    s = dispatch(inst, Rule("spt"))
+    got = {(inst.jobs[o.job].name, o.operation): o.pieces for o in s.operations}
+    # C waits for its release (1 h), Saw2 opens at 08:00; 3 h of work, split at the break
+    assert got[("C", 0)] == ((480, 600), (615, 675))
+    # B does not fit before the 10:00 break on Saw1 (A ran 08:00-09:30): it waits for 10:15
+    assert got[("B", 0)] == ((615, 720),)
+    # B's 6 h on the mill run 14:30-17:00 and go on the next day 09:00-12:30
+    assert got[("B", 1)] == ((870, 1020), (1440 + 540, 1440 + 750))
+    assert s.makespan == 1440 + 750 and check_schedule(inst, s) == []
+
+
+# -- the checker -----------------------------------------------------------------------------------
+
+def test_checker_finds_every_kind_of_fault():
+    inst = read_instance(DATA / "three.txt")
+    good = dispatch(inst, Rule("spt"))
+    ops = {(o.job, o.operation): o for o in good.operations}
+
+    # precedence: job 0 operation 1 moved before operation 0 ends
+    o = ops[(0, 1)]
+    bad = [ScheduledOperation(0, 1, 1, 4, 6, ((4, 6),)) if x is o else x for x in good.operations]
+    problems = check_schedule(inst, Schedule(inst, bad))
+    assert "job 0 operation 1 starts at 4, before 5 (release or the end of the operation before)" in problems
+    assert any(p.startswith("machine 1 runs") for p in problems)
+    # wrong machine, wrong duration, missing operation
+    bad = [ScheduledOperation(0, 1, 2, 8, 10, ((8, 10),)) if x is o else x for x in good.operations]
+    assert check_schedule(inst, Schedule(inst, bad)) == [
+        "job 0 operation 1 runs on machine 2, which cannot do it"]
+    bad = [ScheduledOperation(0, 1, 1, 8, 11, ((8, 11),)) if x is o else x for x in good.operations]
+    assert check_schedule(inst, Schedule(inst, bad))[0] == \
+        "job 0 operation 1 works 3, but takes 2 on machine 1"
+    assert check_schedule(inst, Schedule(inst, [x for x in good.operations if x is not o])) == [
+        "job 0 operation 1 is not scheduled"]
+
+
+def test_checker_on_calendars():
+    inst = read_instance(DATA / "plant")
+    good = dispatch(inst, Rule("spt"))
+    a0 = next(o for o in good.operations if (o.job, o.operation) == (1, 0))     # B on Saw1
+    moved = ScheduledOperation(1, 0, 0, 540, 645, ((540, 645),))               # across the break
+    problems = check_schedule(inst, Schedule(inst, [moved if x is a0 else x for x in good.operations]))
+    assert "job 1 operation 0 runs from 540 to 645, outside the working time of machine 0" in problems
+
+
+# -- the command line --------------------------------------------------------------------------------
+
+def petri(*args):
+    return subprocess.run([sys.executable, "-m", "petri", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_schedule_json_and_csv(tmp_path):
+    out = tmp_path / "s.csv"
+    r = petri("schedule", DATA / "three.txt", "--method", "rule:spt", "--json", "-o", out)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert {k: summary[k] for k in ("makespan", "lower_bound", "jobs", "machines", "operations",
+                                    "method")} == {"makespan": 12, "lower_bound": 10, "jobs": 3,
+                                                   "machines": 3, "operations": 9,
+                                                   "method": "rule:spt"}
+    assert summary["wall_seconds"] >= 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "job,operation,machine,start,end" and len(lines) == 10
+    assert "0,0,0,2,5" in lines
+
+
+def test_cli_plant_csv_keeps_names_and_dates(tmp_path):
+    out = tmp_path / "s.csv"
+    r = petri("schedule", DATA / "plant", "--method", "rule:spt", "-o", out)
+    assert r.returncode == 0, r.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "job,operation,machine,start,end,start_date,end_date"
+    assert "B,1,Mill,14.5,36.5,2026-03-02 14:30,2026-03-03 12:30" in lines
+
+
+def test_cli_bad_instance_is_one_line(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 2\n0 3 1 2\n1 4 0\n")
+    r = petri("schedule", bad)
+    assert r.returncode == 1
+    assert r.stderr == (f"petri: error: {bad}: line 3: job 1 has 3 numbers, expected 4 (2 pairs "
+                        f"of machine and time)\n")
+    r = petri("schedule", DATA / "three.txt", "--method", "rule:lifo")
+    assert r.returncode == 1 and r.stderr.startswith("petri: error: unknown rule 'lifo'")
+
+
+def test_generate_plant_and_export_the_net(tmp_path):
+    r = petri("generate-plant", "--jobs", 12, "--machines", 6, "--hours", 120, "--seed", 4,
+              "-o", tmp_path / "plant")
+    assert r.returncode == 0, r.stderr
+    inst = read_instance(tmp_path / "plant")
+    assert (inst.n_jobs, inst.n_machines) == (12, 6)
+    assert abs(inst.total_work() / 60 - 120) < 12
+    r = petri("generate-plant", "--jobs", 12, "-o", tmp_path / "plant")
+    assert r.returncode == 1 and "use --force" in r.stderr
+    r = petri("export", DATA / "plant", "--to", "toml", "-o", tmp_path / "plant.toml")
+    assert r.returncode == 0, r.stderr
+    from petri.formats.toml import load
+    net = load(tmp_path / "plant.toml")
+    assert net == instance_net(read_instance(DATA / "plant"))
+    r = petri("export", DATA / "three.txt", "--to", "toml", "-o", tmp_path / "three.toml")
+    r = petri("reach", tmp_path / "three.toml", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["states"] == 64
+
+
+def test_schedule_api_reports_bound_and_method():
+    inst = read_instance(DATA / "three.txt")
+    s = schedule(inst, method="rule:mwkr")
+    assert (s.makespan, s.lower_bound, s.method) == (12, 10, "rule:mwkr")
+
+
+def test_scheduling_example_prints_what_the_docs_show():
+    import os
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "scheduling.py")],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    inst = read_instance(ROOT / "nets/scheduling/instances/taillard/ta01.txt")
+    s = schedule(inst, method="rule:mwkr")
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{s.makespan} {s.lower_bound}" == "1491 977"
+    assert len(lines) == 4
