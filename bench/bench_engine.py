@@ -34,8 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from petri import Net, Token
-from petri.engine import Simulator
+from petri import Net, Simulator, Token
 
 try:
     import snakes.nets as sn

@@ -13,15 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from petri.registry import Registry, RegistryError
+from petri.registry import RegistryError, controllers, experiments
 
 __all__ = ["controllers", "experiments", "register", "create", "names", "describe",
            "RegistryError"]
-
-#: controller name -> factory
-controllers = Registry("controller")
-#: experiment name -> the function that runs it
-experiments = Registry("experiment")
 
 
 def register(name: str, factory: Callable[..., Any] | str, *, description: str | None = None,

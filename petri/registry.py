@@ -31,7 +31,8 @@ from typing import Any
 
 from .errors import PetriError
 
-__all__ = ["Registry", "RegistryError", "load_plugins", "plugins", "ENTRY_POINT_GROUP"]
+__all__ = ["Registry", "RegistryError", "load_plugins", "plugins", "ENTRY_POINT_GROUP",
+           "controllers", "experiments"]
 
 #: the entry-point group of plugins: each names a function called with no arguments
 ENTRY_POINT_GROUP = "petri.plugins"
@@ -147,3 +148,9 @@ class Registry:
     def __repr__(self) -> str:
         return f"<Registry of {self.kind}s: {', '.join(self._entries)}>"
 
+
+
+#: controller name -> factory (``control.registry`` is its face for controller authors)
+controllers = Registry("controller")
+#: experiment name -> the function that runs it
+experiments = Registry("experiment")

@@ -157,3 +157,14 @@ def test_docstring_examples_of_the_public_modules():
     for module in (petri, petri.formats, petri.registry):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_load_sniffs_only_regular_files(tmp_path):
+    """A file of unknown suffix is sniffed through the safe reader: a FIFO is refused at once."""
+    fifo = tmp_path / "pipe.net"
+    os.mkfifo(fifo)
+    with pytest.raises(petri.NetError) as e:
+        petri.load(fifo)
+    assert str(e.value) == f"{fifo}: is a FIFO (named pipe), not a net file"
+    assert [str(x) for x in petri.formats.problems(tmp_path)] == [
+        f"{tmp_path}: is a directory, not a net file"]

@@ -33,10 +33,10 @@ def run(args) -> int:
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port must be between 0 and 65535, not {args.port}")
     if args.controller is not None:
-        from control import registry
-        if args.controller not in registry.names():
+        from ..registry import controllers
+        if args.controller not in controllers:
             raise CommandError(f"unknown controller {args.controller!r} (known: "
-                               f"{', '.join(registry.names())})")
+                               f"{', '.join(controllers.names())})")
     net = load_net(args.files, allow_outside=args.allow_outside_tables)
     game = Game(net, controller=args.controller, seed=args.seed)
     try:

@@ -56,10 +56,6 @@ def _positive_float(text):
     return v
 
 
-def is_pnml(path) -> bool:
-    return Path(str(path)).suffix.lower() in (".pnml", ".xml")
-
-
 def is_jobshop(path) -> bool:
     """A scheduling instance: an OR-Library .txt, a Brandimarte .fjs, or a plant's CSV folder."""
     p = Path(str(path))
@@ -80,14 +76,8 @@ def load_net(files, allow_outside: bool = False):
     for f in files:
         if os.path.isdir(f):
             raise CommandError(f"{f}: is a directory, not a net file")
-    if any(is_pnml(f) for f in files):
-        if len(files) > 1:
-            raise CommandError("a PNML file is read on its own: give one PNML file, "
-                               "or TOML files to load together")
-        from ..formats import pnml
-        return pnml.load(files[0])
-    from ..formats import toml
-    return toml.load(*files, allow_outside=allow_outside)
+    from ..formats import load
+    return load(*files, allow_outside=allow_outside)
 
 
 def default_memory_limit() -> int | None:

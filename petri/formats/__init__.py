@@ -32,9 +32,8 @@ def format_of(path) -> str:
     for name, suffixes in FORMATS.items():
         if suffix in suffixes:
             return name
-    with open(path, "rb") as f:
-        head = f.read(256)
-    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    from ..files import read_bytes          # refuses folders, FIFOs, devices and huge files
+    head = read_bytes(path, what="net file")[:256].removeprefix(b"\xef\xbb\xbf").lstrip()
     return "pnml" if head.startswith(b"<") else "toml"
 
 
@@ -51,9 +50,10 @@ def _split(paths) -> tuple[str, list[str]]:
     return "toml", paths
 
 
-def load(*paths, check: bool = True):
+def load(*paths, check: bool = True, allow_outside: bool = False):
     """One net from one PNML file or from TOML files loaded together (places of the same name
-    fuse). Raises ``NetError`` for the first problem found (saying how many more there are)."""
+    fuse). Raises ``NetError`` for the first problem found (saying how many more there are).
+    ``allow_outside``: TOML nets may read CSV tables outside their file's folder."""
     kind, paths = _split(paths)
     if kind == "pnml":
         from . import pnml
@@ -63,10 +63,10 @@ def load(*paths, check: bool = True):
             validate(net)
         return net
     from . import toml
-    return toml.load(*paths, check=check)
+    return toml.load(*paths, check=check, allow_outside=allow_outside)
 
 
-def problems(*paths) -> list[NetError]:
+def problems(*paths, allow_outside: bool = False) -> list[NetError]:
     """Every problem of the net the files make together; empty when it is valid."""
     try:
         kind, paths = _split(paths)
@@ -81,4 +81,4 @@ def problems(*paths) -> list[NetError]:
             return [e]
         return check_net(net)
     from . import toml
-    return toml.check_files(*paths)
+    return toml.load_with_errors(*paths, allow_outside=allow_outside)[1]

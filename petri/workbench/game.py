@@ -2,7 +2,7 @@
 
 ``Game`` wraps one ``petri.engine.Simulator``: every action first takes a snapshot so that
 ``undo`` goes back exactly (marking, clock, event log, the RNG); a controller chosen by name
-(``control.registry``) takes the decisions the net leaves open when the engine steps, and each
+(``petri.registry.controllers``) takes the decisions the net leaves open when the engine steps, and each
 of its decisions is kept. Everything the page shows comes from here as plain JSON-ready
 data: colours as JSON values (tuples as lists, the black token ``[]``), times as numbers.
 All methods hold one lock, so that a threaded server can call them.
@@ -81,7 +81,7 @@ class _Watched:
 class Game:
     """The token game of ``net`` as the workbench plays it.
 
-    ``controller``: a registered controller name (``control.registry``) or None (the engine
+    ``controller``: a registered controller name (``petri.registry.controllers``) or None (the engine
     chooses at random); ``seed``: the seed of the engine's (and a reset's) random choices.
     """
 
@@ -99,8 +99,8 @@ class Game:
     def _controller(self):
         if self.controller_name is None:
             return None
-        from control import registry
-        return _Watched(registry.create(self.controller_name), self.decisions)
+        from ..registry import controllers
+        return _Watched(controllers.create(self.controller_name), self.decisions)
 
     def _start(self, seed: int) -> None:
         self.seed = seed
