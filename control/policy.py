@@ -18,11 +18,13 @@ rest as JSON text (``meta``, ``<name>.states``, ``<name>.labels``); they load wi
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 
+from petri.files import output, read_bytes, read_text
 from petri.model import Net, NetError
 
 __all__ = ["FORMAT_VERSION", "net_hash", "save_policy", "load_policy", "PolicyError"]
@@ -61,35 +63,36 @@ def net_hash(net: Net) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def save_policy(path, tables: dict, *, net: Net, kind: str, meta: dict | None = None) -> Path:
+def save_policy(path, tables: dict, *, net: Net, kind: str, meta: dict | None = None,
+                force: bool = True) -> Path:
     """Write ``tables`` (name -> ``QTable``) for controller ``kind``, trained on ``net``.
 
-    The suffix decides the format: ``.json`` or ``.npz``.
+    The suffix decides the format: ``.json`` or ``.npz``. The file is written atomically
+    (``petri.files.output``); over an existing file only with ``force``.
     """
     path = Path(path)
     head = {"format": "petri-flow policy", "format_version": FORMAT_VERSION, "kind": kind,
             "net": net.name, "net_hash": net_hash(net), "meta": meta or {}}
     data = {name: t.to_data() for name, t in tables.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    if path.suffix == ".json":
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({**head, "tables": data}, f, indent=1)
-            f.write("\n")
-    elif path.suffix == ".npz":
-        arrays = {"meta": np.array(json.dumps({**head, "tables": list(data)}))}
-        for name, d in data.items():
-            arrays[f"{name}.q"] = np.asarray(d["q"], dtype=np.float64).reshape(-1, len(d["labels"]))
-            arrays[f"{name}.visits"] = np.asarray(d["visits"], dtype=np.int64).reshape(
-                -1, len(d["labels"]))
-            rest = {k: v for k, v in d.items() if k not in ("q", "visits")}
-            arrays[f"{name}.rest"] = np.array(json.dumps(rest))
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
-    else:
+    if path.suffix not in (".json", ".npz"):
         raise PolicyError(f"a policy file is .json or .npz, not {path.suffix or 'no suffix'!r}",
                           file=str(path))
-    tmp.replace(path)
+    with output(path, force=force) as tmp:
+        if path.suffix == ".json":
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({**head, "tables": data}, f, indent=1)
+                f.write("\n")
+        else:
+            arrays = {"meta": np.array(json.dumps({**head, "tables": list(data)}))}
+            for name, d in data.items():
+                arrays[f"{name}.q"] = np.asarray(d["q"], dtype=np.float64).reshape(
+                    -1, len(d["labels"]))
+                arrays[f"{name}.visits"] = np.asarray(d["visits"], dtype=np.int64).reshape(
+                    -1, len(d["labels"]))
+                rest = {k: v for k, v in d.items() if k not in ("q", "visits")}
+                arrays[f"{name}.rest"] = np.array(json.dumps(rest))
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, **arrays)
     return path
 
 
@@ -101,12 +104,15 @@ def load_policy(path, net: Net | None = None, kind: str | None = None) -> tuple[
     file = str(path)
     try:
         if path.suffix == ".json":
-            with open(path, encoding="utf-8") as f:
-                whole = json.load(f)
+            whole = json.loads(read_text(path, what="policy file"))
+            if not isinstance(whole, dict):
+                raise PolicyError("not a policy file (no 'petri-flow policy' format marker)",
+                                  file=file)
             head = {k: v for k, v in whole.items() if k != "tables"}
             raw = whole.get("tables", {})
         elif path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
+            with np.load(io.BytesIO(read_bytes(path, what="policy file")),
+                         allow_pickle=False) as z:
                 head = json.loads(str(z["meta"]))
                 raw = {}
                 for name in head.pop("tables"):
@@ -117,7 +123,7 @@ def load_policy(path, net: Net | None = None, kind: str | None = None) -> tuple[
         else:
             raise PolicyError("a policy file is .json or .npz", file=file)
     except (ValueError, KeyError, OSError) as e:
-        if isinstance(e, (FileNotFoundError, PolicyError)):
+        if isinstance(e, (FileNotFoundError, NetError)):
             raise
         raise PolicyError(f"not a readable policy file ({type(e).__name__}: {e})", file=file) from None
     if head.get("format") != "petri-flow policy":

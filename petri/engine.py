@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import heapq
 import random
-import signal
-import threading
 import time as _time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .compiler import CompiledNet, SimulationError, compile_net
+from .interrupt import Interrupt
 from .model import Net, NetError
 
 __all__ = ["Simulator", "Snapshot", "Binding", "Event", "EventLog", "RunResult", "StateView", "Decision",
@@ -582,7 +581,7 @@ class Simulator:
         Returns the event (or True when the log is off), or None when nothing can fire.
         """
         fired = self.firings
-        with _Interrupt() as stop:
+        with Interrupt() as stop:
             self._run(None, fired + 1, None, 1, stop)
         if self.firings == fired:
             return None
@@ -598,7 +597,7 @@ class Simulator:
         start = _time.perf_counter()
         fired0 = self.firings
         limit = None if max_firings is None else fired0 + max_firings
-        with _Interrupt() as stop:
+        with Interrupt() as stop:
             reason = self._run(until, limit, progress, every, stop)
         return RunResult(self.clock, self.firings - fired0, _time.perf_counter() - start, reason)
 
@@ -680,32 +679,7 @@ class Simulator:
                     ev = self.events[-1]
                     for fn in observers:
                         fn(ev)
-            if self.firings % every == 0:
-                if progress is not None:
-                    progress(self.firings, now)
-                if stop.flag:
-                    return "interrupted"
-
-
-class _Interrupt:
-    """Turns Ctrl-C into a flag the run loop checks between firings (main thread only)."""
-
-    def __init__(self):
-        self.flag = False
-        self._old = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            try:
-                self._old = signal.signal(signal.SIGINT, self._handle)
-            except ValueError:
-                self._old = None
-        return self
-
-    def _handle(self, signum, frame):
-        self.flag = True
-
-    def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
-        return False
+            if stop.flag:           # checked every firing: a firing may take long
+                return "interrupted"
+            if self.firings % every == 0 and progress is not None:
+                progress(self.firings, now)

@@ -33,7 +33,7 @@ from pathlib import Path
 from .errors import NetError
 
 __all__ = ["MAX_BYTES", "max_bytes", "read_bytes", "read_text", "inside", "check_output",
-           "output", "write_output", "reading_inputs"]
+           "output", "write_output", "reading_inputs", "update_in_place"]
 
 #: The default size limit of a file read by a loader (16 MiB).
 MAX_BYTES = 16 * 2**20
@@ -156,6 +156,13 @@ def reading_inputs():
         yield _inputs
     finally:
         _inputs = old
+
+
+def update_in_place(path) -> None:
+    """Allow the command to write ``path`` although it read it (a training run resumed from
+    its own policy file writes the policy back)."""
+    if _inputs is not None:
+        _inputs.discard(os.path.realpath(os.fspath(path)))
 
 
 def check_output(path, *, force: bool = False, inputs=()) -> None:

@@ -198,10 +198,16 @@ def test_experiment_command_json_and_errors(tmp_path, capsys):
     assert {"makespan_days", "lower_bound_days", "wall_seconds"} <= set(rows[0])
     for name in ("summary", "cases", "station_table", "station_makespan", "stock", "effort"):
         assert (out / f"{name}.csv").exists()
+    summary = (out / "summary.csv").read_text()
+    assert main(["experiment", "--scenario", "ideal", "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"petri: error: {out}: holds 16 file(s) of an earlier run (e.g. cases.csv); use --force "
+        "to overwrite them, or another --out\n")
+    assert (out / "summary.csv").read_text() == summary
     cases.write_text(lines[0] + "\n2,1\n")
-    assert main(["experiment", "--cases", str(cases), "--out", str(out)]) == 1
+    assert main(["experiment", "--cases", str(cases), "--out", str(out), "--force"]) == 1
     assert "row 2: column 'ProductB_complete'" in capsys.readouterr().err
-    assert main(["experiment", "--scenario", "nosuch", "--out", str(out)]) == 1
+    assert main(["experiment", "--scenario", "nosuch", "--out", str(out), "--force"]) == 1
     assert "unknown scenario 'nosuch'" in capsys.readouterr().err
 
 

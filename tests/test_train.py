@@ -1,5 +1,10 @@
 """``petri train``: checkpoints, interruption and resume; ``petri experiment --policy``."""
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -62,7 +67,7 @@ def test_an_interrupted_run_resumes_to_the_same_q_tables(small, tmp_path, monkey
     probe = tmp_path / "probe.json"
     for k in range(1, 5):
         calls["n"] = 0
-        assert _train(small, probe, "--episodes", str(k)) == 0
+        assert _train(small, probe, "--episodes", str(k), "--force") == 0
         per_episode.append(calls["n"])
     stop_at = per_episode[2] + (per_episode[3] - per_episode[2]) // 2
 
@@ -123,3 +128,43 @@ def test_experiment_policy_errors_are_clear(small, tmp_path, capsys):
     assert main(base + ["--controller", "thesis-rl", "--policy", str(path)]) == 1
     err = capsys.readouterr().err
     assert "trained on another net" in err and "Traceback" not in err
+
+
+def test_a_policy_file_is_not_overwritten_without_force(small, tmp_path, capsys):
+    out = tmp_path / "p.json"
+    out.write_text("mine\n")
+    assert _train(small, out, "--episodes", "1") == 1
+    assert capsys.readouterr().err == (f"petri: error: {out}: already exists; use --force to "
+                                       "overwrite it\n")
+    assert out.read_text() == "mine\n"
+    assert _train(small, out, "--episodes", "1", "--force") == 0
+    assert _tables(out)[0] == 1
+
+
+def test_sigint_keeps_exactly_the_finished_episodes(small, tmp_path):
+    """Ctrl-C in the middle of training: the policy file holds the finished episodes only,
+    with the tables an uninterrupted run of that many episodes gives."""
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "p.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "petri", "train", *small, "--out", str(out), "--seed", "3",
+         "--episodes", "1000", "--checkpoint-every", "1"],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.exists() and _tables(out)[0] >= 2):   # two episodes written
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.1)                 # most likely in the middle of an episode now
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    episodes, tables = _tables(out)
+    assert proc.returncode == 130
+    assert stdout == f"interrupted: {episodes} episodes kept in {out}; continue with --resume\n"
+    assert stderr == ""
+    assert 2 <= episodes < 1000
+    reference = tmp_path / "reference.json"
+    assert _train(small, reference, "--episodes", str(episodes)) == 0
+    assert _tables(reference) == (episodes, tables)

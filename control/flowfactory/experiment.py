@@ -7,6 +7,7 @@ total makespan is the sum of the case makespans and model time reads as dates fr
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from control.flowfactory import plant as ff
+from petri.files import output
+from petri.interrupt import Interrupt
 from control.flowfactory.scenarios import load_scenario
 from kpi.flowfactory.bounds import flowfactory_lower_bound
 from kpi.errors import station_errors
@@ -205,11 +208,16 @@ def run_experiment(scenario_files: list[str], controllers: list[str], cases: dic
             progress(done, len(tasks), f"{result.scenario}/{result.controller} case {result.case}")
 
     if workers <= 1:
-        try:
-            for t in tasks:
-                collect(run_one(*t))
-        except KeyboardInterrupt:
-            interrupted = True
+        with Interrupt() as stop:       # Ctrl-C ends the running case and the experiment
+            try:
+                for t in tasks:
+                    result = run_one(*t)
+                    if stop.flag:
+                        break
+                    collect(result)
+            except KeyboardInterrupt:
+                pass
+            interrupted = stop.flag
     else:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
         pending = set()
@@ -230,6 +238,8 @@ def run_experiment(scenario_files: list[str], controllers: list[str], cases: dic
             interrupted = True
             for fut in pending:
                 fut.cancel()
+            for child in multiprocessing.active_children():   # end the cases they run
+                os.kill(child.pid, signal.SIGINT)
         finally:
             pool.shutdown(wait=not interrupted, cancel_futures=True)
     for g in groups.values():
@@ -286,9 +296,10 @@ def _global_stations(g: GroupResult) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def write_tables(groups: list[GroupResult], out, stations_order=ff.STATION_ORDER) -> dict[str, pd.DataFrame]:
-    """Write the CSV tables into ``out``; returns them by name (for the plots)."""
-    os.makedirs(out, exist_ok=True)
+def write_tables(groups: list[GroupResult], out, stations_order=ff.STATION_ORDER,
+                 force: bool = True) -> dict[str, pd.DataFrame]:
+    """Write the CSV tables into ``out`` (over existing files only with ``force``); returns
+    them by name (for the plots)."""
     tables: dict[str, pd.DataFrame] = {}
     groups = [g for g in groups if g.cases]
     tables["summary"] = pd.DataFrame([{k: v for k, v in r.items() if k != "decision_seconds"}
@@ -352,7 +363,8 @@ def write_tables(groups: list[GroupResult], out, stations_order=ff.STATION_ORDER
     tables["station_makespan"] = pd.concat(mk, ignore_index=True) if mk else pd.DataFrame()
     tables["errors"], tables["resilience"] = _comparisons(groups)
     for name, df in tables.items():
-        df.to_csv(os.path.join(out, f"{name}.csv"), index=False)
+        with output(os.path.join(out, f"{name}.csv"), force=force) as tmp:
+            df.to_csv(tmp, index=False)
     return tables
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from control.flowfactory.plant import ORDER_COLUMNS, PRODUCTS
 from control.flowfactory.scenarios import SCENARIOS, load_scenario, resolve_scenario
+from petri.files import read_text, write_output
 
 __all__ = ["generate_orders", "write_orders", "generate_scenarios"]
 
@@ -40,27 +41,25 @@ def generate_orders(seed: int, n: int = 50, three: float = 0.05) -> dict[int, di
     return out
 
 
-def write_orders(orders: dict[int, dict[str, int]], path) -> Path:
-    """Write an order list with the columns of orders.csv."""
+def write_orders(orders: dict[int, dict[str, int]], path, force: bool = True) -> Path:
+    """Write an order list with the columns of orders.csv (over a file only with ``force``)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = [",".join(ORDER_COLUMNS)]
     for o, q in sorted(orders.items()):
         lines.append(",".join([str(o)] + [str(q[p]) for p in PRODUCTS] + ["1", "1"]))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_output(path, "\n".join(lines) + "\n", force=force)
     return path
 
 
 def generate_scenarios(seed: int, folder, n_orders: int = 50,
-                       names: list[str] | None = None) -> list[Path]:
+                       names: list[str] | None = None, force: bool = True) -> list[Path]:
     """Copies of the bundled scenarios (or of the scenario files ``names``) in ``folder`` whose order windows (same width) start
     at an order drawn from ``seed``; the ideal scenario is copied as it is."""
     rng = random.Random(seed)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name in names or SCENARIOS:
-        text = resolve_scenario(name).read_text(encoding="utf-8")
+        text = read_text(resolve_scenario(name), what="scenario file")
 
         def move(m):
             width = int(m.group(3)) - int(m.group(2))
@@ -81,7 +80,7 @@ def generate_scenarios(seed: int, folder, n_orders: int = 50,
         # the thesis's results are for its own order list, not for this one
         text = re.sub(r"^thesis_days\s*=.*\n", "", text, flags=re.MULTILINE)
         path = folder / f"{Path(name).stem}.toml"
-        path.write_text(text, encoding="utf-8")
+        write_output(path, text, force=force)
         load_scenario(path)            # still a valid scenario file
         out.append(path)
     return out

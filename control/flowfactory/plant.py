@@ -13,12 +13,15 @@ rely on are listed here once.
 from __future__ import annotations
 
 import csv
+import io
+import re
 import time
 from importlib.resources import files
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from petri.files import read_text
 from petri.model import NetError, Token
 
 __all__ = [
@@ -78,32 +81,33 @@ def to_date(seconds: float) -> datetime:
 def _read_table(path, columns: list[str], what: str) -> list[tuple[int, dict[str, int]]]:
     """Rows of a CSV with exactly ``columns`` (any order), all non-negative integers."""
     path = Path(path)
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise NetError(f"missing column(s) {', '.join(missing)}; {what} needs the columns "
-                           f"{', '.join(columns)}", file=str(path))
-        extra = [c for c in header if c not in columns]
-        if extra:
-            raise NetError(f"unknown column(s) {', '.join(extra)}; {what} has the columns "
-                           f"{', '.join(columns)}", file=str(path))
-        rows = []
-        for line, raw in enumerate(reader, start=2):
-            row = {}
-            for c in columns:
-                text = (raw.get(c) or "").strip()
-                try:
-                    value = int(text)
-                except ValueError:
-                    raise NetError(f"column {c!r}: expected a whole number, got {text!r}",
-                                   file=str(path), element=f"row {line}") from None
-                if value < 0:
-                    raise NetError(f"column {c!r}: must not be negative, got {value}",
-                                   file=str(path), element=f"row {line}")
-                row[c] = value
-            rows.append((line, row))
+    text = read_text(path, what="CSV file")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise NetError(f"missing column(s) {', '.join(missing)}; {what} needs the columns "
+                       f"{', '.join(columns)}", file=str(path))
+    extra = [c for c in header if c not in columns]
+    if extra:
+        named = all(re.fullmatch(r"\w{1,40}", c) for c in extra)  # never echo another file
+        raise NetError(f"unknown column(s) {', '.join(extra) if named else '(not names)'}; "
+                       f"{what} has the columns {', '.join(columns)}", file=str(path))
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        row = {}
+        for c in columns:
+            text = (raw.get(c) or "").strip()
+            try:
+                value = int(text)
+            except ValueError:
+                raise NetError(f"column {c!r}: expected a whole number, got {text!r}",
+                               file=str(path), element=f"row {line}") from None
+            if value < 0:
+                raise NetError(f"column {c!r}: must not be negative, got {value}",
+                               file=str(path), element=f"row {line}")
+            row[c] = value
+        rows.append((line, row))
     if not rows:
         raise NetError(f"no rows: {what} needs at least one", file=str(path))
     key = columns[0]

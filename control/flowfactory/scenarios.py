@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
+from petri.files import read_text
 from petri.model import NetError
 
 __all__ = ["Scenario", "Disruption", "Window", "load_scenario", "resolve_scenario",
@@ -309,16 +310,11 @@ def load_scenario(path) -> Scenario:
     """Read and check a scenario file; errors name the file, the disruption and the problem."""
     path = Path(path)
     file = str(path)
+    text = read_text(path, what="scenario file", kind="UTF-8 TOML")
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise NetError(f"not valid TOML: {e}", file=file) from None
-    except UnicodeDecodeError as e:
-        raise NetError(f"not UTF-8 text (bad byte at offset {e.start}); scenario files are "
-                       f"UTF-8 TOML", file=file) from None
-    except IsADirectoryError:
-        raise NetError("is a directory, not a scenario file", file=file) from None
     unknown = set(data) - {"scenario", "disruption"}
     if unknown:
         raise NetError(f"unknown section(s) {', '.join(sorted(unknown))} (expected [scenario] "

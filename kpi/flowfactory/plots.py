@@ -23,6 +23,16 @@ def available() -> bool:
     return True
 
 
+def _save(fig, path) -> None:
+    """Write ``fig`` as PNG through ``petri.files.output`` (atomically, never through a link)."""
+    from petri.files import output
+    try:
+        with output(path, force=True) as tmp:
+            fig.savefig(tmp, dpi=110, format="png")
+    finally:
+        _plt().close(fig)
+
+
 def _plt():
     import matplotlib
     matplotlib.use("Agg")
@@ -45,8 +55,7 @@ def station_makespan_plot(table: pd.DataFrame, path: str) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def stock_plot(stock: pd.DataFrame, stores: list[str], path: str, title: str,
@@ -66,8 +75,7 @@ def stock_plot(stock: pd.DataFrame, stores: list[str], path: str, title: str,
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def errors_plot(errors: pd.DataFrame, which: str, path: str) -> None:
@@ -89,8 +97,7 @@ def errors_plot(errors: pd.DataFrame, which: str, path: str) -> None:
     axes[0].legend(fontsize=7)
     fig.suptitle(f"{which} times per station: MAE and MSE (thesis eq. 4.3, 4.4)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def gantt_plot(stations: pd.DataFrame, order: list[str], path: str, title: str) -> None:
@@ -113,8 +120,7 @@ def gantt_plot(stations: pd.DataFrame, order: list[str], path: str, title: str) 
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def write_plots(tables: dict[str, pd.DataFrame], out: str, station_order: list[str],

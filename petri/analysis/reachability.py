@@ -31,15 +31,15 @@ give a shortest firing sequence to every state.
 from __future__ import annotations
 
 import resource
-import signal
-import threading
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from ..interrupt import Interrupt
 from ..model import Net, NetError
 from ..structure import PTView, pt_view
 
@@ -195,31 +195,10 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     partial graph is returned (``stopped="interrupted"``).
     """
     limits = Limits(max_states, time_limit, max_memory)
-    with _interrupt_flag(catch_interrupt) as interrupted:
+    with (Interrupt() if catch_interrupt else nullcontext(Interrupt())) as interrupted:
         if net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1:
             return _PTExplorer(net, limits, progress, check_unbounded, interrupted).run()
         return _explore_coloured(net, limits, progress, interrupted, check_unbounded)
-
-
-class _interrupt_flag:
-    """While active, SIGINT sets a flag instead of raising (main thread only)."""
-
-    def __init__(self, enabled):
-        self.enabled = enabled and threading.current_thread() is threading.main_thread()
-        self.flag = [False]
-        self.old = None
-
-    def __enter__(self):
-        if self.enabled:
-            def handler(signum, frame):
-                self.flag[0] = True
-            self.old = signal.signal(signal.SIGINT, handler)
-        return self.flag
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            signal.signal(signal.SIGINT, self.old)
-        return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,7 +577,7 @@ class _PTExplorer:
                 pos = 0
             # limits are checked between slices
             now = time.perf_counter()
-            if self.interrupted[0]:
+            if self.interrupted.flag:
                 stopped = "interrupted"
                 break
             if self.limits.time_limit is not None and now - start > self.limits.time_limit:
@@ -848,7 +827,7 @@ def _explore_coloured(net, limits, progress, interrupted,
     while i < len(keys):
         if i % 256 == 0:
             now = time.perf_counter()
-            if interrupted[0]:
+            if interrupted.flag:
                 stopped = "interrupted"
                 break
             if limits.time_limit is not None and now - start > limits.time_limit:

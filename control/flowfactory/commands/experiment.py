@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from petri.commands import add_force
 from petri.errors import CommandError
 
 NAME = "experiment"
@@ -43,6 +44,7 @@ def add_arguments(p) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: one per CPU)")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
+    add_force(p)
 
 
 def run(args) -> int:
@@ -54,15 +56,22 @@ def run(args) -> int:
     from petri.progress import Progress
 
     start = time.perf_counter()
+    out = Path(args.out)
+    if not args.force:      # before the run, not after it
+        earlier = _earlier_outputs(out)
+        if earlier:
+            raise CommandError(f"{out}: holds {len(earlier)} file(s) of an earlier run (e.g. "
+                               f"{earlier[0]}); use --force to overwrite them, or another --out")
     scenario_files = [str(resolve_scenario(s)) for s in (args.scenario or SCENARIOS)]
     if args.generalise is not None:
         if args.orders:
             raise CommandError("--generalise draws its own order list; leave out --orders")
         from control.flowfactory.generate import generate_orders, generate_scenarios, write_orders
         gen = Path(args.out) / "generalise"
-        args.orders = str(write_orders(generate_orders(args.generalise), gen / "orders.csv"))
+        args.orders = str(write_orders(generate_orders(args.generalise), gen / "orders.csv",
+                                       force=args.force))
         scenario_files = [str(p) for p in generate_scenarios(
-            args.generalise, gen / "scenarios", names=scenario_files)]
+            args.generalise, gen / "scenarios", names=scenario_files, force=args.force)]
     names = [load_scenario(f).name for f in scenario_files]      # checks every file now
     if len(set(names)) != len(names):
         raise CommandError(f"two scenarios share a name: {', '.join(names)}")
@@ -107,11 +116,10 @@ def run(args) -> int:
     if not thesis_inputs:       # the thesis reports its own 50 orders x 10 cases only
         for r in rows:
             r["thesis_days"] = None
-    out = Path(args.out)
     notes = []
     tables = {}
     if rows:
-        tables = write_tables(groups, out)
+        tables = write_tables(groups, out, force=args.force)
         if plots.available():
             plots.write_plots(tables, str(out), ff.STATION_ORDER)
         else:
@@ -129,6 +137,16 @@ def run(args) -> int:
     for n in notes:
         print(n, file=sys.stderr)
     return 130 if interrupted else 0
+
+
+def _earlier_outputs(out: Path) -> list[str]:
+    """The CSV, PNG and TOML files an earlier run left in ``out`` (relative names)."""
+    if not out.is_dir():
+        return []
+    found = [p for folder in (out, out / "generalise", out / "generalise" / "scenarios")
+             if folder.is_dir() for p in sorted(folder.iterdir())
+             if p.suffix in (".csv", ".png", ".toml") and (p.is_file() or p.is_symlink())]
+    return [str(p.relative_to(out)) for p in found]
 
 
 def _print_table(rows: list[dict], n_cases: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from petri.commands import add_force
 from petri.errors import CommandError
 
 NAME = "train"
@@ -31,6 +32,7 @@ def add_arguments(p) -> None:
     p.add_argument("--checkpoint-every", type=int, default=10, metavar="K",
                    help="write the policy every K episodes (default 10)")
     p.add_argument("--resume", action="store_true", help="continue training from --out")
+    add_force(p)
 
 
 def run(args) -> int:
@@ -40,11 +42,14 @@ def run(args) -> int:
     from control.policy import load_policy, save_policy
     from control.qlearning import QTable
     from dataclasses import replace
+    from petri.files import check_output, update_in_place
+    from petri.interrupt import Interrupt
     from petri.progress import Progress
 
     if args.episodes < 0 or args.checkpoint_every < 1:
         raise CommandError("--episodes must be 0 or more and --checkpoint-every 1 or more")
     out = Path(args.out)
+    check_output(out, force=args.force or args.resume)   # before training, not after it
     orders = ff.read_orders(args.orders) if args.orders else None
     cases = ff.read_cases(args.cases or ff.DATA / "initial_stock.csv")
     net = ff.load_plant(orders)
@@ -54,6 +59,7 @@ def run(args) -> int:
         if not out.exists():
             raise CommandError(f"{out}: no policy to resume from")
         head, tables = load_policy(out, net=net, kind="flowfactory-qlearning")
+        update_in_place(out)            # resuming writes the policy back to its own file
         if head["meta"].get("reward") != args.reward or head["meta"].get("seed") != args.seed:
             raise CommandError(f"{out} was trained with --reward {head['meta'].get('reward')} "
                                f"--seed {head['meta'].get('seed')}; resume with the same options")
@@ -63,34 +69,35 @@ def run(args) -> int:
         ctl = FlowFactoryQController(args.reward, learn=True, params=replace(PARAMS, seed=args.seed))
     case_ids = sorted(cases)
     start = time.perf_counter()
-    history: list[float] = []
 
-    def save(n, tables=None):
-        save_policy(out, tables or ctl.tables, net=net, kind="flowfactory-qlearning",
+    def save(n, data):
+        save_policy(out, {m: QTable.from_data(d) for m, d in data.items()}, net=net,
+                    kind="flowfactory-qlearning", force=True,
                     meta={"reward": args.reward, "seed": args.seed, "episodes": n,
                           "cases": case_ids, "scenarios": [s.name if s else "ideal" for s in scenarios]})
 
-    k = done
-    # the tables as they were after the last finished episode: an interrupted episode has
-    # already updated some values and drawn from the exploration RNG, so it is not kept
-    finished = {m: t.to_data() for m, t in ctl.tables.items()}
-    with Progress("train", total=args.episodes) as bar:
+    # the finished episodes and the tables after the last of them, replaced in one step: an
+    # interrupted episode has already updated some values and drawn from the exploration RNG,
+    # so it is neither kept nor counted, and every file written says how many episodes made it
+    kept = (done, {m: t.to_data() for m, t in ctl.tables.items()})
+    with Progress("train", total=args.episodes) as bar, Interrupt() as stop:
         try:
             for k in range(done, args.episodes):
                 case = case_ids[k % len(case_ids)]
                 scenario = scenarios[(k // len(case_ids)) % len(scenarios)]
                 m = run_episode(net, cases[case], ctl, scenario, seed=args.seed + k)
-                history.append(m / ff.DAY)
+                if stop.flag:           # Ctrl-C: the run was cut short
+                    break
+                kept = (k + 1, {m: t.to_data() for m, t in ctl.tables.items()})
                 bar.update(k + 1, f"episode {k + 1} case {case} makespan {m / ff.DAY:.2f} d")
-                finished = {m: t.to_data() for m, t in ctl.tables.items()}
                 if (k + 1) % args.checkpoint_every == 0:
-                    save(k + 1)
-            k = args.episodes
-        except KeyboardInterrupt:
-            save(k, {m: QTable.from_data(d) for m, d in finished.items()})
-            print(f"interrupted: {k} episodes kept in {out}; continue with --resume")
-            return 130
-    save(max(k, done))
+                    save(*kept)
+        except KeyboardInterrupt:       # Ctrl-C twice, or from inside an episode
+            stop.flag = True
+    save(*kept)
+    if stop.flag:
+        print(f"interrupted: {kept[0]} episodes kept in {out}; continue with --resume")
+        return 130
     wall = time.perf_counter() - start
     print(f"trained {args.episodes - done} episodes in {wall:.1f} s ({args.reward} reward); "
           f"policy written to {out}")

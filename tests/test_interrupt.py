@@ -1,0 +1,133 @@
+"""Ctrl-C (SIGINT) stops every long command, keeps what finished and exits 130.
+
+Each test starts ``python -m petri ...`` in its own process group, waits until the command has
+used some CPU time (so that it is past start-up and in the middle of its work), sends SIGINT
+to the group, as a terminal's Ctrl-C does, and checks the exit, the output and the files.
+``petri train`` is tested in test_train.py.
+"""
+import csv
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from petri.formats.pnml import PNML_NS, PTNET_TYPE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+                                reason="reads CPU times from /proc (Linux)")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (worker processes) so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in tasks:
+        try:
+            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except OSError:
+            continue
+        total += sum(cpu_seconds(int(c)) for c in children)
+    return total
+
+
+def interrupt(args, after_cpu: float, timeout: float = 120):
+    """Run ``petri ARGS``, SIGINT it after ``after_cpu`` CPU seconds; (exit, out, err, seconds
+    from the signal to the exit)."""
+    proc = subprocess.Popen([sys.executable, "-m", "petri", *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while cpu_seconds(proc.pid) < after_cpu:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the command did not get going"
+            time.sleep(0.05)
+        sent = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=timeout)
+        return proc.returncode, out, err, time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_simulate_stops_and_reports_what_finished(tmp_path):
+    net = tmp_path / "loop.toml"
+    net.write_text('[places.a]\ninitial = 1\n[places.b]\n[transitions.go]\ninputs = ["a"]\n'
+                   'outputs = ["b"]\n[transitions.back]\ninputs = ["b"]\noutputs = ["a"]\n')
+    code, out, err, seconds = interrupt(["simulate", net], after_cpu=2.5)
+    assert code == 130 and err == ""
+    assert re.fullmatch(r"net loop: clock 0, \d+ firings, [\d,]+ firings/s\n"
+                        r"stopped: interrupted; the summary covers what finished\n", out)
+    assert seconds < 30
+
+
+def test_simulate_writes_the_events_of_the_firings_that_finished(tmp_path):
+    # a slow coloured net: every firing looks at the pairs of 150 tokens
+    net = tmp_path / "pairs.toml"
+    net.write_text('[places.n]\ncolour = "int"\ninitial = [' + ", ".join(map(str, range(150)))
+                   + ']\n[transitions.swap]\nguard = "x < y"\n'
+                   'inputs = [{ place = "n", inscription = "x" }, { place = "n", inscription = "y" }]\n'
+                   'outputs = [{ place = "n", inscription = "y" }, { place = "n", inscription = "x" }]\n')
+    events = tmp_path / "events.csv"
+    code, out, err, _ = interrupt(["simulate", net, "--events", events, "--json"], after_cpu=2.5)
+    assert code == 130 and err == ""
+    import json
+    summary = json.loads(out)
+    assert summary["stopped"] == "interrupted" and summary["firings"] > 0
+    with open(events, newline="") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == summary["firings"] + 1                 # the header and every firing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "pairs.toml"]
+
+
+def test_reach_stops_and_reports_a_partial_graph(tmp_path):
+    net = tmp_path / "toggles.toml"
+    net.write_text("".join(f'[places.p{i}]\ninitial = 1\n[places.q{i}]\n'
+                           f'[transitions.on{i}]\ninputs = ["p{i}"]\noutputs = ["q{i}"]\n'
+                           f'[transitions.off{i}]\ninputs = ["q{i}"]\noutputs = ["p{i}"]\n'
+                           for i in range(24)))
+    code, out, err, _ = interrupt(["reach", net], after_cpu=2.5)
+    assert code == 130 and err == ""
+    assert out.splitlines()[:2] == [
+        "Net: toggles", "PARTIAL RESULT: exploration stopped because it was interrupted."]
+
+
+def test_invariants_stops_at_once(tmp_path):
+    n = 1500          # a ring of 1,500 places: the invariants take minutes
+    body = "".join(f'<place id="p{i}"/><transition id="t{i}"/>'
+                   f'<arc id="a{i}" source="p{i}" target="t{i}"/>'
+                   f'<arc id="b{i}" source="t{i}" target="p{(i + 1) % n}"/>' for i in range(n))
+    net = tmp_path / "ring.pnml"
+    net.write_text(f'<pnml xmlns="{PNML_NS}"><net id="ring" type="{PTNET_TYPE}"><page id="g">'
+                   f'{body}</page></net></pnml>')
+    code, out, err, seconds = interrupt(["invariants", net], after_cpu=2.5)
+    assert (code, out, err) == (130, "", "petri: interrupted\n")
+    assert seconds < 30
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_experiment_keeps_the_cases_that_finished(tmp_path, workers):
+    out = tmp_path / "out"
+    code, stdout, err, _ = interrupt(
+        ["experiment", "--scenario", "ideal", "--controller", "traditional", "--workers",
+         workers, "--out", out], after_cpu=2.5)
+    assert code == 130
+    assert err.endswith("interrupted: the table covers the cases that finished\n")
+    with open(out / "cases.csv", newline="") as f:
+        cases = [int(r["case"]) for r in csv.DictReader(f)]
+    assert 1 <= len(cases) < 10 and len(set(cases)) == len(cases)
+    assert f"({len(cases)}/10 cases)" in stdout
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]   # no temporary file
