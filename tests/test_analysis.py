@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from petri import Net
+from petri.interrupt import Interrupt
 from petri.analysis import (analyse, coverability_graph, incidence_matrix, p_invariants,
                             p_semiflows, reachability_graph, siphons, structural_bounds,
                             t_invariants, t_semiflows, traps)
@@ -90,7 +91,7 @@ def test_read_inhibitor_and_capacity_agree_with_the_engine():
     net.add_transition("u", inputs=["b"], outputs=["c"], reads=["a"])
     net.add_transition("v", inputs=[("c", None, 2)], outputs=[("a", None, 2)])
     fast = reachability_graph(net)
-    generic = reach._explore_coloured(net, reach.Limits(), None, [False])
+    generic = reach._explore_coloured(net, reach.Limits(), None, Interrupt())
     assert (fast.num_states, fast.num_edges) == (generic.num_states, generic.num_edges) == (7, 8)
     assert fast.markings[:, 1].max() == 2
 
@@ -116,7 +117,7 @@ def test_rows_switch_to_wider_dtypes_as_counts_grow():
     assert reach._row_dtype(reach._Layout(reach._bit_length(np.array([3, 0, 60]))),
                             np.zeros((1, 3), np.int64)) is np.int8
     g = reachability_graph(net)
-    generic = reach._explore_coloured(net, reach.Limits(), None, [False])
+    generic = reach._explore_coloured(net, reach.Limits(), None, Interrupt())
     assert g.complete and g.num_states == generic.num_states == 4 * 61
     assert _edge_set(g) == _edge_set(generic)
     assert g.markings[:, 1].max() == 60000
@@ -145,7 +146,7 @@ def test_random_bounded_nets_agree_with_the_engine():
                      if len(rest) > 1 and rng.random() < 0.3 else [])
             net.add_transition(f"t{j}", inputs=ins, outputs=outs, reads=reads, inhibitors=inhib)
         g = reachability_graph(net)
-        generic = reach._explore_coloured(net, reach.Limits(), None, [False])
+        generic = reach._explore_coloured(net, reach.Limits(), None, Interrupt())
         assert g.complete and generic.complete
         assert (g.num_states, g.num_edges) == (generic.num_states, generic.num_edges), net.name
         assert _edge_set(g) == _edge_set(generic), net.name

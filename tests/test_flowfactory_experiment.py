@@ -80,7 +80,7 @@ def test_case_picks_cases_of_the_list(tmp_path, capsys):
     orders = tmp_path / "orders.csv"
     orders.write_text("\n".join((ff.DATA / "orders.csv").read_text().splitlines()[:5]) + "\n")
     common = ["experiment", "--scenario", "ideal", "--controller", "traditional", "--orders",
-              str(orders), "--out", str(tmp_path / "out"), "--json", "--workers", "1"]
+              str(orders), "--out", str(tmp_path / "out"), "--json", "--workers", "1", "--force"]
     assert main(common + ["--case", "7"]) == 0
     picked = json.loads(capsys.readouterr().out)
     assert main(common + ["--cases", _cases(tmp_path, 7)]) == 0
