@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .errors import NetError
 from .model import InputArc, Net, OutputArc, Token
@@ -45,11 +46,11 @@ class Operation:
     def duration(self, machine: int) -> int:
         return self.durations[self.machines.index(machine)]
 
-    @property
+    @cached_property
     def min_duration(self) -> int:
         return min(self.durations)
 
-    @property
+    @cached_property
     def mean_duration(self) -> float:
         return sum(self.durations) / len(self.durations)
 

@@ -320,3 +320,140 @@ def test_scheduling_example_prints_what_the_docs_show():
     lines = r.stdout.splitlines()
     assert lines[0] == f"{s.makespan} {s.lower_bound}" == "1491 977"
     assert len(lines) == 4
+
+
+# -- the learned policy ---------------------------------------------------------------------------
+
+from control.scheduling.policy import (FORMAT, Policy, PolicyController, load_policy,  # noqa: E402
+                                       save_policy, shipped_policy)
+
+
+def test_policy_file_round_trips(tmp_path):
+    pol = Policy.random(hidden=8, seed=3)
+    path = save_policy(pol, tmp_path / "p.json", {"note": "test"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.npz"]
+    back = load_policy(tmp_path / "p.npz")
+    assert back.header["format"] == FORMAT and back.header["meta"] == {"note": "test"}
+    import numpy as np
+    x = np.random.default_rng(0).normal(size=(7, len(back.header["features"])))
+    assert np.array_equal(back.scores(x), pol.scores(x))
+    inst = read_instance(DATA / "three.txt")
+    assert rows(dispatch(inst, PolicyController(back))) == rows(dispatch(inst, PolicyController(pol)))
+    assert path == tmp_path / "p.json"
+
+
+def test_bad_policy_files(tmp_path):
+    import numpy as np
+    pol = Policy.random(hidden=4)
+    save_policy(pol, tmp_path / "p.json")
+    header = json.loads((tmp_path / "p.json").read_text())
+    (tmp_path / "q.json").write_text(json.dumps({**header, "features": header["features"][:-1]}))
+    (tmp_path / "q.npz").write_bytes((tmp_path / "p.npz").read_bytes())
+    with pytest.raises(NetError) as e:
+        load_policy(tmp_path / "q.json")
+    assert str(e.value) == (f"{tmp_path / 'q.json'}: the policy was trained on other features "
+                            f"than this version computes")
+    arrays = {k: pol.arrays[k] for k in pol.arrays}
+    arrays["w2"] = arrays["w2"].copy()
+    arrays["w2"][0, 0] = np.nan
+    np.savez(tmp_path / "r.npz", **arrays)
+    (tmp_path / "r.json").write_text(json.dumps(header))
+    with pytest.raises(NetError) as e:
+        load_policy(tmp_path / "r.json")
+    assert str(e.value) == f"{tmp_path / 'r.npz'}: array 'w2' holds values that are not finite"
+    np.savez(tmp_path / "s.npz", **{**arrays, "w2": np.array([object()], dtype=object)})
+    (tmp_path / "s.json").write_text(json.dumps(header))
+    with pytest.raises(NetError) as e:       # object arrays would need pickle: refused
+        load_policy(tmp_path / "s.json")
+    assert str(e.value).startswith(f"{tmp_path / 's.npz'}: not a weights archive")
+    (tmp_path / "t.json").write_text(json.dumps({**header, "format": "other"}))
+    with pytest.raises(NetError) as e:
+        load_policy(tmp_path / "t.json")
+    assert str(e.value) == (f"{tmp_path / 't.json'}: not a scheduling policy (expected format "
+                            f"'petri-scheduling-policy')")
+
+
+def test_policy_masks_equal_the_nets_enabled_bindings():
+    """The policy scores exactly the bindings the net enables, at every decision."""
+    pol = shipped_policy()
+    for inst in _instances():
+        rec = Recorder(PolicyController(pol, sample=True, seed=1))
+        fast = dispatch(inst, rec)
+        ref, offered = play_net(inst, rec.chosen, horizon=fast.makespan + 14 * 24 * 60)
+        assert offered == rec.offered, inst.name
+        assert rows(ref) == rows(fast), inst.name
+
+
+def test_policy_is_size_independent_and_fast_enough():
+    pol = shipped_policy()
+    for n, m in ((5, 3), (60, 12)):
+        inst = random_jobshop(n, m, random.Random(n))
+        s = dispatch(inst, PolicyController(pol))
+        assert check_schedule(inst, s) == [] and len(s.operations) == n * m
+
+
+def _brute_force_optimum(inst):
+    import itertools
+    from control.scheduling.improve import Solution, _Index, timing
+    idx = _Index(inst)
+    per = [[o for o, op in enumerate(idx.ops) if op.machines[0] == m]
+           for m in range(inst.n_machines)]
+    best = None
+    for orders in itertools.product(*[list(itertools.permutations(p)) for p in per]):
+        t = timing(idx, Solution([op.machines[0] for op in idx.ops], [list(x) for x in orders]))
+        if t is not None and (best is None or max(t[1]) < best):
+            best = max(t[1])
+    return best
+
+
+def test_training_reaches_the_optimum_of_a_tiny_instance():
+    pytest.importorskip("torch")
+    from control.scheduling.train import train
+    inst = random_jobshop(3, 3, random.Random(2))
+    optimum = _brute_force_optimum(inst)
+    rules = {name: dispatch(inst, Rule(name)).makespan for name in RULES}
+    assert min(rules.values()) > optimum          # no rule finds it
+    pol, state = train(instances=24, make_instance=lambda k: inst, validation=[], every=24)
+    assert dispatch(inst, PolicyController(pol)).makespan == optimum
+    assert state.instances == 24
+
+
+def test_cli_default_is_the_shipped_policy(tmp_path):
+    r = petri("schedule", DATA / "three.txt", "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    inst = read_instance(DATA / "three.txt")
+    assert summary["method"] == "policy"
+    assert summary["makespan"] == dispatch(inst, PolicyController(shipped_policy())).makespan
+
+
+# -- improvement -------------------------------------------------------------------------------------
+
+def test_tabu_search_improves_and_stays_feasible():
+    import time
+    from control.scheduling.improve import tabu_search
+    for inst in (read_instance(ROOT / "nets/scheduling/instances/taillard/ta01.txt"),
+                 read_instance(ROOT / "nets/scheduling/instances/brandimarte/mk01.fjs"),
+                 read_instance(DATA / "plant")):
+        first = dispatch(inst, Rule("mwkr"))
+        better = tabu_search(inst, first, time.perf_counter() + 60, seed=0, max_iterations=150)
+        assert check_schedule(inst, better) == []
+        assert better.makespan <= first.makespan
+    assert better.makespan == first.makespan or better.makespan >= inst.lower_bound()
+    ta01 = read_instance(ROOT / "nets/scheduling/instances/taillard/ta01.txt")
+    first = dispatch(ta01, Rule("mwkr"))
+    assert tabu_search(ta01, first, time.perf_counter() + 60, max_iterations=150).makespan < \
+        first.makespan
+
+
+def test_cpsat_warm_start_and_time_limit():
+    pytest.importorskip("ortools")
+    from control.scheduling.cpsat import solve
+    inst = read_instance(DATA / "three.txt")
+    s, bound = solve(inst, 10, hint=dispatch(inst, Rule("mwkr")))
+    assert check_schedule(inst, s) == [] and s.makespan == bound == _brute_force_optimum(inst)
+    r = schedule(read_instance(DATA / "tiny.fjs"), method="policy", time_limit=2)
+    assert r.makespan == 4 and r.lower_bound == 4
+    with pytest.raises(Exception) as e:
+        solve(read_instance(DATA / "plant"), 1)
+    assert "does not model calendars" in str(e.value)

@@ -18,3 +18,5 @@ def register() -> None:
     COMMANDS.register("schedule", "control.scheduling.commands.schedule", family="scheduling")
     COMMANDS.register("generate-plant", "control.scheduling.commands.generate_plant",
                       family="scheduling")
+    COMMANDS.register("train-scheduler", "control.scheduling.commands.train_scheduler",
+                      family="scheduling")

@@ -72,6 +72,7 @@ class Shop:
         self.ready = [j.release for j in jobs]
         self.remaining_work = [sum(op.mean_duration for op in j.operations) for j in jobs]
         self.remaining_ops = [len(j.operations) for j in jobs]
+        self.total_work = sum(self.remaining_work)
         self.total_ops = [len(j.operations) for j in jobs]
         self.free = [0] * inst.n_machines
         self.load = [0.0] * inst.n_machines
@@ -82,6 +83,8 @@ class Shop:
         self.due = [j.due for j in jobs]
         self.priority = [j.priority for j in jobs]
         self.scheduled = 0
+        self.n_operations = max(1, inst.n_operations)
+        self.top_priority = max((j.priority for j in jobs), default=1.0) or 1.0
         self.mean_duration = (sum(op.mean_duration for op in inst.operations())
                               / max(1, inst.n_operations)) or 1.0
 
@@ -186,6 +189,7 @@ def dispatch(inst: Instance, controller, method: str = "") -> Schedule:
             for q in op.machines:
                 waiting_on[q].pop(j, None)
             shop.remaining_work[j] -= op.mean_duration
+            shop.total_work -= op.mean_duration
             shop.remaining_ops[j] -= 1
             share = op.mean_duration / len(op.machines)
             for q in op.machines:

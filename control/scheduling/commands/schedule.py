@@ -17,7 +17,9 @@ def add_arguments(p) -> None:
     p.add_argument("instance", metavar="INSTANCE",
                    help="a .txt (OR-Library) or .fjs (Brandimarte) file, or a plant's CSV folder")
     p.add_argument("--method", default=None, metavar="METHOD",
-                   help="rule:NAME (fifo, spt, mwkr, mor, edd)")
+                   help="policy (default: the learned policy, one pass) or rule:NAME (fifo, "
+                        "spt, mwkr, mor, edd)")
+    p.add_argument("--policy", metavar="FILE", help="a policy file (default: the shipped one)")
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="improve for up to S seconds")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
@@ -42,8 +44,10 @@ def run(args) -> int:
         if out:
             check_output(out, force=args.force)
     inst = read_instance(args.instance)
-    result = schedule(inst, method=args.method or "rule:mwkr", time_limit=args.time_limit,
-                      seed=args.seed)
+    if args.policy and (args.method or "policy") != "policy":
+        raise CommandError("--policy goes with --method policy")
+    result = schedule(inst, method=args.method or "policy", time_limit=args.time_limit,
+                      seed=args.seed, policy=args.policy)
     problems = check_schedule(inst, result)
     if problems:      # never expected: the checker is independent of the scheduler
         raise CommandError(f"{args.instance}: the schedule is infeasible: {problems[0]}")

@@ -1,0 +1,62 @@
+"""``petri train-scheduler``: train the dispatching policy on generated job shops (needs torch)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from petri.errors import CommandError
+
+NAME = "train-scheduler"
+HELP = "train the scheduling policy on generated job shops (needs torch: pip install -e .[train])"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--instances", type=int, default=None, metavar="N",
+                   help="training instances in all (default: as in control/scheduling/train.py)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--out", default="policy.json", metavar="FILE",
+                   help="policy file: FILE.json and FILE.npz (default policy.json)")
+    p.add_argument("--checkpoint-every", type=int, default=40, metavar="K",
+                   help="validate and write the best policy so far every K instances (default 40)")
+    p.add_argument("--resume", action="store_true", help="continue training from --out")
+    p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
+
+
+def run(args) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise CommandError("training needs torch: pip install torch==2.13.0 (or pip install -e "
+                           "\".[train]\")") from None
+    from control.scheduling import train as tr
+    from petri.files import check_output
+    from petri.progress import Progress
+
+    total = tr.INSTANCES if args.instances is None else args.instances
+    if total < 1 or args.checkpoint_every < 1:
+        raise CommandError("--instances and --checkpoint-every must be 1 or more")
+    out = Path(args.out)
+    resume, done, seed = None, 0, args.seed
+    if args.resume:
+        if not out.with_suffix(".json").exists():
+            raise CommandError(f"{out}: no policy to resume from")
+        resume, done, seed = tr.resume_from(out)
+        if seed != args.seed:
+            raise CommandError(f"{out} was trained with --seed {seed}; resume with the same seed")
+        if done >= total:
+            print(f"{out}: already trained on {done} instances")
+            return 0
+    else:
+        for suffix in (".json", ".npz"):
+            check_output(out.with_suffix(suffix), force=args.force)
+
+    def checkpoint(policy, state):
+        tr.save_trained(policy, out, state, seed)
+
+    with Progress("train-scheduler", total=total) as bar:
+        policy, state = tr.train(total, seed=seed, resume=resume, done=done,
+                                 checkpoint=checkpoint, every=args.checkpoint_every,
+                                 progress=lambda k, n, note: bar.update(k, note))
+    tr.save_trained(policy, out, state, seed)
+    print(f"{out.with_suffix('.json')}: trained on {state.instances} instances in "
+          f"{state.seconds:.0f} s; validation makespan / lower bound {state.best_validation:.4f}")
+    return 0
