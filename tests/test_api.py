@@ -166,5 +166,16 @@ def test_load_sniffs_only_regular_files(tmp_path):
     with pytest.raises(petri.NetError) as e:
         petri.load(fifo)
     assert str(e.value) == f"{fifo}: is a FIFO (named pipe), not a net file"
-    assert [str(x) for x in petri.formats.problems(tmp_path)] == [
+    net, problems = petri.formats.load_with_errors(tmp_path)
+    assert net is None and [str(x) for x in problems] == [
         f"{tmp_path}: is a directory, not a net file"]
+
+
+def test_validate_and_simulate_read_pnml_too(capsys):
+    from petri.cli import main
+    assert main(["validate", str(MCC)]) == 0
+    assert capsys.readouterr().out == f"{MCC}: ok (25 places, 25 transitions)\n"
+    assert main(["simulate", str(MCC), "--max-firings", "3", "--json"]) == 0
+    import json
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["firings"], summary["clock"]) == (3, 0)

@@ -30,7 +30,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from ..engine import Simulator
     from ..files import check_output, output
-    from ..formats.toml import load
+    from ..formats import load
     from ..progress import Progress
 
     if args.max_firings is not None and args.max_firings < 0:

@@ -15,7 +15,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..formats.toml import load_with_errors
+    from ..formats import load_with_errors
 
     net, problems = load_with_errors(*args.files, allow_outside=args.allow_outside_tables)
     for problem in problems:

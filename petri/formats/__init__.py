@@ -6,7 +6,7 @@
 
 ``load`` reads any of them: the format is told by the suffix (``.toml``; ``.pnml`` or ``.xml``)
 or, for any other suffix, by the content (an XML document is PNML, anything else TOML).
-``problems`` lists every problem of the files instead of raising the first.
+``load_with_errors`` returns every problem of the files instead of raising the first.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "line.net")
@@ -20,7 +20,7 @@ import os
 
 from ..errors import NetError
 
-__all__ = ["load", "problems", "format_of", "FORMATS"]
+__all__ = ["load", "load_with_errors", "format_of", "FORMATS"]
 
 #: format name -> file suffixes it is known by
 FORMATS = {"toml": (".toml",), "pnml": (".pnml", ".xml")}
@@ -66,19 +66,20 @@ def load(*paths, check: bool = True, allow_outside: bool = False):
     return toml.load(*paths, check=check, allow_outside=allow_outside)
 
 
-def problems(*paths, allow_outside: bool = False) -> list[NetError]:
-    """Every problem of the net the files make together; empty when it is valid."""
+def load_with_errors(*paths, allow_outside: bool = False) -> tuple:
+    """``(net, problems)``: the net the files make together and every problem found (one
+    ``NetError`` each); the net is None when the files could not be read."""
     try:
         kind, paths = _split(paths)
     except NetError as e:
-        return [e]
+        return None, [e]
     if kind == "pnml":
         from ..check import check_net
         from . import pnml
         try:
             net = pnml.load(paths[0])
         except NetError as e:
-            return [e]
-        return check_net(net)
+            return None, [e]
+        return net, check_net(net)
     from . import toml
-    return toml.load_with_errors(*paths, allow_outside=allow_outside)[1]
+    return toml.load_with_errors(*paths, allow_outside=allow_outside)
