@@ -37,11 +37,20 @@ def format_of(path) -> str:
     return "pnml" if head.startswith(b"<") else "toml"
 
 
+def _kind(path: str) -> str:
+    """``format_of``, where a file that cannot be read counts as TOML: the TOML reader then
+    reports it among the problems of the other files."""
+    try:
+        return format_of(path)
+    except (NetError, OSError):
+        return "toml"
+
+
 def _split(paths) -> tuple[str, list[str]]:
     if not paths:
         raise NetError("no net file given")
     paths = [os.fspath(p) for p in paths]
-    kinds = [format_of(p) for p in paths]
+    kinds = [_kind(p) for p in paths]
     if "pnml" in kinds:
         if len(paths) > 1:
             raise NetError("a PNML file is read on its own: give one PNML file, or TOML files "
