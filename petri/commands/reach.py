@@ -30,6 +30,9 @@ def add_arguments(p) -> None:
                         "standard error")
     p.add_argument("-o", "--output", metavar="OUT", help="write the graph to OUT")
     p.add_argument("--json", action="store_true", help="print the property report as JSON")
+    p.add_argument("--draw", metavar="PICTURE",
+                   help="draw the graph as .svg or .png (small graphs: up to 300 states), the "
+                        "initial marking doubly circled, deadlocks in red")
     add_force(p)
     add_allow_outside(p)
 
@@ -122,12 +125,20 @@ def run(args) -> int:
         if fmt is None:
             raise CommandError(f"{args.output}: cannot tell the graph format from the extension "
                                "(use .graphml, .gexf, .dot, .gv or .json, or give --format)")
+    from ..drawing.graphs import MAX_DRAWN_STATES
+    if args.draw and Path(args.draw).suffix.lower() not in (".svg", ".png"):
+        raise CommandError(f"{args.draw}: cannot tell the picture format from the extension "
+                           "(use .svg or .png)")
     net = load_net(args.files, allow_outside=args.allow_outside_tables)
-    if args.output:
-        check_output(args.output, force=args.force)    # before a long exploration
+    for out in (args.output, args.draw):
+        if out:
+            check_output(out, force=args.force, inputs=args.files)   # before a long exploration
+    max_states = args.max_states
+    if args.draw and max_states is None:    # no need to explore further than what is drawn
+        max_states = MAX_DRAWN_STATES + 1
     max_memory = (int(args.max_memory * 2**30) if args.max_memory else default_memory_limit())
     progress = Progress()
-    graph = reachability_graph(net, max_states=args.max_states, time_limit=args.time_limit,
+    graph = reachability_graph(net, max_states=max_states, time_limit=args.time_limit,
                                max_memory=max_memory, progress=progress, catch_interrupt=True)
     progress.done()
     unbounded_places = None
@@ -142,6 +153,8 @@ def run(args) -> int:
         if cover is not None and cover.complete:
             unbounded_places = cover.unbounded_places
             written = cover
+    if args.draw:
+        draw_graph(written, args.draw, args.force)
     props = analyse(graph, unbounded_places=unbounded_places)
     report_stream = sys.stdout
     if fmt and not args.output:
@@ -157,8 +170,30 @@ def run(args) -> int:
         if args.output:
             what = "coverability graph" if written is not graph else "reachability graph"
             print(f"\n{what} written to {args.output} ({fmt})", file=report_stream)
+        if args.draw:
+            what = "coverability graph" if written is not graph else "reachability graph"
+            print(f"{'' if args.output else chr(10)}{what} drawn in {args.draw}", file=report_stream)
     if graph.stopped == "interrupted":
         return 130
     if not graph.complete and graph.stopped != "unbounded":
         return PARTIAL
     return 0
+
+
+def draw_graph(graph, path, force: bool) -> None:
+    """Draw a complete graph of at most ``MAX_DRAWN_STATES`` states, else say why not."""
+    from ..cli import CommandError
+    from ..drawing.graphs import MAX_DRAWN_STATES, graph_png, graph_svg
+    from ..files import write_output
+    if graph.num_states > MAX_DRAWN_STATES or not graph.complete:
+        why = ("the net is unbounded and its coverability graph could not be built"
+               if graph.stopped == "unbounded" else
+               f"the graph has more than {MAX_DRAWN_STATES} states"
+               if graph.num_states > MAX_DRAWN_STATES or graph.stopped == "max_states" else
+               f"the exploration stopped early ({graph.stopped})")
+        raise CommandError(f"{path}: not drawn: {why}; --draw is for small graphs (write any "
+                           "graph with -o OUT.graphml or .gexf and view it in Gephi or yEd)")
+    if Path(path).suffix.lower() == ".png":
+        write_output(path, graph_png(graph), force=force)
+    else:
+        write_output(path, graph_svg(graph), force=force)

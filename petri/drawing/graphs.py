@@ -11,10 +11,10 @@ from .scene import SMALL, Circle, Curve, Group, Polygon, Scene, Text, _arrow_hea
 from .scene import _boundary, _midpoint, _short, _smooth, _unit, text_width
 from .svg import scene_to_svg
 
-__all__ = ["graph_scene", "graph_svg", "MAX_DRAWN_STATES"]
+__all__ = ["graph_scene", "graph_svg", "graph_png", "MAX_DRAWN_STATES"]
 
-#: the largest graph worth a picture
-MAX_DRAWN_STATES = 500
+#: the largest graph worth a picture (``petri reach --draw`` and the page refuse larger ones)
+MAX_DRAWN_STATES = 300
 R = 14.0
 #: graphs up to this many states show each marking under its state
 LABELLED = 30
@@ -32,7 +32,21 @@ def graph_scene(graph, current: int | None = None) -> Scene:
     labelled = n <= LABELLED
     sizes = {i: (max(2 * R, text_width(_short(texts[i], 36), SMALL) if labelled else 0),
                  2 * R + (2 * SMALL + 8 if labelled else 0)) for i in range(n)}
-    lay = layered(range(n), list(zip(src, dst)), sizes=sizes, starts=[0], gap_x=90, gap_y=50)
+    # a column per breadth-first distance from the initial marking
+    depth = [0] * n
+    seen_at = [False] * n
+    succ = [[] for _ in range(n)]
+    for a, b in zip(src, dst):
+        succ[a].append(b)
+    queue, seen_at[0] = [0], True
+    for u in queue:
+        for v in succ[u]:
+            if not seen_at[v]:
+                seen_at[v] = True
+                depth[v] = depth[u] + 1
+                queue.append(v)
+    lay = layered(range(n), list(zip(src, dst)), sizes=sizes, gap_x=90, gap_y=50,
+                  columns=dict(enumerate(depth)))
     margin = 30.0
     x0, y0, _, _ = lay.bounds()
     ox, oy = margin + R - x0 + 40, margin + R - y0 + (SMALL + 8 if labelled else 0)
@@ -99,3 +113,9 @@ def graph_scene(graph, current: int | None = None) -> Scene:
 def graph_svg(graph, current: int | None = None) -> str:
     """The graph as SVG text."""
     return scene_to_svg(graph_scene(graph, current))
+
+
+def graph_png(graph, current: int | None = None) -> bytes:
+    """The graph as PNG bytes (needs matplotlib)."""
+    from .png import scene_to_png
+    return scene_to_png(graph_scene(graph, current))

@@ -47,13 +47,15 @@ def node_key(kind: str, name: str) -> tuple[str, str]:
 
 
 def layered(nodes: Iterable[Hashable], edges: Iterable[tuple], *, sizes: Mapping | None = None,
-            gap_x: float = 80.0, gap_y: float = 60.0, starts: Iterable[Hashable] = ()) -> Layout:
+            gap_x: float = 80.0, gap_y: float = 60.0, starts: Iterable[Hashable] = (),
+            columns: Mapping | None = None) -> Layout:
     """A left-to-right layered layout of a directed graph.
 
     ``sizes[node] = (width, height)`` of what is drawn there (labels included) keeps columns
     and rows apart; ``starts`` are tried first as the roots when cycles are broken (the
     initially marked places of a net), so the flow reads from them. The same input gives the
-    same layout.
+    same layout. ``columns[node]`` fixes the columns instead (a state graph by distance from its
+    initial state); edges within a column are then drawn without bends.
     """
     nodes = list(dict.fromkeys(nodes))
     sizes = sizes or {}
@@ -66,65 +68,20 @@ def layered(nodes: Iterable[Hashable], edges: Iterable[tuple], *, sizes: Mapping
     for u, v in edges:
         if u != v:
             succ[index[u]].append(index[v])
-    # 1. break cycles: depth-first from the starts, then the sources, then the rest
-    indeg = [0] * n
-    for s in succ:
-        for v in s:
-            indeg[v] += 1
-    order = [index[s] for s in starts if s in index]
-    order += [i for i in range(n) if indeg[i] == 0] + list(range(n))
-    state = [0] * n     # 0 new, 1 on stack, 2 done
-    back: set[tuple[int, int]] = set()
-    for root in order:
-        if state[root]:
-            continue
-        stack = [(root, iter(succ[root]))]
-        state[root] = 1
-        while stack:
-            u, it = stack[-1]
-            for v in it:
-                if state[v] == 0:
-                    state[v] = 1
-                    stack.append((v, iter(succ[v])))
-                    break
-                if state[v] == 1:
-                    back.add((u, v))
-            else:
-                state[u] = 2
-                stack.pop()
-    dag: list[list[int]] = [[] for _ in range(n)]
-    for u, v in edges:
-        a, b = index[u], index[v]
-        if a == b:
-            continue
-        if (a, b) in back:
-            a, b = b, a
-        if b not in dag[a]:
-            dag[a].append(b)
-    # 2. columns: longest path from the sources (a topological order by Kahn's algorithm)
-    indeg = [0] * n
-    for s in dag:
-        for v in s:
-            indeg[v] += 1
-    ready = [i for i in range(n) if indeg[i] == 0]
-    column = [0] * n
-    k = 0
-    while k < len(ready):
-        u = ready[k]
-        k += 1
-        for v in dag[u]:
-            column[v] = max(column[v], column[u] + 1)
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                ready.append(v)
-    # pull nodes with no predecessor next to their first successor (no long edges from sources)
-    has_pred = [False] * n
-    for s in dag:
-        for v in s:
-            has_pred[v] = True
-    for u in range(n):
-        if not has_pred[u] and dag[u]:
-            column[u] = min(column[v] for v in dag[u]) - 1
+    # 1. and 2. columns, and the edges turned around so that all go left to right
+    if columns is not None:
+        column = [int(columns[v]) for v in nodes]
+        back = {(index[u], index[v]) for u, v in edges if column[index[u]] > column[index[v]]}
+        dag = [[] for _ in range(n)]
+        for u, v in edges:
+            a, b = index[u], index[v]
+            if column[a] != column[b]:
+                a, b = (b, a) if (a, b) in back else (a, b)
+                if b not in dag[a]:
+                    dag[a].append(b)
+    else:
+        back, dag, column = _columns(n, succ, edges, index, [index[s] for s in starts
+                                                             if s in index])
     # 3. long edges get a chain of bend points (virtual nodes) one per column crossed
     cols: dict[int, list] = defaultdict(list)
     for i in range(n):
@@ -265,6 +222,68 @@ def layered(nodes: Iterable[Hashable], edges: Iterable[tuple], *, sizes: Mapping
         pts = [(xs[column[w] - first], y[w] - top) for w in chain]
         bends.append(pts[::-1] if rev else pts)
     return Layout(positions, bends)
+
+
+def _columns(n, succ, edges, index, starts):
+    """Break cycles (depth first from the starts, then the sources, then the rest: the edges
+    that close a cycle are turned around) and give each node the column after its furthest
+    predecessor; nodes without one go just before their first successor."""
+    indeg = [0] * n
+    for s in succ:
+        for v in s:
+            indeg[v] += 1
+    order = starts + [i for i in range(n) if indeg[i] == 0] + list(range(n))
+    state = [0] * n     # 0 new, 1 on stack, 2 done
+    back: set[tuple[int, int]] = set()
+    for root in order:
+        if state[root]:
+            continue
+        stack = [(root, iter(succ[root]))]
+        state[root] = 1
+        while stack:
+            u, it = stack[-1]
+            for v in it:
+                if state[v] == 0:
+                    state[v] = 1
+                    stack.append((v, iter(succ[v])))
+                    break
+                if state[v] == 1:
+                    back.add((u, v))
+            else:
+                state[u] = 2
+                stack.pop()
+    dag: list[list[int]] = [[] for _ in range(n)]
+    for u, v in edges:
+        a, b = index[u], index[v]
+        if a == b:
+            continue
+        if (a, b) in back:
+            a, b = b, a
+        if b not in dag[a]:
+            dag[a].append(b)
+    indeg = [0] * n
+    for s in dag:
+        for v in s:
+            indeg[v] += 1
+    ready = [i for i in range(n) if indeg[i] == 0]
+    column = [0] * n
+    k = 0
+    while k < len(ready):
+        u = ready[k]
+        k += 1
+        for v in dag[u]:
+            column[v] = max(column[v], column[u] + 1)
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                ready.append(v)
+    has_pred = [False] * n
+    for s in dag:
+        for v in s:
+            has_pred[v] = True
+    for u in range(n):
+        if not has_pred[u] and dag[u]:
+            column[u] = min(column[v] for v in dag[u]) - 1
+    return back, dag, column
 
 
 def net_layout(net, sizes: Mapping | None = None, **options) -> Layout:

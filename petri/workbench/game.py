@@ -27,7 +27,7 @@ MAX_RUN_FIRINGS = 100_000
 #: undo steps kept
 MAX_UNDO = 500
 #: the largest reachability graph the page draws
-MAX_REACH_STATES = 300
+from ..drawing.graphs import MAX_DRAWN_STATES as MAX_REACH_STATES  # noqa: E402
 
 
 class Refused(PetriError):
