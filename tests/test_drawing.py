@@ -14,7 +14,9 @@ from petri.formats.toml import load
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "production_line.toml"
-FLOWFACTORY = sorted(str(p) for p in (ROOT / "nets" / "flowfactory").glob("*.toml"))
+# shared.toml first: it names the fused net
+FLOWFACTORY = sorted((str(p) for p in (ROOT / "nets" / "flowfactory").glob("*.toml")),
+                     key=lambda p: (not p.endswith("shared.toml"), p))
 SVG = "{http://www.w3.org/2000/svg}"
 
 

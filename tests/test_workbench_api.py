@@ -16,7 +16,9 @@ from petri.workbench.server import MAX_BODY
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "production_line.toml"
-FLOWFACTORY = sorted(str(p) for p in (ROOT / "nets" / "flowfactory").glob("*.toml"))
+# shared.toml first: it names the fused net
+FLOWFACTORY = sorted((str(p) for p in (ROOT / "nets" / "flowfactory").glob("*.toml")),
+                     key=lambda p: (not p.endswith("shared.toml"), p))
 
 
 class Client:
@@ -233,7 +235,7 @@ def test_reachability_graph_and_going_to_a_state(serve):
         (0, 1, "t1"), (1, 0, "back"), (1, 2, "t2")]
     assert graph["current"] == 0 and graph["svg"].count('class="state') == 3
     status, answer = c.post("/api/goto", {"state": 2})
-    assert status == 200 and answer["path"] == ["t1<>", "t2<>"]
+    assert status == 200 and answer["reached"] == 2 and answer["path"] == ["t1<>", "t2<>"]
     assert answer["state"]["marking"] == {"a": [], "b": [], "c": [[[], 0, 1]]}
     assert c.get("/api/reach")[1]["current"] == 2
     assert c.post("/api/goto", {"state": 9}) == (

@@ -371,7 +371,7 @@ class Game:
                                       f"untimed, but {b!r} never becomes enabled in the timed "
                                       "token game")
                 self.sim.fire(b)
-            return {"state": state, "path": [repr(b) for b in path]}
+            return {"reached": state, "path": [repr(b) for b in path]}
         return self._act(action)
 
 

@@ -73,7 +73,9 @@ function fit() {
   const svg = $("#canvas svg");
   const box = $("#canvas");
   if (!svg) return;
-  zoom = Math.min(box.clientWidth / svg.dataset.width, box.clientHeight / svg.dataset.height, 1.5);
+  // the whole net, but never so small that names cannot be read (then scroll)
+  zoom = Math.max(0.45, Math.min(box.clientWidth / svg.dataset.width,
+                                 box.clientHeight / svg.dataset.height, 1.5));
   applyZoom();
 }
 
@@ -272,7 +274,7 @@ function wire() {
   $("#reach").addEventListener("click", (ev) => {
     const s = ev.target.closest("g.state");
     if (s) act("api/goto", { state: Number(s.dataset.state) },
-      (r) => `went to state ${r.state}` + (r.path.length ? ` by ${r.path.join(" ")}` : ""));
+      (r) => `went to state ${r.reached}` + (r.path.length ? ` by ${r.path.join(" ")}` : ""));
   });
   $("#step").addEventListener("click", async () => {
     const before = shownDecisions;
