@@ -251,7 +251,8 @@ def test_reachability_graph_too_large_is_refused(serve):
 
 
 def test_flowfactory_with_a_controller_shows_its_decisions(serve):
-    c = serve(Game(load(*FLOWFACTORY), controller="traditional"))
+    c = serve(Game(load(*FLOWFACTORY), controller=lambda: registry.create("traditional"),
+                   controller_name="traditional"))
     status, answer = c.post("/api/run", {"firings": 60})
     assert status == 200 and answer["fired"] == 60
     status, decisions = c.get("/api/decisions")
@@ -277,16 +278,12 @@ class Broken:
         raise KeyError("no such store")
 
 
-if "test-broken" not in registry.names():
-    registry.register("test-broken", Broken)
-
-
 def test_a_failing_controller_is_one_line_and_changes_nothing(serve, capsys):
     net = Net("choice")
     net.add_place("a", initial=1)
     net.add_place("b")
     net.add_transition("go", inputs=["a"], outputs=["b"], controllable=True)
-    c = serve(Game(net, controller="test-broken"))
+    c = serve(Game(net, controller=Broken, controller_name="broken"))
     assert c.post("/api/step") == (500, {"error": "KeyError: 'no such store'"})
     err = capsys.readouterr().err
     assert err == "petri play: POST /api/step: KeyError: 'no such store'\n"
@@ -321,3 +318,4 @@ def test_petri_play_serves_until_interrupted():
         p.send_signal(signal.SIGINT)
         rest = p.communicate(timeout=30)[1]
     assert p.returncode == 0 and rest == "petri play: stopped\n"
+

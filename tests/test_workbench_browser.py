@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from control import registry
 from petri import Net
 from petri.formats.toml import load
 from petri.workbench import Game, make_server
@@ -224,7 +225,8 @@ def test_reachability_tab_jumps_to_a_state(browser, serve):
 
 
 def test_flowfactory_with_a_controller_shows_its_decisions(browser, serve):
-    url = serve(Game(load(*FLOWFACTORY), controller="traditional"))
+    url = serve(Game(load(*FLOWFACTORY), controller=lambda: registry.create("traditional"),
+                   controller_name="traditional"))
     open_page(browser, url)
     assert css(browser, "#net-name").text == "flowfactory"
     assert css(browser, "#controller").text == "traditional"

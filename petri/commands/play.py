@@ -32,13 +32,15 @@ def run(args) -> int:
 
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port must be between 0 and 65535, not {args.port}")
+    factory = None
     if args.controller is not None:
         from ..registry import controllers
         if args.controller not in controllers:
             raise CommandError(f"unknown controller {args.controller!r} (known: "
-                               f"{', '.join(controllers.names())})")
+                               f"{', '.join(controllers.names()) or 'none'})")
+        factory = controllers.get(args.controller)
     net = load_net(args.files, allow_outside=args.allow_outside_tables)
-    game = Game(net, controller=args.controller, seed=args.seed)
+    game = Game(net, controller=factory, seed=args.seed, controller_name=args.controller)
     try:
         server = make_server(game, args.host, args.port)
     except OSError as e:

@@ -1,8 +1,8 @@
 """An interactive token game over the engine: fire, step, advance, run, undo, reset, jump.
 
 ``Game`` wraps one ``petri.engine.Simulator``: every action first takes a snapshot so that
-``undo`` goes back exactly (marking, clock, event log, the RNG); a controller chosen by name
-(``petri.registry.controllers``) takes the decisions the net leaves open when the engine steps, and each
+``undo`` goes back exactly (marking, clock, event log, the RNG); a controller (made anew by a
+factory at each reset) takes the decisions the net leaves open when the engine steps, and each
 of its decisions is kept. Everything the page shows comes from here as plain JSON-ready
 data: colours as JSON values (tuples as lists, the black token ``[]``), times as numbers.
 All methods hold one lock, so that a threaded server can call them.
@@ -81,13 +81,17 @@ class _Watched:
 class Game:
     """The token game of ``net`` as the workbench plays it.
 
-    ``controller``: a registered controller name (``petri.registry.controllers``) or None (the engine
-    chooses at random); ``seed``: the seed of the engine's (and a reset's) random choices.
+    ``controller``: a factory (no arguments) of the controller, e.g. a controller class, or
+    None (the engine chooses at random); ``controller_name`` is what the page calls it;
+    ``seed``: the seed of the engine's (and a reset's) random choices.
     """
 
-    def __init__(self, net, controller: str | None = None, seed: int = 0, fused=None):
+    def __init__(self, net, controller=None, seed: int = 0, fused=None,
+                 controller_name: str | None = None):
         self.net = net
-        self.controller_name = controller
+        self.controller_factory = controller
+        self.controller_name = (controller_name or getattr(controller, "__name__", "controller")
+                                if controller is not None else None)
         self.seed = seed
         self.fused = set(fused_places(net) if fused is None else fused)
         self.lock = threading.RLock()
@@ -97,10 +101,9 @@ class Game:
 
     # -- building --------------------------------------------------------------------------
     def _controller(self):
-        if self.controller_name is None:
+        if self.controller_factory is None:
             return None
-        from ..registry import controllers
-        return _Watched(controllers.create(self.controller_name), self.decisions)
+        return _Watched(self.controller_factory(), self.decisions)
 
     def _start(self, seed: int) -> None:
         self.seed = seed
