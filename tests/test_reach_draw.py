@@ -71,3 +71,36 @@ def test_large_graph_is_refused_with_a_clear_message(tmp_path):
     assert r.returncode == 1 and r.stderr == (f"petri: error: {tmp_path / 'graph.pdf'}: cannot "
                                               "tell the picture format from the extension (use "
                                               ".svg or .png)\n")
+
+
+def test_the_two_locks_example_has_one_deadlock(tmp_path):
+    out = tmp_path / "locks.svg"
+    r = petri("reach", ROOT / "examples" / "two_locks.toml", "--draw", out)
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert lines[1].startswith("States: 6   Edges: 8")
+    assert "  dead markings: 1; the nearest is state 4: has_a_1, has_b_2" in lines
+    root = ET.fromstring(out.read_bytes())
+    dead = [g.get("data-name") for g in root.iter(f"{SVG}g")
+            if "deadlock" in g.get("class", "").split()]
+    assert dead == ["4"]
+
+
+def test_the_docs_drawings_are_made_by_the_commands_they_show(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("screenshots", ROOT / "docs" / "screenshots.py")
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    screenshots.draw_all(tmp_path)
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made == sorted(screenshots.DRAWINGS)
+    assert all((tmp_path / n).read_bytes()[:4] == b"\x89PNG" for n in made)
+
+
+def test_the_draw_and_play_example_prints_what_the_docs_show():
+    r = subprocess.run([sys.executable, "examples/draw_and_play.py"], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    docs = (ROOT / "docs" / "workbench.md").read_text()
+    shown = docs.split("$ python examples/draw_and_play.py\n")[1].split("```")[0]
+    assert r.stdout == shown

@@ -244,6 +244,10 @@ def test_flowfactory_with_a_controller_shows_its_decisions(browser, serve):
     first = rows(browser, "decisions-table")[0]
     assert first[0] == str(decisions[0]["clock"])
     assert first[1] == (decisions[0]["chosen"] or "wait")
+    css(browser, "#zoom-in").click()
+    css(browser, "#zoom-in").click()
+    browser.execute_script('document.querySelector(\'#canvas g.transition[data-name="release"]\')'
+                           '.scrollIntoView({block: "center", inline: "start"})')
     shot(browser, "workbench-flowfactory.png")
     css(browser, "#step").click()
     wait_text(browser, "#firings", "41", timeout=60)

@@ -45,7 +45,8 @@ def graph_scene(graph, current: int | None = None) -> Scene:
                 seen_at[v] = True
                 depth[v] = depth[u] + 1
                 queue.append(v)
-    lay = layered(range(n), list(zip(src, dst)), sizes=sizes, gap_x=90, gap_y=50,
+    lay = layered(range(n), list(zip(src, dst)), sizes=sizes, gap_x=90,
+                  gap_y=90 if labelled else 50,
                   columns=dict(enumerate(depth)))
     margin = 30.0
     x0, y0, _, _ = lay.bounds()
@@ -81,7 +82,9 @@ def graph_scene(graph, current: int | None = None) -> Scene:
         route = [start, *pts, _back_off(end, last, 7.0)]
         g.shapes.append(Curve(start, _smooth(route), "arc"))
         g.shapes.append(Polygon(_arrow_head(end, route[-2]), "arc"))
-        (mx, my), (ux, uy) = _midpoint(route)
+        # labels past halfway: clear of the marking under the source, and two edges that
+        # cross halfway keep theirs apart
+        (mx, my), (ux, uy) = _midpoint(route, 0.62)
         g.shapes.append(Text(mx, my - 4, _short(graph.edge_label(e), 30), SMALL, role="muted",
                              halo=True))
         groups.append(g)

@@ -428,10 +428,11 @@ def _smooth(route):
     return segs
 
 
-def _midpoint(route):
-    """The point halfway along the route's polyline and the line's direction there."""
+def _midpoint(route, fraction: float = 0.5):
+    """The point ``fraction`` of the way along the route's polyline (halfway by default) and
+    the line's direction there."""
     lengths = [math.dist(a, b) for a, b in zip(route, route[1:])]
-    half = sum(lengths) / 2
+    half = sum(lengths) * fraction
     for (a, b), d in zip(zip(route, route[1:]), lengths):
         if half <= d and d > 0:
             f = half / d
