@@ -41,9 +41,10 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def interrupt(args, after_cpu: float, timeout: float = 120):
+def interrupt(args, after_cpu: float, timeout: float = 120, group: bool = True):
     """Run ``petri ARGS``, SIGINT it after ``after_cpu`` CPU seconds; (exit, out, err, seconds
-    from the signal to the exit)."""
+    from the signal to the exit). ``group``: to the whole process group, as Ctrl-C in a
+    terminal does, else to the command's own process only."""
     proc = subprocess.Popen([sys.executable, "-m", "petri", *map(str, args)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -54,7 +55,10 @@ def interrupt(args, after_cpu: float, timeout: float = 120):
             assert time.monotonic() < deadline, "the command did not get going"
             time.sleep(0.05)
         sent = time.monotonic()
-        os.killpg(proc.pid, signal.SIGINT)
+        if group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=timeout)
         return proc.returncode, out, err, time.monotonic() - sent
     finally:
@@ -118,12 +122,13 @@ def test_invariants_stops_at_once(tmp_path):
     assert seconds < 30
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_experiment_keeps_the_cases_that_finished(tmp_path, workers):
+@pytest.mark.parametrize("workers, group", [("1", True), ("2", True), ("2", False)])
+def test_experiment_keeps_the_cases_that_finished(tmp_path, workers, group):
+    # signalled alone, the experiment passes the signal on to its worker processes
     out = tmp_path / "out"
     code, stdout, err, _ = interrupt(
         ["experiment", "--scenario", "ideal", "--controller", "traditional", "--workers",
-         workers, "--out", out], after_cpu=2.5)
+         workers, "--out", out], after_cpu=2.5, group=group)
     assert code == 130
     assert err.endswith("interrupted: the table covers the cases that finished\n")
     with open(out / "cases.csv", newline="") as f:
