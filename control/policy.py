@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from petri.files import output, read_bytes, read_text
+from petri.files import max_bytes, output, read_bytes, read_text
 from petri.model import Net, NetError
 
 __all__ = ["FORMAT_VERSION", "net_hash", "save_policy", "load_policy", "PolicyError"]
@@ -111,8 +112,14 @@ def load_policy(path, net: Net | None = None, kind: str | None = None) -> tuple[
             head = {k: v for k, v in whole.items() if k != "tables"}
             raw = whole.get("tables", {})
         elif path.suffix == ".npz":
-            with np.load(io.BytesIO(read_bytes(path, what="policy file")),
-                         allow_pickle=False) as z:
+            data = io.BytesIO(read_bytes(path, what="policy file"))
+            with zipfile.ZipFile(data) as archive:    # compressed: check what it unpacks to
+                unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > max_bytes():
+                raise PolicyError(f"unpacks to {unpacked:,} bytes, more than the limit of "
+                                  f"{max_bytes():,} for a policy file (raise it with "
+                                  f"PETRI_MAX_FILE_MIB)", file=file)
+            with np.load(data, allow_pickle=False) as z:
                 head = json.loads(str(z["meta"]))
                 raw = {}
                 for name in head.pop("tables"):
@@ -122,7 +129,7 @@ def load_policy(path, net: Net | None = None, kind: str | None = None) -> tuple[
                     raw[name] = d
         else:
             raise PolicyError("a policy file is .json or .npz", file=file)
-    except (ValueError, KeyError, OSError) as e:
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
         if isinstance(e, (FileNotFoundError, NetError)):
             raise
         raise PolicyError(f"not a readable policy file ({type(e).__name__}: {e})", file=file) from None

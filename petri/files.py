@@ -135,8 +135,8 @@ def inside(folder, name: str, *, allow_outside: bool = False, what: str = "file"
     if os.path.isabs(name) or (os.path.splitdrive(name)[0]):
         raise NetError(f"{what} {name!r} is an absolute path; it must lie in the net's "
                        f"folder{hint}", file=file, element=element)
-    parts = Path(name).parts
-    if ".." in parts:
+    norm = os.path.normpath(name)
+    if norm == os.pardir or norm.startswith(os.pardir + os.sep):
         raise NetError(f"{what} {name!r} goes above the net's folder (..); it must lie in the "
                        f"net's folder{hint}", file=file, element=element)
     base = os.path.realpath(folder or ".")

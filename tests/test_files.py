@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from petri.errors import NetError
-from petri.files import check_output, output, read_bytes, reading_inputs, write_output
+from petri.files import (check_output, inside, output, read_bytes, reading_inputs,
+                         write_output)
 from petri.formats.toml import load, load_with_errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,3 +202,34 @@ def test_an_output_gets_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "..", "."]), min_size=1, max_size=6))
+def test_a_relative_path_is_inside_exactly_when_it_never_climbs_above_the_folder(parts):
+    """Walking the path from the folder, one part at a time: inside if it never goes above."""
+    depth, lowest = 0, 0
+    for part in parts:
+        depth += {"..": -1, ".": 0}.get(part, 1)
+        lowest = min(lowest, depth)
+    folder = ROOT / "tests" / "data"           # a real folder without symbolic links
+    name = "/".join(parts)
+    if lowest >= 0:
+        assert inside(folder, name) == os.path.join(folder, name)
+    else:
+        with pytest.raises(NetError, match=r"goes above the net's folder \(\.\.\)"):
+            inside(folder, name)
+
+
+def test_a_compressed_policy_that_unpacks_past_the_limit_is_refused(tmp_path, monkeypatch):
+    import zipfile
+    from control.policy import PolicyError, load_policy
+    bomb = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("meta.npy", b"\0" * (3 * 2**20))           # 3 MiB of zeros, a few KiB packed
+    assert bomb.stat().st_size < 2**20 // 10
+    monkeypatch.setenv("PETRI_MAX_FILE_MIB", "2")
+    with pytest.raises(PolicyError) as e:
+        load_policy(bomb)
+    assert str(e.value) == (f"{bomb}: unpacks to 3,145,728 bytes, more than the limit of "
+                            "2,097,152 for a policy file (raise it with PETRI_MAX_FILE_MIB)")
