@@ -100,6 +100,8 @@ def test_one_root_for_every_error_kind():
     assert issubclass(PolicyError, petri.NetError)
     assert issubclass(InvalidAction, petri.SimulationError)
     assert issubclass(InvalidAction, ValueError)      # as before: a bad action number
+    from petri.workbench import Refused
+    assert issubclass(Refused, petri.SimulationError)
 
 
 def test_registry_lazy_targets_and_messages():

@@ -18,7 +18,7 @@ from ..drawing import fused_places, net_scene, scene_to_svg
 from ..drawing.layout import net_layout
 from ..drawing.scene import _node_sizes, _spread, column_gap
 from ..engine import Binding, Simulator
-from ..errors import LimitError, PetriError
+from ..errors import LimitError, PetriError, SimulationError
 
 __all__ = ["Game", "Refused", "jsonable", "MAX_RUN_FIRINGS", "MAX_UNDO", "MAX_REACH_STATES"]
 
@@ -30,7 +30,7 @@ MAX_UNDO = 500
 from ..drawing.graphs import MAX_DRAWN_STATES as MAX_REACH_STATES  # noqa: E402
 
 
-class Refused(PetriError):
+class Refused(SimulationError):
     """The game cannot do what was asked in its current state (HTTP 409)."""
 
 
