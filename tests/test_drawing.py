@@ -99,6 +99,7 @@ def test_svg_shows_tokens_colours_and_enabled_transitions():
     assert colours == ["A, B"]
     count = [t.text for t in by_name["raw"].findall(f"{SVG}text") if t.get("class") == "tokens"]
     assert count == ["2"]
+    assert by_name["raw"].find(f"{SVG}title").text == "place raw : Part\n2 tokens:\n  A @ 0\n  B @ 0"
     (work,) = groups(svg, "transition")
     assert work.get("class") == "transition controllable enabled"
     assert "transition work (controllable)" in work.find(f"{SVG}title").text

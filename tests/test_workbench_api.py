@@ -319,3 +319,18 @@ def test_petri_play_serves_until_interrupted():
         rest = p.communicate(timeout=30)[1]
     assert p.returncode == 0 and rest == "petri play: stopped\n"
 
+
+
+def test_a_body_shorter_than_announced_is_refused(serve):
+    import socket
+    c = serve(line_game())
+    with socket.create_connection(("127.0.0.1", c.port), timeout=30) as s:
+        s.sendall(b"POST /api/step HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}")
+        s.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 400 ")
+    assert json.loads(body) == {"error": "the request body is shorter than its Content-Length"}
+    assert c.get("/api/state")[1]["firings"] == 0

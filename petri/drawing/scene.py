@@ -259,14 +259,14 @@ def net_scene(net, *, marking: dict | None = None, enabled=(), fused=(),
                                      pairs[(pk, tk)] > 0 or k > 0, k))
     for p in net.places.values():
         x, y = at(node_key("place", p.name))
+        toks = marking.get(p.name, Counter()) if show else None
         g = Group("place", p.name, classes=["place"] + (["fused"] if p.name in fused else []),
-                  title=_place_title(net, p, p.name in fused))
+                  title=_place_title(net, p, p.name in fused, toks))
         g.shapes.append(Circle(x, y, PLACE_R, "place"))
         if p.name in fused:
             g.shapes.append(Circle(x, y, PLACE_R - 3.5, "place"))
         g.shapes.append(Text(x, y + PLACE_R + FONT + 2, _place_label(p), FONT))
         if show:
-            toks = marking.get(p.name, Counter())
             g.shapes += _token_shapes(x, y, toks)
         groups.append(g)
     for t in net.transitions.values():
@@ -290,8 +290,20 @@ def net_scene(net, *, marking: dict | None = None, enabled=(), fused=(),
     return Scene(width, height, groups, title=net.name)
 
 
-def _place_title(net, p, fused) -> str:
+#: tokens listed in a place's tooltip at most
+TITLE_TOKENS = 12
+
+
+def _place_title(net, p, fused, tokens=None) -> str:
     lines = [f"place {p.name} : {p.colour}"]
+    if tokens is not None:
+        n = sum(tokens.values())
+        lines.append(f"{n} token{'' if n == 1 else 's'}" + (":" if n else ""))
+        rows = sorted(tokens.items(), key=lambda kv: (kv[0][1], repr(kv[0][0])))
+        for (value, time), count in rows[:TITLE_TOKENS]:
+            lines.append(f"  {'' if count == 1 else f'{count}× '}{colour_text(value)} @ {time:g}")
+        if len(rows) > TITLE_TOKENS:
+            lines.append(f"  ... and {len(rows) - TITLE_TOKENS} more (colour, time) pairs")
     if p.capacity is not None:
         lines.append(f"capacity {p.capacity}")
     if fused:

@@ -42,6 +42,7 @@ class BadRequest(Exception):
 class Handler(BaseHTTPRequestHandler):
     server_version = "petri-workbench"
     sys_version = ""
+    timeout = 30        # seconds a client may take to send its request
     game: Game = None  # set by make_server
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -77,7 +78,12 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest(400, "Content-Length is negative")
         if n > MAX_BODY:
             raise BadRequest(413, f"the request body is larger than {MAX_BODY} bytes")
-        raw = self.rfile.read(n) if n else b""
+        try:
+            raw = self.rfile.read(n) if n else b""
+        except TimeoutError:
+            raise BadRequest(408, "the request body did not arrive in time") from None
+        if len(raw) < n:
+            raise BadRequest(400, "the request body is shorter than its Content-Length")
         if not raw.strip():
             return {}
         try:
