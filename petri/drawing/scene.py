@@ -124,7 +124,7 @@ def fused_places(net) -> set[str]:
 
 
 def column_gap(net) -> float:
-    """Room between columns for the longest arc inscription (80 to 170 units)."""
+    """Room between columns for the longest arc inscription (80 to 140 units)."""
     longest = 0.0
     for t in net.transitions.values():
         for a in t.inputs:
@@ -134,7 +134,7 @@ def column_gap(net) -> float:
             if a.delay not in (None, 0, ""):
                 label = (label + " " if label else "") + f"@+{a.delay}"
             longest = max(longest, text_width(_short(label, 40), SMALL))
-    return min(170.0, max(80.0, longest + 40))
+    return min(140.0, max(80.0, longest + 40))
 
 
 def text_width(text: str, size: float = FONT) -> float:
@@ -361,6 +361,8 @@ def _arc_group(net, arc, direction, src, dst, at, shift, bends, bend_aside, k) -
     sx, sy = at(src)
     ex, ey = at(dst)
     pts = [shift(b) for b in bends]
+    if len(pts) > 3:    # a long arc: through its ends and its middle, one smooth sweep
+        pts = [pts[0], pts[len(pts) // 2], pts[-1]]
     if bend_aside and not pts:
         # two arcs between the same nodes: each bows out to its own left
         dx, dy = ex - sx, ey - sy
