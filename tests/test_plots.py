@@ -22,7 +22,7 @@ def test_experiment_writes_every_figure(tmp_path, capsys):
     assert len(json.loads(capsys.readouterr().out)) == 2
     figures = sorted(p.name for p in out.glob("*.png"))
     assert figures == ["errors_start.png", "errors_stop.png", "gantt_case2.png",
-                       "station_makespan.png", "stock_consumables.png", "stock_filament.png",
+                       "makespan.png", "station_makespan.png", "stock_consumables.png", "stock_filament.png",
                        "stock_notlasered.png"]
     for name in figures:
         data = (out / name).read_bytes()

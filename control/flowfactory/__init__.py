@@ -2,7 +2,9 @@
 
 The plant's nets, data tables, scenarios and shipped policies live in the ``nets.flowfactory``
 package (found through ``importlib.resources``); this package loads them (``plant``), defines
-its disruption scenarios (``scenarios``), its controllers (``traditional``, ``rl``), the
+its disruption scenarios (``scenarios``), its controllers (``traditional``, ``earliest``,
+``rl`` for the thesis's Q-learning, ``learned`` for ours), its timings (the nets, and
+``thesis_timing`` for the thesis's MATLAB model), the
 experiment (``experiment``, ``generate``) and the ``petri experiment`` and ``petri train``
 commands (``commands``). ``kpi.flowfactory`` holds its lower bound and plots.
 """
@@ -26,6 +28,7 @@ def register() -> None:
                          "control.flowfactory.earliest:EarliestOrderController", family=FAMILY)
     controllers.register("thesis-rl", "control.flowfactory.rl:thesis_rl_controller",
                          family=FAMILY)
+    controllers.register("rl", "control.flowfactory.learned:rl_controller", family=FAMILY)
     experiments.register("flowfactory", "control.flowfactory.experiment:run_experiment",
                          description="disruption scenarios x controllers x initial-stock cases",
                          family=FAMILY)

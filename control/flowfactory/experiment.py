@@ -64,11 +64,12 @@ def run_one(scenario_file: str, controller: str, case: int, stock: dict, orders:
     """Run one case and reduce its event log to the KPI tables (runs in a worker process)."""
     from control.registry import create
     scenario = load_scenario(scenario_file)
-    net = ff.load_plant(orders)
+    ctrl = create(controller, **(options or {}))
+    # a controller that decides dispatch runs on the net whose station starts it controls
+    net = ff.load_plant(orders, dispatch=getattr(ctrl, "dispatch", False))
     order_numbers = orders if orders is not None else ff.read_orders(ff.DATA / "orders.csv")
     scenario.validate(net, order_numbers)
     bound = flowfactory_lower_bound(scenario.relaxed(net), order_numbers, stock)
-    ctrl = create(controller, **(options or {}))
     run = ff.run_case(net, case, stock, ctrl, scenario, seed=seed)
     ev = run.events
     jobs = job_table(ev, ff.STATIONS, attribute={"Printer": ("Montage", "base_printed")})
@@ -363,9 +364,23 @@ def write_tables(groups: list[GroupResult], out, stations_order=ff.STATION_ORDER
     tables["station_makespan"] = pd.concat(mk, ignore_index=True) if mk else pd.DataFrame()
     tables["errors"], tables["resilience"] = _comparisons(groups)
     for name, df in tables.items():
+        units = {**CSV_UNITS, "time": "which"} if name == "errors" else CSV_UNITS
         with output(os.path.join(out, f"{name}.csv"), force=force) as tmp:
-            df.to_csv(tmp, index=False)
+            df.rename(columns=units).to_csv(tmp, index=False)
     return tables
+
+
+#: column -> its name in the CSV files, with its unit (model times are seconds from
+#: 2024-07-15 08:00)
+CSV_UNITS = {
+    "ratio": "ratio_to_bound", "thesis_days": "thesis_days", "start": "start_s",
+    "stop": "stop_s", "time": "time_s", "production_time": "production_time_s",
+    "transport_time": "transport_time_s", "level": "level_units", "release": "release_s",
+    "completion": "completion_s", "lead_time": "lead_time_s", "utilisation": "utilisation_share",
+    "mean": "mean_h", "mae": "mae_h", "mse": "mse_h2", "inputs": "inputs_count",
+    "orders": "orders_count", "firings": "firings_count", "cases": "cases_count",
+    "cases_delayed": "cases_delayed_count", "throughput_loss_percent": "throughput_loss_percent",
+}
 
 
 def _comparisons(groups: list[GroupResult]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -161,10 +161,15 @@ def read_cases(path, capacities: dict[str, int] | None = None) -> dict[int, dict
 # The net
 # ---------------------------------------------------------------------------------------------
 
-def load_plant(orders: dict[int, dict[str, int]] | None = None):
-    """The four FlowFactory files fused into one net; ``orders`` replaces orders.csv."""
+def load_plant(orders: dict[int, dict[str, int]] | None = None, dispatch: bool = False):
+    """The four FlowFactory files fused into one net; ``orders`` replaces orders.csv.
+    ``dispatch``: station starts become controllable, so that a controller chooses which
+    waiting job a station takes (otherwise the nets' order: earliest order first)."""
     from petri.formats.toml import load
     net = load(*NET_FILES)
+    if dispatch:
+        for t in STATIONS:
+            net.transitions[t].controllable = True
     if orders is not None:
         for x in "ABCDEF":
             table = net.tables[f"qty_{x}"]
@@ -207,7 +212,7 @@ class CaseRun:
 
 
 def run_case(net, case: int, stock: dict[str, int], controller=None, scenario=None,
-             seed: int = 0) -> CaseRun:
+             seed: int = 0, log: bool = True) -> CaseRun:
     """Run every order of ``net`` from the initial ``stock`` until all are shipped.
 
     ``scenario``: a ``control.flowfactory.scenarios.Scenario`` whose disruptions are applied
@@ -216,7 +221,7 @@ def run_case(net, case: int, stock: dict[str, int], controller=None, scenario=No
     from petri.engine import Simulator
     set_case(net, stock)
     t0 = time.perf_counter()
-    sim = Simulator(net, controller=controller, seed=seed, log=True)
+    sim = Simulator(net, controller=controller, seed=seed, log=log or scenario is not None)
     n_orders = sim.count("backlog")
     windows = []
     if scenario is not None:
@@ -228,7 +233,7 @@ def run_case(net, case: int, stock: dict[str, int], controller=None, scenario=No
     shipped = sim.tokens("shipped")
     makespan = max((t for _, t in shipped), default=0.0)
     effort = dict(getattr(controller, "effort", {}) or {})
-    frame = sim.events.to_frame()
+    frame = sim.events.to_frame() if sim.log else None
     return CaseRun(case, float(makespan), frame, len(shipped), n_orders, wall, effort,
                    [w.as_tuple() for w in windows], dict(stock), result.reason)
 

@@ -22,7 +22,10 @@ HELP = ("run the FlowFactory experiment: disruption scenarios x controllers x in
 def add_arguments(p) -> None:
     p.add_argument("--scenario", action="append", metavar="NAME|FILE",
                    help="a bundled scenario (ideal, storage, malfunction, workforce) or a scenario "
-                        ".toml file; repeatable (default: the four bundled ones)")
+                        ".toml file; repeatable (default: ideal; with --all: the four bundled ones)")
+    p.add_argument("--all", action="store_true",
+                   help="every bundled scenario (unless --scenario) under both timings; tables "
+                        "and plots in OUT/plant/ and OUT/thesis/")
     p.add_argument("--controller", action="append", metavar="NAME",
                    help="a registered controller; repeatable (default: every FlowFactory one)")
     p.add_argument("--policy", metavar="FILE",
@@ -62,7 +65,8 @@ def run(args) -> int:
         if earlier:
             raise CommandError(f"{out}: holds {len(earlier)} file(s) of an earlier run (e.g. "
                                f"{earlier[0]}); use --force to overwrite them, or another --out")
-    scenario_files = [str(resolve_scenario(s)) for s in (args.scenario or SCENARIOS)]
+    default = SCENARIOS if args.all else ["ideal"]
+    scenario_files = [str(resolve_scenario(s)) for s in (args.scenario or default)]
     if args.generalise is not None:
         if args.orders:
             raise CommandError("--generalise draws its own order list; leave out --orders")
@@ -106,33 +110,47 @@ def run(args) -> int:
         from control.flowfactory.rl import load
         load(args.policy, net)
 
-    with Progress("experiment", total=len(scenario_files) * len(controllers) * len(cases)) as bar:
-        groups, interrupted = run_experiment(
-            scenario_files, controllers, cases, orders, seed=args.seed, workers=args.workers,
-            options=options, timing=args.timing, progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
-    rows = summarise(groups)
+    timings = ["plant", "thesis"] if args.all else [args.timing]
     thesis_inputs = (orders is None or orders == ff.read_orders(ff.DATA / "orders.csv")) and \
         cases == ff.read_cases(ff.DATA / "initial_stock.csv")
-    if not thesis_inputs:       # the thesis reports its own 50 orders x 10 cases only
-        for r in rows:
-            r["thesis_days"] = None
     notes = []
-    tables = {}
-    if rows:
-        tables = write_tables(groups, out, force=args.force)
-        if plots.available():
-            plots.write_plots(tables, str(out), ff.STATION_ORDER)
-        else:
-            notes.append("plots skipped: matplotlib is not installed (pip install petri-flow[plot])")
-        notes.append(f"tables written to {out}/")
-    if interrupted:
-        notes.append("interrupted: the table covers the cases that finished")
+    all_rows = []
+    interrupted = False
+    for timing in timings:
+        with Progress(f"experiment ({timing} timing)",
+                      total=len(scenario_files) * len(controllers) * len(cases)) as bar:
+            groups, interrupted = run_experiment(
+                scenario_files, controllers, cases, orders, seed=args.seed,
+                workers=args.workers, options=options, timing=timing,
+                progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
+        rows = summarise(groups)
+        for r in rows:
+            r["timing"] = timing
+            if not thesis_inputs:       # the thesis reports its own 50 orders x 10 cases only
+                r["thesis_days"] = None
+        out = Path(args.out) / timing if args.all else Path(args.out)
+        tables = {}
+        if rows:
+            tables = write_tables(groups, out, force=args.force)
+            if plots.available():
+                plots.write_plots(tables, str(out), ff.STATION_ORDER)
+            else:
+                notes.append("plots skipped: matplotlib is not installed (pip install petri-flow[plot])")
+            notes.append(f"tables written to {out}/")
+        if not args.json:
+            if len(timings) > 1:
+                print(f"{timing} timing")
+            _print_table(rows, len(cases))
+            _print_resilience(tables.get("resilience"))
+            print()
+        all_rows += rows
+        if interrupted:
+            notes.append("interrupted: the table covers the cases that finished")
+            break
     wall = time.perf_counter() - start
     if args.json:
-        print(json.dumps(rows, default=str))
+        print(json.dumps(all_rows, default=str))
     else:
-        _print_table(rows, len(cases))
-        _print_resilience(tables.get("resilience"))
         print(f"total wall time {wall:.1f} s")
     for n in notes:
         print(n, file=sys.stderr)
@@ -143,7 +161,8 @@ def _earlier_outputs(out: Path) -> list[str]:
     """The CSV, PNG and TOML files an earlier run left in ``out`` (relative names)."""
     if not out.is_dir():
         return []
-    found = [p for folder in (out, out / "generalise", out / "generalise" / "scenarios")
+    found = [p for folder in (out, out / "generalise", out / "generalise" / "scenarios",
+                              out / "plant", out / "thesis")
              if folder.is_dir() for p in sorted(folder.iterdir())
              if p.suffix in (".csv", ".png", ".toml") and (p.is_file() or p.is_symlink())]
     return [str(p.relative_to(out)) for p in found]

@@ -18,10 +18,13 @@ HELP = "train the thesis's three Q-learning modules for FlowFactory (thesis-rl) 
 
 
 def add_arguments(p) -> None:
+    p.add_argument("--controller", choices=["thesis-rl", "rl"], default="thesis-rl",
+                   help="thesis-rl: the thesis's Q-learning modules (default); rl: our learned "
+                        "controller, by policy search on random plants (--episodes is then the "
+                        "number of iterations)")
     p.add_argument("--episodes", type=int, default=100, metavar="N", help="episodes (default 100)")
-    p.add_argument("--reward", choices=["thesis", "makespan"], default="thesis",
-                   help="thesis: the thesis's cost-based rewards (default); makespan: release "
-                        "plans rewarded by makespan")
+    p.add_argument("--reward", choices=["thesis"], default="thesis",
+                   help="thesis: the thesis's cost-based rewards (the only one)")
     p.add_argument("--scenario", action="append", metavar="NAME|FILE",
                    help="train under these scenarios too (default: ideal only)")
     p.add_argument("--cases", metavar="FILE.csv", help="initial-stock cases to train on")
@@ -50,6 +53,18 @@ def run(args) -> int:
         raise CommandError("--episodes must be 0 or more and --checkpoint-every 1 or more")
     out = Path(args.out)
     check_output(out, force=args.force or args.resume)   # before training, not after it
+    if args.controller == "rl":
+        from control.flowfactory import learned
+        start = time.perf_counter()
+        with Progress("train rl", total=args.episodes) as bar:
+            params, history = learned.train(
+                args.episodes, seed=args.seed,
+                progress=lambda k, h: bar.update(k, f"iteration {k}: mean {h['mean_of_current']:.4f}"
+                                                    f", best {h['best']:.4f} of the bound"))
+        learned.save(out, params, history, args.seed)
+        print(f"trained {args.episodes} iterations in {time.perf_counter() - start:.1f} s; "
+              f"policy written to {out}")
+        return 0
     orders = ff.read_orders(args.orders) if args.orders else None
     cases = ff.read_cases(args.cases or ff.DATA / "initial_stock.csv")
     net = ff.load_plant(orders)

@@ -1,0 +1,100 @@
+"""Every FlowFactory controller on one case computed by hand; the bound against achieved
+makespans; the learned policy file."""
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from control.flowfactory import plant as ff
+from control.registry import create
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
+
+
+def _one_complete_a():
+    """Order 1 = one product A; A is complete in main storage, every consumable store and the
+    base store are full."""
+    orders = {1: {p: int(p == "ProductA") for p in ff.PRODUCTS}}
+    stock = {s: 0 for s in ff.STORES}
+    stock.update({"ProductA_complete": 1, "cutting": 30, "gas": 30, "filament": 30,
+                  "electrical_func": 30, "base": 30})
+    return orders, stock
+
+
+@pytest.mark.parametrize("name", CONTROLLERS)
+def test_every_controller_on_one_order_by_hand(name):
+    """Commissioning 1420+1430 then transport 920: the part reaches coating at 3,770; coating
+    1426+934 + 600 -> 6,730; oven 1 1290 + 1200 -> 9,220 (oven 2: 1344 + 1200 -> 9,274);
+    montage 586 + 662; electrical verification 225 + 320; packaging 75 + 200: shipped at
+    11,288 through oven 1 or 11,342 through oven 2 (the two ovens tie for the order: the
+    seeded RNG picks)."""
+    orders, stock = _one_complete_a()
+    ctrl = create(name)
+    net = ff.load_plant(orders, dispatch=getattr(ctrl, "dispatch", False))
+    run = ff.run_case(net, 1, stock, ctrl)
+    assert (run.shipped, run.orders) == (1, 1)
+    oven = [t for t in run.events["transition"] if t.startswith("oven_")]
+    assert oven in (["oven_1"], ["oven_2"])
+    base = 2850 + 920 + 2360 + 600 + 586 + 662 + 225 + 320 + 75 + 200
+    assert base + 1290 + 1200 == 11_288
+    assert run.makespan == (11_288 if oven == ["oven_1"] else 11_342)
+    assert "manufacture" not in set(run.events["transition"])
+
+
+def test_the_bound_is_never_above_an_achieved_makespan():
+    from control.flowfactory.learned import random_plant
+    from kpi.flowfactory.bounds import flowfactory_lower_bound
+    rng = random.Random(3)
+    for _ in range(3):
+        orders, stock, scenario = random_plant(rng)
+        orders = {o: orders[o] for o in list(orders)[:25]}
+        for name in ("earliest-order", "traditional"):
+            net = ff.load_plant(orders)
+            relaxed = scenario.relaxed(net) if scenario is not None else net
+            if scenario is not None and scenario.disruptions[0].window[1] > len(orders):
+                scenario = None
+                relaxed = net
+            bound = flowfactory_lower_bound(relaxed, orders, stock).seconds
+            run = ff.run_case(net, 0, stock, create(name), scenario)
+            assert run.shipped == len(orders)
+            assert bound <= run.makespan
+
+
+def test_the_learned_policy_loads_without_torch_and_plays_deterministically(tmp_path):
+    """In a fresh interpreter where importing torch fails, the shipped rl policy loads and two
+    runs of a small case give the same makespan."""
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from control.flowfactory import plant as ff\n"
+        "from control.registry import create\n"
+        "orders = {o: q for o, q in ff.read_orders(ff.DATA / 'orders.csv').items() if o <= 6}\n"
+        "stock = ff.read_cases(ff.DATA / 'initial_stock.csv')[8]\n"
+        "out = []\n"
+        "for _ in range(2):\n"
+        "    ctrl = create('rl')\n"
+        "    out.append(ff.run_case(ff.load_plant(orders, dispatch=True), 8, stock, ctrl).makespan)\n"
+        "print(out[0], out[1], 'torch' in sys.modules and sys.modules['torch'] is not None)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    a, b, torch = done.stdout.split()
+    assert a == b and float(a) > 0 and torch == "False"
+
+
+def test_the_learned_policy_is_refused_on_another_net():
+    from control.flowfactory.learned import load
+    from control.policy import PolicyError
+    with pytest.raises(PolicyError) as e:
+        load(net=ff.load_plant())          # station starts not controllable: another net
+    assert "this policy was trained on another net" in str(e.value)
+
+
+def test_the_learned_policy_file_is_plain_json_with_every_parameter():
+    from control.flowfactory.learned import PARAMETERS
+    data = json.loads((ff.NET_DIR / "policies" / "rl.json").read_text())
+    assert data["kind"] == "flowfactory-rl"
+    assert sorted(data["meta"]["parameters"]) == sorted(PARAMETERS)
