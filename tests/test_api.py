@@ -124,7 +124,8 @@ def test_flowfactory_registers_through_its_plugin():
     from control import registry
     from petri.commands import COMMANDS
     from petri.registry import plugins
-    assert registry.names(family="flowfactory") == ["traditional", "ss", "earliest-order", "thesis-rl"]
+    assert registry.names(family="flowfactory") == ["traditional", "ss", "earliest-order",
+                                                   "thesis-rl", "rl"]
     assert plugins()["flowfactory"] == "control.flowfactory:register"
     assert COMMANDS.names(family="flowfactory") == ["experiment", "train"]
     assert COMMANDS.get("experiment").NAME == "experiment"

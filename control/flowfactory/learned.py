@@ -92,7 +92,7 @@ class LearnedController:
     """Linear scores over the plant's state at every decision point (see the module)."""
 
     name = "rl"
-    thesis_key = "rl"
+    thesis_key = None        # the thesis has no figures for this controller
     dispatch = True          # runs on load_plant(dispatch=True)
     MODULES = MODULES + ("dispatch",)
 
