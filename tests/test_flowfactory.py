@@ -201,7 +201,7 @@ def test_experiment_command_json_and_errors(tmp_path, capsys):
     summary = (out / "summary.csv").read_text()
     assert main(["experiment", "--scenario", "ideal", "--out", str(out)]) == 1
     assert capsys.readouterr().err == (
-        f"petri: error: {out}: holds 16 file(s) of an earlier run (e.g. cases.csv); use --force "
+        f"petri: error: {out}: holds 17 file(s) of an earlier run (e.g. cases.csv); use --force "
         "to overwrite them, or another --out\n")
     assert (out / "summary.csv").read_text() == summary
     cases.write_text(lines[0] + "\n2,1\n")
