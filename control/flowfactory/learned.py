@@ -19,9 +19,12 @@ too, so the controller decides dispatch):
   + k1 * share of its order already at montage + k2 * [its order's kit is complete but for
   this job]``.
 
-**Observation** at each decision: stock per store, deliveries in transit (a supplier busy),
-queue lengths before the stations, recent use per store (units taken in the last 12 h: a
-slowed station shows as slower use), order progress (components at montage per order).
+**Observation** at each decision: stock per store, the units still needed per store, queue
+lengths before commissioning, the laser and milling/sawing, recent use per store (units taken
+in the last 12 h: a slowed sawing, laser, printer or electrical verification shows as slower
+use), order progress (components at montage per order). A delivery in transit shows only as
+its reorder not being offered (one delivery per supplier at a time); throughput of stations
+without a store is not observed.
 
 **Reward**: per plant, - makespan / its lower bound (``kpi.flowfactory.bounds``), so plants of
 different size weigh alike; a run that stops with orders unshipped (a policy that never

@@ -271,8 +271,9 @@ def run_episode(net, stock: dict, controller, scenario=None, seed: int = 0) -> f
 # ---------------------------------------------------------------------------------------------
 # Registry factories
 # ---------------------------------------------------------------------------------------------
-#: (s, S) reorder points tuned on the thesis's ten cases, ideal scenario, over s in {10, 20, 29}
-#: (makespan 139.7, 116.7, 109.0 days); S is the store's capacity, as a delivery fills the store
+#: (s, S) reorder points tuned on the thesis's ten cases, ideal scenario, plant timing, over s in
+#: {10, 20, 25, 29} (makespan 100.04, 96.84, 95.71, 94.81 days); S is the store's capacity, as a
+#: delivery fills the store
 TUNED_S = {"cutting": 29, "gas": 29, "filament": 29, "electrical_func": 29}
 
 
