@@ -304,7 +304,6 @@ def test_petri_play_bad_requests_are_one_line():
 
 def test_petri_play_serves_until_interrupted():
     import signal
-    import time
     import urllib.request
     p = subprocess.Popen([sys.executable, "-m", "petri", "play", str(EXAMPLE), "--no-browser",
                           "--port", "0"], cwd=ROOT, stderr=subprocess.PIPE, text=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .layout import layered
 from .scene import SMALL, Circle, Curve, Group, Polygon, Scene, Text, _arrow_head, _back_off
-from .scene import _boundary, _midpoint, _short, _smooth, _unit, text_width
+from .scene import _boundary, _midpoint, _short, _smooth, text_width
 from .svg import scene_to_svg
 
 __all__ = ["graph_scene", "graph_svg", "graph_png", "MAX_DRAWN_STATES"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .layout import Layout, net_edges, net_layout, node_key
 
-__all__ = ["fused_places", "Scene", "Group", "Circle", "Rect", "Polygon", "Curve", "Text", "net_scene",
+__all__ = ["fused_places", "scene_layout", "Scene", "Group", "Circle", "Rect", "Polygon", "Curve", "Text", "net_scene",
            "token_text", "colour_text", "STYLE"]
 
 PLACE_R = 17.0
@@ -202,6 +202,13 @@ def _spread(layout: Layout, minimum: float = 60.0) -> Layout:
                   layout.given)
 
 
+def scene_layout(net, tokens: bool = True) -> Layout:
+    """Where ``net_scene`` puts the nodes (room for token labels when ``tokens``): compute it
+    once and pass it to every ``net_scene`` of the same net, as the workbench does."""
+    layout = net_layout(net, sizes=_node_sizes(net, tokens), gap_x=column_gap(net))
+    return _spread(layout) if layout.given else layout
+
+
 def net_scene(net, *, marking: dict | None = None, enabled=(), fused=(),
               layout: Layout | None = None, legend: bool = True) -> Scene:
     """The shapes that draw ``net``.
@@ -213,9 +220,7 @@ def net_scene(net, *, marking: dict | None = None, enabled=(), fused=(),
     show = marking is not None
     sizes = _node_sizes(net, show)
     if layout is None:
-        layout = net_layout(net, sizes=sizes, gap_x=column_gap(net))
-        if layout.given:
-            layout = _spread(layout)
+        layout = scene_layout(net, tokens=show)
     pos = layout.positions
     margin = 30.0
     x0, y0, x1, y1 = layout.bounds()

@@ -15,8 +15,8 @@ import threading
 from collections import Counter
 
 from ..drawing import fused_places, net_scene, scene_to_svg
-from ..drawing.layout import net_layout
-from ..drawing.scene import _node_sizes, _spread, column_gap
+from ..drawing.graphs import MAX_DRAWN_STATES as MAX_REACH_STATES
+from ..drawing.scene import scene_layout
 from ..engine import Binding, Simulator
 from ..errors import LimitError, PetriError, SimulationError
 
@@ -26,8 +26,7 @@ __all__ = ["Game", "Refused", "jsonable", "MAX_RUN_FIRINGS", "MAX_UNDO", "MAX_RE
 MAX_RUN_FIRINGS = 100_000
 #: undo steps kept
 MAX_UNDO = 500
-#: the largest reachability graph the page draws
-from ..drawing.graphs import MAX_DRAWN_STATES as MAX_REACH_STATES  # noqa: E402
+# the largest reachability graph the page draws is MAX_REACH_STATES, the limit of petri reach --draw
 
 
 class Refused(SimulationError):
@@ -172,8 +171,7 @@ class Game:
 
     def layout(self):
         if self._layout is None:
-            lay = net_layout(self.net, sizes=_node_sizes(self.net, True), gap_x=column_gap(self.net))
-            self._layout = _spread(lay) if lay.given else lay
+            self._layout = scene_layout(self.net, tokens=True)
         return self._layout
 
     def svg(self) -> str:
