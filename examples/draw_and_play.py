@@ -7,7 +7,8 @@ from petri.workbench import Game
 
 net = petri.load(Path(__file__).parent / "production_line.toml")
 svg = net_svg(net, marking=net.initial_marking())        # SVG text, as petri draw writes it
-print(f"drawing: {len(svg)} characters of SVG")
+places, transitions = svg.count('<g class="place'), svg.count('<g class="transition')
+print(f"drawing: {places} places, {transitions} transitions in SVG")
 
 game = Game(net, seed=1)
 event = game.fire("machine_1", {"p": "B", "m": "M1"})     # as a click on machine_1
