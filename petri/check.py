@@ -20,11 +20,13 @@ import math
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
+from .distributions import draws_in
 from .expressions import (FUNCTIONS, check_expression, check_pattern, is_pattern, names_used,
                           pattern_variables)
 from .model import BUILTIN_COLOUR_SETS, ColourSet, Net, NetError, Transition
 
-__all__ = ["check_net", "validate", "combine_errors", "close_match", "is_position"]
+__all__ = ["check_net", "check_warnings", "validate", "combine_errors", "close_match",
+           "is_position"]
 
 _ARC_NOUNS = {"normal": "input arc", "read": "read arc", "inhibitor": "inhibitor arc"}
 _LITERAL_NAMES = {"True", "False", "None"}
@@ -33,6 +35,36 @@ _LITERAL_NAMES = {"True", "False", "None"}
 def check_net(net: Net) -> list[NetError]:
     """Every problem of ``net``, in declaration order; an empty list means it is valid."""
     return list(_Checker(net).problems())
+
+
+def check_warnings(net: Net) -> list[str]:
+    """What is allowed but most likely not meant, one line each: delays that cannot take
+    effect because the tokens they would stamp are untimed."""
+    out = []
+    colour_sets = net.all_colour_sets()
+
+    def timed(place: str) -> bool:
+        p = net.places.get(place)
+        cs = colour_sets.get(p.colour) if p is not None else None
+        return bool(cs is not None and cs.timed)
+
+    def says(delay) -> bool:
+        return delay is not None and not (isinstance(delay, (int, float)) and delay == 0) \
+            and not (isinstance(delay, str) and delay.strip() in ("", "0"))
+
+    for t in net.transitions.values():
+        where = NetError("", file=net.origin.get(f"transition {t.name}"),
+                         element=f"transition {t.name!r}")
+        prefix = str(where)
+        if says(t.delay) and not any(timed(a.place) for a in t.outputs):
+            out.append(f"{prefix}warning: delay {t.delay!r} has no effect: no output place is "
+                       f"timed (only tokens of timed colour sets carry a time)")
+        for i, a in enumerate(t.outputs, 1):
+            if says(a.delay) and a.place in net.places and not timed(a.place):
+                out.append(f"{prefix}warning: output arc {i}: delay {a.delay!r} has no effect: "
+                           f"place {a.place!r} is untimed (colour set "
+                           f"{net.places[a.place].colour!r})")
+    return out
 
 
 def validate(net: Net) -> Net:
@@ -287,6 +319,8 @@ class _Checker:
                 bound.update(pattern_variables(tree, self.constants))
             elif tree is not None:
                 later.append((where, arc.pattern, tree))
+            if tree is not None:
+                yield from self.no_draws(key, where, tree)
         for where, text, tree in later:
             if is_pattern(tree):  # an inhibitor's pattern binds nothing
                 for name in pattern_variables(tree, self.constants):
@@ -295,7 +329,9 @@ class _Checker:
             else:
                 yield from self.expression(t, text, where, bound)[1]
         if t.guard is not None and str(t.guard).strip():
-            yield from self.expression(t, t.guard, f"{element}: guard", bound)[1]
+            tree, problems = self.expression(t, t.guard, f"{element}: guard", bound)
+            yield from problems
+            yield from self.no_draws(key, f"{element}: guard", tree)
         yield from self.delay_problems(t, t.delay, f"{element}: delay", bound)
         if t.order is not None:
             if not isinstance(t.order, str) or not t.order.strip():
@@ -385,6 +421,15 @@ class _Checker:
                              f"a delay must be a number or an expression, got {delay!r}")
         elif delay < 0:
             yield self.error(f"transition {t.name}", where, f"a delay cannot be negative, got {delay}")
+
+    def no_draws(self, key: str, where: str, tree) -> Iterator[NetError]:
+        """Guards and input inscriptions decide whether a binding is enabled; they are
+        evaluated any number of times and may not draw random numbers."""
+        names = draws_in(tree) if tree is not None else []
+        if names:
+            yield self.error(key, where, f"{names[0]}() draws a random number, which only a "
+                                         f"delay, an output inscription or an output weight may "
+                                         f"do (enabling must not depend on chance)")
 
     # -- inscriptions --------------------------------------------------------------------------
     def expression(self, t: Transition, text, where: str, bound: set[str]

@@ -245,6 +245,12 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
         for a in t.outputs:
             if net.places[a.place].capacity is not None:
                 place_deps[pidx[a.place]].add(ti)
+    # a guard or input inscription that reads the clock is re-examined whenever it moves,
+    # that is whenever a timed token becomes ready
+    clocked = [ti for ti, t in enumerate(net.transitions.values()) if _reads_clock(t)]
+    for i, kind in enumerate(kinds):
+        if kind == TIMED:
+            place_deps[i].update(clocked)
     deps = []
     for t in net.transitions.values():
         changed = {pidx[a.place] for a in t.inputs if a.kind == "normal"}
@@ -253,6 +259,23 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
     return CompiledNet(net, place_names, kinds, list(net.transitions), transitions, deps,
                        [tuple(sorted(s)) for s in place_deps], ns, capacity, untimed, log, pidx,
                        {n: i for i, n in enumerate(net.transitions)})
+
+
+def _reads_clock(t) -> bool:
+    """Whether the enabling of ``t`` depends on the clock: ``time()`` or ``clock`` in its guard
+    or input inscriptions."""
+    for text in [t.guard] + [a.pattern for a in t.inputs]:
+        if isinstance(text, str) and ("time" in text or ex.CLOCK in text):
+            try:
+                tree = ast.parse(text.strip(), mode="eval")
+            except SyntaxError:
+                continue
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Name) and n.id == ex.CLOCK:
+                    return True
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "time":
+                    return True
+    return False
 
 
 def _member_function(cs, colour_sets) -> Callable[[Any], bool]:
@@ -520,7 +543,7 @@ class _TransitionCode:
 
     def _order_source(self) -> str:
         """``order(b)``: the value of the transition's ``order`` expression for binding ``b``."""
-        L = ["def order(b):"]
+        L = ["def order(b, now=0):"]
         if self.variables:
             names = ", ".join("v_" + v for v in self.variables)
             L.append(f"    {names}{',' if len(self.variables) == 1 else ''} = b")
@@ -531,7 +554,7 @@ class _TransitionCode:
         """``since(m, b)``: the ready times of the timed tokens binding ``b`` would take or
         read, latest first. Compared as lists, the smallest is the binding enabled earliest,
         then (on a tie, e.g. the same machine token) the one whose other tokens waited longest."""
-        L = ["def since(m, b):"]
+        L = ["def since(m, b, now=0):"]
         ind = "    "
         if self.variables:
             names = ", ".join("v_" + v for v in self.variables)
@@ -601,6 +624,12 @@ class _TransitionCode:
             return
         L.append(f"{pad}if {value} != {ex.to_source(node, self.constants, self.tables)}: continue")
 
+    def _negative_delay(self, ind: str, var: str, what: str) -> str:
+        """A line stopping the run when a delay expression gives a negative number: a token
+        stamped in the past would break the clock's order."""
+        message = f"{self.where}: {what} is negative: "
+        return f"{ind}if not {var} >= 0: raise _Err({message!r} + _repr({var}))"
+
     # -- the fire function -----------------------------------------------------------------------
     def _fire_source(self) -> str:
         t, pidx, kinds, log = self.t, self.pidx, self.kinds, self.log
@@ -663,7 +692,9 @@ class _TransitionCode:
                 if isinstance(d, (int, float)) and not isinstance(d, bool):
                     L.append(f"{ind}_t0 = now + {d!r}")
                 else:
-                    L.append(f"{ind}_t0 = now + ({self.expr(d, 'delay')})")
+                    L.append(f"{ind}_t0 = ({self.expr(d, 'delay')})")
+                    L.append(self._negative_delay(ind, "_t0", "delay"))
+                    L.append(f"{ind}_t0 += now")
         for j, a in enumerate(t.outputs):
             i = pidx[a.place]
             kind = kinds[i]
@@ -729,7 +760,9 @@ class _TransitionCode:
             elif isinstance(a.delay, (int, float)) and not isinstance(a.delay, bool):
                 L.append(f"{ind}_t = _t0 + {a.delay!r}")
             else:
-                L.append(f"{ind}_t = _t0 + ({self.expr(a.delay, what + ' delay')})")
+                L.append(f"{ind}_t = ({self.expr(a.delay, what + ' delay')})")
+                L.append(self._negative_delay(ind, "_t", what + " delay"))
+                L.append(f"{ind}_t += _t0")
             L.append(f"{ind}_d = m[{i}]; _l = _d.get(_x)")
             if w == "1":
                 L.append(f"{ind}if _l is None: _d[_x] = [_t]")

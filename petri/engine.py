@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .compiler import CompiledNet, SimulationError, compile_net
+from .distributions import Draws
 from .interrupt import Interrupt
 from .model import Net, NetError
 
@@ -82,7 +83,9 @@ class RunResult:
     clock: float
     firings: int
     wall_seconds: float
-    reason: str     # "dead", "until", "max_firings", "interrupted", "waiting"
+    reason: str     # "dead", "until", "max_firings", "zero_time", "interrupted", "waiting"
+    finish: float = 0   # when the last token became ready: the later of the clock and the
+    #                     latest timestamp in the final marking
 
     @property
     def firings_per_second(self) -> float:
@@ -126,23 +129,15 @@ class EventLog:
         }
         return pd.DataFrame(data, columns=self.COLUMNS)
 
-    def _flat_frame(self):
-        df = self.to_frame()
-        for col in ("binding", "consumed", "produced"):
-            df[col] = df[col].map(repr)
-        return df
-
     def to_csv(self, path) -> None:
-        """Write the log as CSV (bindings and token lists as Python-literal text)."""
-        self._flat_frame().to_csv(path, index=False)
+        """Write the log as CSV: bindings and token lists as JSON (see ``petri.eventlog``)."""
+        from .eventlog import write_table
+        write_table(self, path, parquet=False)
 
     def to_parquet(self, path) -> None:
-        """Write the log as Parquet (needs pyarrow: ``pip install pyarrow``)."""
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise NetError("writing Parquet needs pyarrow (pip install pyarrow)") from None
-        self._flat_frame().to_parquet(path, index=False)
+        """Write the log as Parquet with JSON columns (needs pyarrow: ``pip install pyarrow``)."""
+        from .eventlog import write_table
+        write_table(self, path, parquet=True)
 
 
 class StateView:
@@ -200,6 +195,7 @@ class Snapshot:
     declined: bool
     logged: int
     enabled: dict
+    draws: tuple = ()       # the state of the run's random draws
 
 
 class _Enabled:
@@ -251,6 +247,10 @@ class Simulator:
         self.net = self.compiled.net
         self.controller = controller
         self.rng = random.Random(seed)
+        #: the run's random draws (``uniform``, ``exponential``, ...), seeded from ``seed``
+        self.draws = Draws(seed)
+        self.compiled.namespace.update({"f_" + k: f for k, f in self.draws.functions().items()})
+        self._instant_limit = None
         self.log = self.compiled.log
         self.clock: float = 0
         self.firings = 0
@@ -322,7 +322,8 @@ class Simulator:
         are not part of it."""
         return Snapshot(self.clock, self.firings, self.compiled.copy_marking(self._m),
                         list(self._heap), self.rng.getstate(), self._declined, len(self.events),
-                        {pc: list(s.items) for pc, s in self._sets.items()})
+                        {pc: list(s.items) for pc, s in self._sets.items()},
+                        self.draws.rng.getstate())
 
     def restore(self, snap: "Snapshot") -> None:
         """Go back to a snapshot of this simulator; later events leave the log. The same
@@ -333,6 +334,8 @@ class Simulator:
         self._m = self.compiled.copy_marking(snap.marking)
         self._heap = list(snap.heap)
         self.rng.setstate(snap.rng)
+        if snap.draws:
+            self.draws.rng.setstate(snap.draws)
         del self.events._rows[snap.logged:]
         for pc, items in snap.enabled.items():
             s = self._sets[pc]
@@ -397,10 +400,16 @@ class Simulator:
             else:
                 sets[u].discard(u)
 
-    def _failure(self, t, e: Exception) -> SimulationError:
-        if isinstance(e, SimulationError):
-            return SimulationError(f"at time {self.clock}: {e}")
-        return SimulationError(f"transition '{t.name}' at time {self.clock}: {type(e).__name__}: {e}")
+    def _failure(self, t, e: Exception, b: tuple | None = None) -> SimulationError:
+        """One line for a failed inscription: transition, binding (when known), time, what."""
+        what = str(e) if isinstance(e, SimulationError) else f"{type(e).__name__}: {e}"
+        prefix = f"transition '{t.name}': "
+        if what.startswith(prefix):
+            what = what[len(prefix):]
+        where = f"transition '{t.name}'"
+        if b and t.variables:
+            where += " with " + ", ".join(f"{v}={x!r}" for v, x in zip(t.variables, b))
+        return SimulationError(f"{where} at time {self.clock:g}: {what}")
 
     def _bindings(self, u: int) -> list[tuple]:
         t = self.compiled.transitions[u]
@@ -449,7 +458,7 @@ class Simulator:
         try:
             record = t.fire(self._m, self.clock, b, self._heap)
         except Exception as e:
-            raise self._failure(t, e) from None
+            raise self._failure(t, e, b) from None
         self.firings += 1
         self._declined = False
         self._recheck(c.dependents[u])
@@ -544,7 +553,7 @@ class Simulator:
             t = ts[u]
             for b in self._bindings(u):
                 try:
-                    v = t.order(b)
+                    v = t.order(b, self.clock)
                 except Exception as e:
                     raise self._failure(t, e) from None
                 try:
@@ -568,7 +577,7 @@ class Simulator:
         best, first = [], None
         for u in sorted(items):
             for b in self._bindings(u):
-                t = ts[u].since(m, b)
+                t = ts[u].since(m, b, self.clock)
                 if first is None or t < first:
                     best, first = [(u, b)], t
                 elif t == first:
@@ -588,18 +597,47 @@ class Simulator:
         return self.events[-1] if self.log else True
 
     def run(self, until: float | None = None, max_firings: int | None = None,
-            progress: Callable[[int, float], Any] | None = None, every: int = 10000) -> RunResult:
+            progress: Callable[[int, float], Any] | None = None, every: int = 10000,
+            instant_limit: int | None = None) -> RunResult:
         """Fire until nothing can fire, the clock would pass ``until``, or ``max_firings``.
 
-        ``progress(firings, clock)`` is called every ``every`` firings. Ctrl-C stops the run
-        between two firings and keeps everything finished (reason ``interrupted``).
+        ``instant_limit``: stop (reason ``zero_time``) after that many firings at one instant
+        without the clock moving, the sign of a zero-time loop. ``progress(firings, clock)``
+        is called every ``every`` firings. Ctrl-C stops the run between two firings and keeps
+        everything finished (reason ``interrupted``).
         """
         start = _time.perf_counter()
         fired0 = self.firings
         limit = None if max_firings is None else fired0 + max_firings
-        with Interrupt() as stop:
-            reason = self._run(until, limit, progress, every, stop)
-        return RunResult(self.clock, self.firings - fired0, _time.perf_counter() - start, reason)
+        if instant_limit is not None and instant_limit < 1:
+            raise NetError(f"instant_limit must be 1 or more, got {instant_limit}")
+        self._instant_limit = instant_limit
+        try:
+            with Interrupt() as stop:
+                reason = self._run(until, limit, progress, every, stop)
+        finally:
+            self._instant_limit = None
+        return RunResult(self.clock, self.firings - fired0, _time.perf_counter() - start, reason,
+                         self.finish_time())
+
+    def finish_time(self) -> float:
+        """When the last token became ready: the later of the clock and the latest timestamp
+        of a token in the marking (a part still being processed finishes then)."""
+        latest = self.clock
+        for kind, s in zip(self.compiled.place_kinds, self._m):
+            if kind == 2:
+                for stamps in s.values():
+                    if stamps and stamps[-1] > latest:
+                        latest = stamps[-1]
+        return latest
+
+    def _stop_at(self, limit: int | None) -> int | None:
+        """The firing count at which to look whether ``max_firings`` or the instant limit
+        (counted from now: the clock has just moved, or the run starts) is reached."""
+        if self._instant_limit is None:
+            return limit
+        at = self.firings + self._instant_limit
+        return at if limit is None else min(limit, at)
 
     def _stopped_reason(self, until) -> str:
         if until is not None and self._heap and self._heap[0][0] > until:
@@ -632,9 +670,10 @@ class Simulator:
         rows = self.events._rows if self.log else None
         observers = self._observers
         now = self.clock
+        stop_at = self._stop_at(limit)
         while True:
-            if limit is not None and self.firings >= limit:
-                return "max_firings"
+            if stop_at is not None and self.firings >= stop_at:
+                return "max_firings" if limit is not None and self.firings >= limit else "zero_time"
             if free:
                 for s in levels:
                     items = s.items
@@ -654,13 +693,17 @@ class Simulator:
                 if not advance(until):
                     return self._stopped_reason(until)
                 now = self.clock
+                stop_at = self._stop_at(limit)
                 continue
-            cur = u
             try:
                 if b is None:
                     bs = list(binds[u](m, now))
                     b = bs[int(rnd() * len(bs))] if len(bs) > 1 else bs[0]
                 record = fires[u](m, now, b, heap)
+            except Exception as e:
+                raise self._failure(ts[u], e, b) from None
+            cur = u
+            try:
                 for cur in deps[u]:
                     s = sets[cur]
                     if checks[cur](m, now):

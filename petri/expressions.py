@@ -3,8 +3,10 @@
 Text is parsed with ``ast`` and checked node by node against a whitelist; nothing of a net
 file is ever executed before it passes. Allowed: literals, names of bound variables, constants
 and tables, arithmetic, comparisons, boolean operators, conditional expressions, tuples,
-subscripts, calls of the functions in ``FUNCTIONS``, and ``clock``, the run's current time (0 in
-state spaces, where time is ignored). Checked expressions are turned back
+subscripts, calls of the functions in ``FUNCTIONS`` (a few builtins, the seeded random draws
+of ``petri.distributions``, and ``time()``), and ``clock``: ``time()`` and ``clock`` are both the
+run's current time (``now`` in generated code; 0 in state spaces, where time is ignored).
+Checked expressions are turned back
 into Python source with every name renamed into its own namespace (``v_`` variables,
 ``c_`` constants, ``t_`` tables, ``f_`` functions), so that the engine can compile them into
 its generated code once.
@@ -19,6 +21,7 @@ import ast
 import math
 from typing import Any, Callable, Iterable
 
+from .distributions import DISTRIBUTIONS
 from .model import NetError
 
 __all__ = [
@@ -30,6 +33,8 @@ __all__ = [
 FUNCTIONS: dict[str, Callable] = {
     "min": min, "max": max, "abs": abs, "round": round, "int": int, "float": float,
     "str": str, "bool": bool, "len": len, "sum": sum, "floor": math.floor, "ceil": math.ceil,
+    **DISTRIBUTIONS,
+    "time": lambda: 0,      # the clock; compiled to ``now``, 0 outside a run
 }
 
 #: The name by which an inscription reads the run's clock (a reserved name, never a variable).
@@ -163,6 +168,8 @@ def _check(node: ast.AST, scope: _Scope, text: str, where: str) -> None:
             _reject(node, text, "calling anything but " + ", ".join(FUNCTIONS), where)
         if node.keywords:
             _reject(node, text, "a keyword argument", where)
+        if node.func.id == "time" and node.args:
+            _reject(node, text, "an argument to time()", where)
         for a in node.args:
             _check(a, scope, text, where)
         return
@@ -234,6 +241,11 @@ def names_used(tree: ast.expr) -> set[str]:
 class _Rename(ast.NodeTransformer):
     def __init__(self, constants, tables):
         self.constants, self.tables = constants, tables
+
+    def visit_Call(self, node):
+        if isinstance(node.func, ast.Name) and node.func.id == "time" and not node.args:
+            return ast.copy_location(ast.Name("now", ast.Load()), node)
+        return self.generic_visit(node)
 
     def visit_Name(self, node):
         if node.id in ("True", "False", "None"):

@@ -46,7 +46,8 @@ def guard(tmp_path, text: str) -> list[str]:
 
 
 CALLS = ("calling anything but min, max, abs, round, int, float, str, bool, len, sum, floor, "
-         "ceil is not allowed in an expression")
+         "ceil, uniform, exponential, normal, lognormal, triangular, erlang, discrete, time is "
+         "not allowed in an expression")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -230,11 +231,11 @@ def test_a_valid_net_built_in_code():
     net = Net("line")
     net.add_colour_set("Product", values=["A", "B"])
     net.add_variable("q", "Product")
-    net.add_table("time", {"A": 2, "B": 3})
+    net.add_table("duration", {"A": 2, "B": 3})
     net.add_place("raw", "Product", initial={"A": 2})
     net.add_place("done", "Product", capacity=5)
     net.add_place("idle", initial=1)
-    net.add_transition("work", guard="p == q", delay="time[p]", inputs=[("raw", "p"), "idle"],
+    net.add_transition("work", guard="p == q", delay="duration[p]", inputs=[("raw", "p"), "idle"],
                        outputs=[("done", "p"), "idle"])
     assert check_net(net) == []
     assert validate(net) is net

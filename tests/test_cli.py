@@ -15,9 +15,9 @@ EXAMPLE = str(Path(__file__).resolve().parent.parent / "examples" / "production_
 def test_simulate_prints_a_summary(capsys):
     assert main(["simulate", EXAMPLE, "--seed", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("net production line: clock 1255, 48 firings, ")
+    assert out[0].startswith("net production line: 48 firings, ")
     assert out[0].endswith(" firings/s")
-    assert out[1] == "stopped: no binding is enabled and no token will become ready (dead marking)"
+    assert out[2] == "stopped: no binding is enabled and no token will become ready (dead marking)"
 
 
 def test_simulate_json_and_limits(capsys):
@@ -40,8 +40,8 @@ def test_simulate_writes_the_event_log(tmp_path, capsys):
 
 def test_simulate_rejects_unknown_event_format(capsys):
     assert main(["simulate", EXAMPLE, "--events", "x.txt"]) == 1
-    assert capsys.readouterr().err == ("petri: error: x.txt: the event log is written as .csv "
-                                       "or .parquet\n")
+    assert capsys.readouterr().err == ("petri: error: x.txt: the event log is written as .csv, "
+                                       ".parquet, .xes or .json (OCEL 2.0)\n")
 
 
 def test_missing_file_is_one_line(capsys):

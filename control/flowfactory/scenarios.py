@@ -286,7 +286,8 @@ def _add(a, b):
     if a is None:
         return b
     from petri.engine import RunResult
-    return RunResult(b.clock, a.firings + b.firings, a.wall_seconds + b.wall_seconds, b.reason)
+    return RunResult(b.clock, a.firings + b.firings, a.wall_seconds + b.wall_seconds, b.reason,
+                     b.finish)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,18 +10,38 @@ from . import add_allow_outside, add_force
 NAME = "simulate"
 HELP = "simulate a net (several files are fused into one net) and print a run summary"
 
+#: without --max-firings, a run stops after this many firings at one instant
+INSTANT_LIMIT = 100_000
+
 
 def add_arguments(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="net files (.toml)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random choices (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random choices and draws "
+                                                       "(default 0)")
     p.add_argument("--until", type=float, default=None, metavar="T",
                    help="stop before the clock passes T")
     p.add_argument("--max-firings", type=int, default=None, metavar="N", help="stop after N firings")
+    p.add_argument("--instant-limit", type=int, default=None, metavar="N",
+                   help=f"stop after N firings at one instant without the clock moving, the sign "
+                        f"of a zero-time loop (default {INSTANT_LIMIT:,} unless --max-firings "
+                        f"is given)")
     p.add_argument("--events", default=None, metavar="OUT",
-                   help="write the event log (.csv, or .parquet with pyarrow installed)")
+                   help="write the event log: .csv, .parquet (with pyarrow), .xes (needs --case) "
+                        "or .json (OCEL 2.0, needs --objects)")
+    p.add_argument("--case", default=None, metavar="VAR",
+                   help="XES case notion: a binding variable, or a field of one such as job[0]")
+    p.add_argument("--objects", default=None, metavar="VAR,...",
+                   help="OCEL object notions: binding variables (or fields), comma-separated")
+    p.add_argument("--start", default=None, metavar="DATE",
+                   help="XES/OCEL: the date and time of model time 0 (ISO, default 1970-01-01)")
+    p.add_argument("--time-unit", type=float, default=1.0, metavar="SECONDS",
+                   help="XES/OCEL: seconds per model time unit (default 1)")
     p.add_argument("--choice", choices=("random", "oldest"), default="random",
                    help="how the engine picks among bindings that may fire: random (default) or "
                         "oldest (first come, first served)")
+    p.add_argument("--controller", default=None, metavar="NAME|FILE.py",
+                   help="decide controllable transitions with a registered controller, or with "
+                        "the controller a Python file defines (your own code, run as such)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_force(p)
     add_allow_outside(p)
@@ -29,47 +49,173 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..engine import Simulator
-    from ..files import check_output, output
+    from ..eventlog import FORMATS
+    from ..files import check_output
     from ..formats import load
     from ..progress import Progress
 
     if args.max_firings is not None and args.max_firings < 0:
         raise CommandError("--max-firings must be zero or more")
-    if args.events and Path(args.events).suffix.lower() not in (".csv", ".parquet"):
-        raise CommandError(f"{args.events}: the event log is written as .csv or .parquet")
+    if args.instant_limit is not None and args.instant_limit < 1:
+        raise CommandError("--instant-limit must be 1 or more")
+    if args.events:
+        suffix = Path(args.events).suffix.lower()
+        if suffix not in FORMATS:
+            raise CommandError(f"{args.events}: the event log is written as .csv, .parquet, .xes "
+                               f"or .json (OCEL 2.0)")
+        if suffix == ".xes" and not args.case:
+            raise CommandError(f"{args.events}: an XES log needs --case VAR (the binding variable "
+                               f"that names a case)")
+        if suffix == ".json" and not args.objects:
+            raise CommandError(f"{args.events}: an OCEL log needs --objects VAR,... (the binding "
+                               f"variables that name objects)")
     net = load(*args.files, allow_outside=args.allow_outside_tables)
     if args.events:
         check_output(args.events, force=args.force)      # before the run, not after it
-    sim = Simulator(net, seed=args.seed, log=bool(args.events), choice=args.choice)
-    total = args.max_firings
-    with Progress("simulate", total=total) as bar:
+    controller = load_controller(args.controller, net) if args.controller else None
+    sim = Simulator(net, seed=args.seed, log=bool(args.events), choice=args.choice,
+                    controller=controller)
+    instant_limit = args.instant_limit
+    if instant_limit is None and args.max_firings is None:
+        instant_limit = INSTANT_LIMIT
+    with Progress("simulate", total=args.max_firings) as bar:
         result = sim.run(until=args.until, max_firings=args.max_firings,
+                         instant_limit=instant_limit,
                          progress=lambda n, clock: bar.update(n, f"clock {clock:g}"))
     summary = {
-        "net": net.name, "clock": result.clock, "firings": result.firings,
-        "wall_seconds": round(result.wall_seconds, 6),
+        "net": net.name, "clock": result.clock, "finish": result.finish,
+        "firings": result.firings, "wall_seconds": round(result.wall_seconds, 6),
         "firings_per_second": round(result.firings_per_second, 1) if result.wall_seconds else None,
-        "stopped": result.reason,
+        "stopped": result.reason, "marking": final_marking(sim),
     }
+    if result.reason == "zero_time":
+        summary["enabled"] = sorted({b.transition for b in sim.enabled()})
     if args.events:
-        out = Path(args.events)
-        with output(out, force=args.force) as tmp:
-            if out.suffix.lower() == ".parquet":
-                sim.events.to_parquet(tmp)
-            else:
-                sim.events.to_csv(tmp)
-        summary["events"] = str(out)
+        summary["events"] = write_events(sim.events, args)
     if args.json:
         print(json.dumps(summary))
     else:
-        fps = summary["firings_per_second"]
-        print(f"net {net.name}: clock {result.clock:g}, {result.firings} firings, "
-              f"{fps:,.0f} firings/s" if fps is not None else f"net {net.name}: clock "
-              f"{result.clock:g}, {result.firings} firings")
-        print(f"stopped: {_REASONS[result.reason]}")
-        if args.events:
-            print(f"event log written to {args.events}")
-    return 130 if result.reason == "interrupted" else 0
+        print(text_summary(summary, instant_limit))
+    if result.reason == "interrupted":
+        return 130
+    return 3 if result.reason == "zero_time" else 0
+
+
+def write_events(events, args) -> str:
+    from ..eventlog import write_ocel, write_table, write_xes
+
+    out = Path(args.events)
+    suffix = out.suffix.lower()
+    if suffix == ".xes":
+        write_xes(events, out, case=args.case, start=args.start, unit=args.time_unit,
+                  force=args.force)
+    elif suffix == ".json":
+        objects = [o for o in args.objects.split(",") if o.strip()]
+        write_ocel(events, out, objects=objects, start=args.start, unit=args.time_unit,
+                   force=args.force)
+    else:
+        write_table(events, out, force=args.force)
+    return str(out)
+
+
+def load_controller(spec: str, net):
+    """A controller by registered name, or the one a Python file defines: a module-level
+    ``controller`` (an object with ``choose``, or a class to instantiate) or a function
+    ``make_controller(net)``."""
+    if spec.endswith(".py") or Path(spec).is_file():
+        return _controller_from_file(spec, net)
+    from control import registry
+    try:
+        return registry.create(spec)
+    except LookupError as e:
+        message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+        raise CommandError(f"--controller {spec}: {message}; or name a Python file (.py)") from None
+
+
+def _controller_from_file(path: str, net):
+    import importlib.util
+
+    if not Path(path).is_file():
+        raise CommandError(f"{path}: no such controller file")
+    spec = importlib.util.spec_from_file_location(f"petri_controller_{Path(path).stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)     # the user's own code, named on the command line
+        if hasattr(module, "make_controller"):
+            controller = module.make_controller(net)
+        elif hasattr(module, "controller"):
+            controller = module.controller
+            if isinstance(controller, type):
+                controller = controller()
+        else:
+            raise CommandError(f"{path}: defines neither 'controller' (an object with "
+                               f"choose(decision)) nor 'make_controller(net)'")
+    except CommandError:
+        raise
+    except Exception as e:
+        raise CommandError(f"{path}: loading the controller failed: {type(e).__name__}: {e}") from None
+    if not callable(getattr(controller, "choose", None)):
+        raise CommandError(f"{path}: the controller has no choose(decision) method")
+    return controller
+
+
+def _colour_text(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, tuple):
+        return "(" + ", ".join(map(_colour_text, v)) + ")"
+    return repr(v)
+
+
+def final_marking(sim) -> dict[str, list]:
+    """Place -> [[colour, count], ...] of the non-empty places (colours as JSON values)."""
+    from ..eventlog import _json_value
+
+    out = {}
+    for place in sim.compiled.place_names:
+        colours = sim.colours(place)
+        if colours:
+            out[place] = [[_json_value(v), n] for v, n in sorted(colours.items(),
+                                                                  key=lambda vn: repr(vn[0]))]
+    return out
+
+
+def _place_text(colours: list, most: int = 8) -> str:
+    if len(colours) == 1 and colours[0][0] == []:       # black tokens
+        n = colours[0][1]
+        return f"{n} token{'s' * (n != 1)}"
+    parts = [_colour_text(tuple(v) if isinstance(v, list) else v) + (f" x{n}" if n > 1 else "")
+             for v, n in colours[:most]]
+    if len(colours) > most:
+        rest = sum(n for _, n in colours[most:])
+        parts.append(f"... {len(colours) - most} more colours ({rest} tokens)")
+    return ", ".join(parts)
+
+
+def text_summary(summary: dict, instant_limit: int | None = None) -> str:
+    fps = summary["firings_per_second"]
+    lines = [f"net {summary['net']}: {summary['firings']} firings"
+             + (f", {fps:,.0f} firings/s" if fps is not None else ""),
+             f"clock {summary['clock']:g} (last firing), finish {summary['finish']:g} "
+             f"(the last token ready)"]
+    reason = summary["stopped"]
+    if reason == "zero_time":
+        lines.append(f"stopped: {instant_limit:,} firings at time {summary['clock']:g} without the "
+                     f"clock moving: likely a zero-time loop (enabled: "
+                     f"{', '.join(summary['enabled'])}); tokens of untimed places are always "
+                     f"ready and delays do not stamp them; --instant-limit N changes the limit")
+    else:
+        lines.append(f"stopped: {_REASONS[reason]}")
+    marking = summary["marking"]
+    if marking:
+        width = max(map(len, marking))
+        lines.append("final marking:")
+        lines += [f"  {p:<{width}}  {_place_text(c)}" for p, c in marking.items()]
+    else:
+        lines.append("final marking: every place is empty")
+    if summary.get("events"):
+        lines.append(f"event log written to {summary['events']}")
+    return "\n".join(lines)
 
 
 _REASONS = {

@@ -15,6 +15,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from ..check import check_warnings
     from ..formats import load_with_errors
 
     net, problems = load_with_errors(*args.files, allow_outside=args.allow_outside_tables)
@@ -22,6 +23,8 @@ def run(args) -> int:
         print(problem, file=sys.stderr)
     if problems:
         return 1
+    for warning in check_warnings(net):
+        print(warning, file=sys.stderr)
     places, transitions = len(net.places), len(net.transitions)
     print(f"{' + '.join(args.files)}: ok ({places} place{'s' * (places != 1)}, "
           f"{transitions} transition{'s' * (transitions != 1)})")
