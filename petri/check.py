@@ -338,7 +338,9 @@ class _Checker:
                 yield self.error(key, element, f"order must be an expression (text), got "
                                                f"{t.order!r}")
             else:
-                yield from self.expression(t, t.order, f"{element}: order", bound)[1]
+                tree, problems = self.expression(t, t.order, f"{element}: order", bound)
+                yield from problems
+                yield from self.no_draws(key, f"{element}: order", tree)
         for i, arc in enumerate(t.outputs, 1):
             yield from self.output_arc_problems(t, f"{element}: output arc {i}", arc, bound)
 
@@ -423,8 +425,8 @@ class _Checker:
             yield self.error(f"transition {t.name}", where, f"a delay cannot be negative, got {delay}")
 
     def no_draws(self, key: str, where: str, tree) -> Iterator[NetError]:
-        """Guards and input inscriptions decide whether a binding is enabled; they are
-        evaluated any number of times and may not draw random numbers."""
+        """Guards, input inscriptions and orders decide whether and which binding is enabled;
+        they are evaluated any number of times and may not draw random numbers."""
         names = draws_in(tree) if tree is not None else []
         if names:
             yield self.error(key, where, f"{names[0]}() draws a random number, which only a "

@@ -555,7 +555,7 @@ class Simulator:
                 try:
                     v = t.order(b, self.clock)
                 except Exception as e:
-                    raise self._failure(t, e) from None
+                    raise self._failure(t, e, b) from None
                 try:
                     smaller = first is None or v < first
                     same = not smaller and v == first

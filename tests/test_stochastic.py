@@ -191,3 +191,20 @@ def test_validate_warns_about_delays_on_untimed_places():
         "transition 'back': warning: output arc 2: delay 3 has no effect: place 'c' is untimed "
         "(colour set 'dot')"]
     assert check_warnings(machine("exponential(2)")) == []
+
+
+def test_order_may_read_the_clock_but_not_draw():
+    """At time 10 the order value o - time() picks the smallest order number first."""
+    net = Net("order")
+    net.add_colour_set("Order", "int", timed=True)
+    net.add_place("orders", "Order", initial=[Token(k, 1, 10) for k in (3, 1, 2)])
+    net.add_place("served", "Order")
+    net.add_transition("serve", inputs=[("orders", "o")], outputs=[("served", "o")], delay=1)
+    net.transitions["serve"].order = "o - time()"
+    sim = Simulator(net)
+    sim.run()
+    assert [(e.time, e.binding["o"]) for e in sim.events] == [(10, 1), (10, 2), (10, 3)]
+    net.transitions["serve"].order = "exponential(1)"
+    assert [str(e) for e in check_net(net)] == [
+        "transition 'serve': order: exponential() draws a random number, which only a delay, an "
+        "output inscription or an output weight may do (enabling must not depend on chance)"]

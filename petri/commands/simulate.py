@@ -42,6 +42,17 @@ def add_arguments(p) -> None:
     p.add_argument("--controller", default=None, metavar="NAME|FILE.py",
                    help="decide controllable transitions with a registered controller, or with "
                         "the controller a Python file defines (your own code, run as such)")
+    p.add_argument("--replications", type=int, default=None, metavar="N",
+                   help="run N replications (seeds SEED, SEED+1, ...) and report each measure's "
+                        "mean and 95%% confidence interval")
+    p.add_argument("--warm-up", type=float, default=0.0, metavar="T",
+                   help="replications: measure only after model time T (default 0)")
+    p.add_argument("--sojourn", action="append", default=[], metavar="FROM,TO[,VAR]",
+                   help="replications: mean time from a firing of FROM to the firing of TO with "
+                        "the same value of VAR (default: the variables both share); repeatable")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="replications: worker processes (default: one per CPU, at most N); the "
+                        "results do not depend on it")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_force(p)
     add_allow_outside(p)
@@ -69,6 +80,12 @@ def run(args) -> int:
         if suffix == ".json" and not args.objects:
             raise CommandError(f"{args.events}: an OCEL log needs --objects VAR,... (the binding "
                                f"variables that name objects)")
+    if args.replications is not None:
+        return run_replications(args)
+    for option, given in (("--warm-up", args.warm_up), ("--sojourn", args.sojourn),
+                          ("--workers", args.workers)):
+        if given:
+            raise CommandError(f"{option} goes with --replications N")
     net = load(*args.files, allow_outside=args.allow_outside_tables)
     if args.events:
         check_output(args.events, force=args.force)      # before the run, not after it
@@ -99,6 +116,58 @@ def run(args) -> int:
     if result.reason == "interrupted":
         return 130
     return 3 if result.reason == "zero_time" else 0
+
+
+def run_replications(args) -> int:
+    import os
+
+    from ..formats.toml import load
+    from ..replications import Sojourn, replicate
+
+    if args.replications < 1:
+        raise CommandError("--replications must be 1 or more")
+    for option, given in (("--events", args.events), ("--controller", args.controller)):
+        if given:
+            raise CommandError(f"{option} is for a single run; leave it out with --replications")
+    if args.workers is not None and args.workers < 1:
+        raise CommandError("--workers must be 1 or more")
+    if args.warm_up < 0:
+        raise CommandError("--warm-up must be 0 or more")
+    if args.until is not None and args.until <= args.warm_up:
+        raise CommandError(f"--until ({args.until:g}) must be later than --warm-up "
+                           f"({args.warm_up:g})")
+    instant_limit = args.instant_limit
+    if instant_limit is None and args.max_firings is None:
+        instant_limit = INSTANT_LIMIT
+    try:
+        sojourns = [Sojourn.parse(s) for s in args.sojourn]
+    except Exception as e:
+        raise CommandError(f"--sojourn: {e}") from None
+    net = load(*args.files, allow_outside=args.allow_outside_tables)
+    workers = args.workers or os.cpu_count() or 1
+    result = replicate(net, args.replications, seed=args.seed, until=args.until,
+                       warm_up=args.warm_up, sojourns=sojourns, workers=workers,
+                       max_firings=args.max_firings, instant_limit=instant_limit,
+                       choice=args.choice)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    seeds = result.seeds
+    horizon = f", horizon {args.until:g}" if args.until is not None else ""
+    print(f"net {net.name}: {len(seeds)} replications (seeds {seeds[0]}..{seeds[-1]}), "
+          f"warm-up {args.warm_up:g}{horizon}")
+    rows = [(f"{k} {n}".strip(), e) for (k, n), e in result.estimates.items()]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'mean':>12}  95% confidence interval")
+    for label, e in rows:
+        ci = "n/a (one run)" if e.half_width is None else \
+            f"+- {e.half_width:<10.4g} [{e.low:.6g}, {e.high:.6g}]"
+        n = f"  ({e.n} of {len(seeds)} runs)" if e.n < len(seeds) else ""
+        print(f"{label:<{width}}  {e.mean:>12.6g}  {ci}{n}")
+    print("finish: when the last token became ready; throughput: firings per time unit; tokens: "
+          "time-average number in the place; sojourn: mean time between the two firings "
+          "(after the warm-up)")
+    return 0
 
 
 def write_events(events, args) -> str:
