@@ -42,6 +42,15 @@ def add_arguments(p) -> None:
     p.add_argument("--controller", default=None, metavar="NAME|FILE.py",
                    help="decide controllable transitions with a registered controller, or with "
                         "the controller a Python file defines (your own code, run as such)")
+    p.add_argument("--plot", default=None, metavar="OUT.png",
+                   help="draw the run (needs matplotlib): token counts over time of --places and "
+                        "a Gantt chart of --resources")
+    p.add_argument("--places", default=None, metavar="P,...",
+                   help="places whose token counts to plot (default: every place, up to 8, when "
+                        "no --resources are given)")
+    p.add_argument("--resources", default=None, metavar="P,...",
+                   help="resource places to draw as a Gantt chart: which token held which "
+                        "resource when")
     p.add_argument("--replications", type=int, default=None, metavar="N",
                    help="run N replications (seeds SEED, SEED+1, ...) and report each measure's "
                         "mean and 95%% confidence interval")
@@ -86,11 +95,18 @@ def run(args) -> int:
                           ("--workers", args.workers)):
         if given:
             raise CommandError(f"{option} goes with --replications N")
+    if (args.places or args.resources) and not args.plot:
+        raise CommandError("--places and --resources go with --plot OUT.png")
+    if args.plot and Path(args.plot).suffix.lower() != ".png":
+        raise CommandError(f"{args.plot}: plots are written as .png")
     net = load(*args.files, allow_outside=args.allow_outside_tables)
     if args.events:
         check_output(args.events, force=args.force)      # before the run, not after it
+    if args.plot:
+        check_output(args.plot, force=args.force)
+        places, resources = plot_places(args, net)
     controller = load_controller(args.controller, net) if args.controller else None
-    sim = Simulator(net, seed=args.seed, log=bool(args.events), choice=args.choice,
+    sim = Simulator(net, seed=args.seed, log=bool(args.events or args.plot), choice=args.choice,
                     controller=controller)
     instant_limit = args.instant_limit
     if instant_limit is None and args.max_firings is None:
@@ -109,6 +125,14 @@ def run(args) -> int:
         summary["enabled"] = sorted({b.transition for b in sim.enabled()})
     if args.events:
         summary["events"] = write_events(sim.events, args)
+    if args.plot:
+        from ..drawing.timeline import run_png
+        from ..files import write_output
+        initial = {p: sum(t.count for t in net.places[p].initial) for p in places}
+        png = run_png(sim.events, initial=initial, places=places, resources=resources,
+                      end=result.finish, title=f"{net.name}: seed {args.seed}")
+        write_output(args.plot, png, force=args.force)
+        summary["plot"] = args.plot
     if args.json:
         print(json.dumps(summary))
     else:
@@ -116,6 +140,23 @@ def run(args) -> int:
     if result.reason == "interrupted":
         return 130
     return 3 if result.reason == "zero_time" else 0
+
+
+def plot_places(args, net) -> tuple[list[str], list[str]]:
+    """The places to plot as token counts and as resources, checked against the net."""
+    def names(text, option):
+        out = [p.strip() for p in (text or "").split(",") if p.strip()]
+        for p in out:
+            if p not in net.places:
+                from ..check import close_match
+                match = close_match(p, net.places)
+                raise CommandError(f"{option}: unknown place {p!r}"
+                                   + (f" (did you mean {match!r}?)" if match else ""))
+        return out
+    places, resources = names(args.places, "--places"), names(args.resources, "--resources")
+    if not places and not resources:
+        places = list(net.places)[:8]
+    return places, resources
 
 
 def run_replications(args) -> int:
@@ -126,7 +167,8 @@ def run_replications(args) -> int:
 
     if args.replications < 1:
         raise CommandError("--replications must be 1 or more")
-    for option, given in (("--events", args.events), ("--controller", args.controller)):
+    for option, given in (("--events", args.events), ("--controller", args.controller),
+                          ("--plot", args.plot)):
         if given:
             raise CommandError(f"{option} is for a single run; leave it out with --replications")
     if args.workers is not None and args.workers < 1:
@@ -236,6 +278,14 @@ def _colour_text(v) -> str:
     return repr(v)
 
 
+def _colour_order(item):
+    """Numbers in numeric order, then everything else by its text."""
+    v = item[0]
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return (0, v, "")
+    return (1, 0, repr(v))
+
+
 def final_marking(sim) -> dict[str, list]:
     """Place -> [[colour, count], ...] of the non-empty places (colours as JSON values)."""
     from ..eventlog import _json_value
@@ -245,7 +295,7 @@ def final_marking(sim) -> dict[str, list]:
         colours = sim.colours(place)
         if colours:
             out[place] = [[_json_value(v), n] for v, n in sorted(colours.items(),
-                                                                  key=lambda vn: repr(vn[0]))]
+                                                                  key=_colour_order)]
     return out
 
 
@@ -284,6 +334,8 @@ def text_summary(summary: dict, instant_limit: int | None = None) -> str:
         lines.append("final marking: every place is empty")
     if summary.get("events"):
         lines.append(f"event log written to {summary['events']}")
+    if summary.get("plot"):
+        lines.append(f"plot written to {summary['plot']}")
     return "\n".join(lines)
 
 
