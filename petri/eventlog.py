@@ -75,10 +75,16 @@ def _write(path, write: Callable[[str], None], force: bool) -> None:
 
 def write_table(events, path, parquet: bool | None = None, force: bool = True) -> None:
     """CSV, or Parquet (needs pyarrow) with JSON columns; ``parquet=None``: Parquet when
-    ``path`` ends in ``.parquet``."""
+    ``path`` ends in ``.parquet``. ``path`` may also be an open file or buffer."""
     import pandas as pd
     frame = pd.DataFrame(rows(events), columns=["step", "time", "transition", "binding",
                                                 "consumed", "produced"])
+    if hasattr(path, "write"):      # an open file or buffer: written as it is
+        if parquet:
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+        return
     if parquet is None:
         parquet = Path(path).suffix.lower() == ".parquet"
     if parquet:

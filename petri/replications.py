@@ -5,7 +5,8 @@ independent runs (seeds ``seed``, ``seed + 1``, ...; in worker processes when ``
 with results that do not depend on how many) and estimates, for each measure, the mean over
 the runs and a Student-t confidence interval:
 
-* ``finish``: when the last token became ready;
+* ``finish``: when the last token became ready (for runs that end by themselves, not at
+  ``until``);
 * ``throughput`` of each transition: firings per time unit after the warm-up;
 * ``tokens`` of each place: the time-average number of tokens after the warm-up (tokens not yet
   ready count: a part on a machine is in the machine's output place from the start);
@@ -240,7 +241,8 @@ def run_measures(net, seed: int, *, until: float | None = None, warm_up: float =
                     t0 = waiting.popleft()
                     if t0 >= warm_up:
                         times[k].append(now - t0)
-    measures = {("finish", ""): result.finish}
+    # the finish time means something only for runs that end by themselves
+    measures = {} if result.reason == "until" else {("finish", ""): result.finish}
     if span > 0:
         for i, name in enumerate(compiled.place_names):
             area[i] += counts[i] * (end - since[i])

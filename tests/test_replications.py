@@ -71,8 +71,9 @@ def test_results_do_not_depend_on_the_workers():
     two = replicate(net, 4, seed=5, until=200, sojourns=[WAIT], workers=2)
     assert one.to_dict() == two.to_dict()
     # replication k is the single run with seed 5 + k
-    assert one.estimate("finish").mean == pytest.approx(
-        sum(run_measures(net, 5 + k, until=200)[("finish", "")] for k in range(4)) / 4)
+    assert one.estimate("throughput", "arrive").mean == pytest.approx(
+        sum(run_measures(net, 5 + k, until=200)[("throughput", "arrive")] for k in range(4)) / 4)
+    assert ("finish", "") not in one.estimates      # the runs stop at the horizon
 
 
 def test_measures_of_one_run_by_hand():
