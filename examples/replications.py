@@ -1,11 +1,10 @@
 # examples/replications.py: replications of the stochastic line in Python
 from pathlib import Path
 
-from petri.formats.toml import load
-from petri.replications import Sojourn, replicate
+import petri
 
-net = load(Path(__file__).resolve().parent / "stochastic_line.toml")
-result = replicate(net, 20, sojourns=[Sojourn("arrive", "ship")], workers=2)
+net = petri.load(Path(__file__).resolve().parent / "stochastic_line.toml")
+result = petri.replicate(net, 20, sojourns=[petri.Sojourn("arrive", "ship")], workers=2)
 lead = result.estimate("sojourn", "arrive->ship")
 makespan = result.estimate("finish")
 print(f"lead time {lead.mean:.1f} min, 95% interval [{lead.low:.1f}, {lead.high:.1f}]")

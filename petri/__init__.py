@@ -9,6 +9,7 @@ One import gives the public API::
     sim = petri.Simulator(net, seed=1)                   # the token game
     sim.run()
     graph = petri.reachability_graph(net)                # a networkx DiGraph of markings
+    stats = petri.replicate(net, 20, until=1000)         # seeded runs, confidence intervals
 
 Every error the library raises on purpose is a ``petri.PetriError``: ``NetError`` (a net or a
 file), ``SimulationError`` (a run), ``LimitError`` (a resource limit), ``CommandError`` (a
@@ -25,7 +26,7 @@ from .model import DOT, ColourSet, InputArc, Net, OutputArc, Place, Table, Token
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "check", "Simulator", "WAIT", "reachability_graph",
+__all__ = ["load", "check", "Simulator", "WAIT", "reachability_graph", "replicate", "Sojourn",
            "Net", "ColourSet", "Place", "Transition", "InputArc", "OutputArc", "Table", "Token",
            "DOT", "PetriError", "NetError", "SimulationError", "LimitError", "CommandError",
            "__version__"]
@@ -36,6 +37,8 @@ _LAZY = {
     "Simulator": "petri.engine",
     "WAIT": "petri.engine",
     "reachability_graph": "petri.analysis",
+    "replicate": "petri.replications",
+    "Sojourn": "petri.replications",
 }
 
 

@@ -208,3 +208,39 @@ def test_order_may_read_the_clock_but_not_draw():
     assert [str(e) for e in check_net(net)] == [
         "transition 'serve': order: exponential() draws a random number, which only a delay, an "
         "output inscription or an output weight may do (enabling must not depend on chance)"]
+
+
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+LINE = Path(__file__).resolve().parent.parent / "examples" / "stochastic_line.toml"
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2 ** 32))
+def test_any_seed_gives_a_consistent_repeatable_run(seed):
+    from petri.drawing.timeline import resource_intervals, token_counts
+    from petri.formats.toml import load
+    net = load(LINE)
+    sim = Simulator(net, seed=seed)
+    result = sim.run()
+    events = [(e.time, e.transition, e.binding) for e in sim.events]
+    again = Simulator(load(LINE), seed=seed)
+    again.run()
+    assert events == [(e.time, e.transition, e.binding) for e in again.events]
+    assert dict(sim.colours("shipped")) == {n: 1 for n in range(1, 61)}
+    times = [t for t, _, _ in events]
+    assert times == sorted(times) and result.finish >= result.clock == times[-1]
+    # ship fires when M2 is done with the order: never before it was taken
+    taken = {b["n"]: t for t, name, b in events if name == "m2"}
+    assert all(t >= taken[b["n"]] for t, name, b in events if name == "ship")
+    places = list(net.places)
+    initial = {p: sum(t.count for t in net.places[p].initial) for p in places}
+    series = token_counts(sim.events, initial, places)
+    assert {p: s[-1][1] for p, s in series.items()} == {p: sim.count(p) for p in places}
+    for machine in ("M1", "M2"):     # a machine holds one part (or repair) at a time
+        spans = sorted((s, e) for name, s, e, _ in resource_intervals(sim.events, "idle", 0)
+                       if name == machine)
+        assert spans
+        assert all(e1 <= s2 for (_, e1), (s2, _) in zip(spans, spans[1:]))

@@ -50,7 +50,7 @@ def add_arguments(p) -> None:
                         "no --resources are given)")
     p.add_argument("--resources", default=None, metavar="P,...",
                    help="resource places to draw as a Gantt chart: which token held which "
-                        "resource when")
+                        "resource when; P[0] names a resource by the first field of its tokens")
     p.add_argument("--replications", type=int, default=None, metavar="N",
                    help="run N replications (seeds SEED, SEED+1, ...) and report each measure's "
                         "mean and 95%% confidence interval")
@@ -147,6 +147,9 @@ def plot_places(args, net) -> tuple[list[str], list[str]]:
     def names(text, option):
         out = [p.strip() for p in (text or "").split(",") if p.strip()]
         for p in out:
+            if option == "--resources":
+                from ..drawing.timeline import _resource
+                p = _resource(p)[0]
             if p not in net.places:
                 from ..check import close_match
                 match = close_match(p, net.places)

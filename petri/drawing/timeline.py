@@ -27,6 +27,7 @@ it worked on).
 from __future__ import annotations
 
 import io
+import re
 from collections import deque
 
 from ..errors import CommandError
@@ -44,9 +45,11 @@ def _name(v) -> str:
     return repr(v)
 
 
-def resource_intervals(events, place: str) -> list[tuple[str, float, float, str]]:
+def resource_intervals(events, place: str, field: int | None = None
+                       ) -> list[tuple[str, float, float, str]]:
     """(resource, start, end, label) for every time a token of ``place`` was held; black
-    tokens are told apart as ``#1``, ``#2``, ... by the first free one."""
+    tokens are told apart as ``#1``, ``#2``, ... by the first free one. ``field``: name the
+    resource by that field of a tuple token (``0`` for ``(machine, state)`` tokens)."""
     taken: dict = {}        # colour -> deque of (time, label) not yet returned
     out = []
     for e in events:
@@ -82,7 +85,8 @@ def resource_intervals(events, place: str) -> list[tuple[str, float, float, str]
         r.append(k)
     result = []
     for c, s, e, lab, k in out:
-        name = _name(c)
+        name = _name(c[field] if field is not None and isinstance(c, tuple) and
+                     -len(c) <= field < len(c) else c)
         if len(free[c]) > 1 or c == ():
             name = f"{place} #{k + 1}" if c == () else f"{name} #{k + 1}"
         result.append((name, s, e, lab))
@@ -112,6 +116,12 @@ def token_counts(events, initial: dict[str, int], places) -> dict[str, list[tupl
     return series
 
 
+def _resource(spec) -> tuple[str, int | None]:
+    """``"idle"`` or ``"idle[0]"`` (resources named by a field of their tokens)."""
+    m = re.match(r"^(.*)\[(-?\d+)\]$", spec)
+    return (m.group(1), int(m.group(2))) if m else (spec, None)
+
+
 def run_png(events, *, initial: dict[str, int], places=(), resources=(), end: float | None = None,
             title: str = "") -> bytes:
     """A PNG: a Gantt chart of the ``resources`` places above the token counts of ``places``."""
@@ -124,7 +134,7 @@ def run_png(events, *, initial: dict[str, int], places=(), resources=(), end: fl
     places, resources = list(places), list(resources)
     if not places and not resources:
         raise CommandError("nothing to plot: name places (token counts) or resource places")
-    bars = [(r, resource_intervals(events, r)) for r in resources]
+    bars = [(r, resource_intervals(events, *_resource(r))) for r in resources]
     lanes = sorted({name for _, iv in bars for name, *_ in iv})
     panels = (1 if resources else 0) + (1 if places else 0)
     heights = ([max(1.5, 0.35 * len(lanes) + 0.8)] if resources else []) + ([3.0] if places else [])
