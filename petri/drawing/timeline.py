@@ -8,7 +8,7 @@ A *resource place* holds resource tokens (machines, workers, servers). A resourc
 the firing that takes its token from the place to the time its token is back and ready: either
 the same firing puts it back stamped later (``delay`` on the transition), or a later firing
 puts it back. Each bar is labelled with the other values of the binding that took it (the part
-it worked on).
+it worked on), or with the transition's name when there are none (a repair).
 
 >>> from petri import Net
 >>> from petri.engine import Simulator
@@ -50,13 +50,18 @@ def resource_intervals(events, place: str, field: int | None = None
     """(resource, start, end, label) for every time a token of ``place`` was held; black
     tokens are told apart as ``#1``, ``#2``, ... by the first free one. ``field``: name the
     resource by that field of a tuple token (``0`` for ``(machine, state)`` tokens)."""
-    taken: dict = {}        # colour -> deque of (time, label) not yet returned
+    def key(c):
+        return c[field] if field is not None and isinstance(c, tuple) and \
+            -len(c) <= field < len(c) else c
+
+    taken: dict = {}        # resource -> deque of (time, label) not yet returned
     out = []
     for e in events:
-        label = ", ".join(f"{_name(v)}" for k, v in e.binding.items()
-                          if not any(p == place and c == v for p, c, _ in e.consumed))
-        gone = [c for p, c, _ in e.consumed if p == place]
-        back = [(c, t) for p, c, t in e.produced if p == place]
+        held = [c for p, c, _ in e.consumed if p == place]
+        label = ", ".join(_name(v) for v in e.binding.values() if not any(
+            c == v or (isinstance(c, tuple) and v in c) for c in held)) or e.transition
+        gone = [key(c) for c in held]
+        back = [(key(c), t) for p, c, t in e.produced if p == place]
         for c in gone:
             same = next((k for k, (c2, _) in enumerate(back) if c2 == c), None)
             if same is not None:          # taken and put back stamped later, in one firing
@@ -85,8 +90,7 @@ def resource_intervals(events, place: str, field: int | None = None
         r.append(k)
     result = []
     for c, s, e, lab, k in out:
-        name = _name(c[field] if field is not None and isinstance(c, tuple) and
-                     -len(c) <= field < len(c) else c)
+        name = _name(c)
         if len(free[c]) > 1 or c == ():
             name = f"{place} #{k + 1}" if c == () else f"{name} #{k + 1}"
         result.append((name, s, e, lab))
