@@ -238,9 +238,9 @@ def load_controller(spec: str, net):
     ``make_controller(net)``."""
     if spec.endswith(".py") or Path(spec).is_file():
         return _controller_from_file(spec, net)
-    from control import registry
+    from ..registry import controllers
     try:
-        return registry.create(spec)
+        return controllers.create(spec)
     except LookupError as e:
         message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
         raise CommandError(f"--controller {spec}: {message}; or name a Python file (.py)") from None
