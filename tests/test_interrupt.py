@@ -71,10 +71,14 @@ def test_simulate_stops_and_reports_what_finished(tmp_path):
     net = tmp_path / "loop.toml"
     net.write_text('[places.a]\ninitial = 1\n[places.b]\n[transitions.go]\ninputs = ["a"]\n'
                    'outputs = ["b"]\n[transitions.back]\ninputs = ["b"]\noutputs = ["a"]\n')
-    code, out, err, seconds = interrupt(["simulate", net], after_cpu=2.5)
+    # a zero-time loop: without a high --instant-limit simulate would stop it by itself
+    code, out, err, seconds = interrupt(["simulate", net, "--instant-limit", 10 ** 12],
+                                        after_cpu=2.5)
     assert code == 130 and err == ""
-    assert re.fullmatch(r"net loop: clock 0, \d+ firings, [\d,]+ firings/s\n"
-                        r"stopped: interrupted; the summary covers what finished\n", out)
+    assert re.fullmatch(r"net loop: \d+ firings, [\d,]+ firings/s\n"
+                        r"clock 0 \(last firing\), finish 0 \(the last token ready\)\n"
+                        r"stopped: interrupted; the summary covers what finished\n"
+                        r"final marking:\n  [ab]  1 token\n", out)
     assert seconds < 30
 
 
@@ -86,7 +90,8 @@ def test_simulate_writes_the_events_of_the_firings_that_finished(tmp_path):
                    'inputs = [{ place = "n", inscription = "x" }, { place = "n", inscription = "y" }]\n'
                    'outputs = [{ place = "n", inscription = "y" }, { place = "n", inscription = "x" }]\n')
     events = tmp_path / "events.csv"
-    code, out, err, _ = interrupt(["simulate", net, "--events", events, "--json"], after_cpu=2.5)
+    code, out, err, _ = interrupt(["simulate", net, "--events", events, "--json",
+                                   "--instant-limit", 10 ** 12], after_cpu=2.5)
     assert code == 130 and err == ""
     import json
     summary = json.loads(out)
