@@ -165,7 +165,7 @@ def plot_places(args, net) -> tuple[list[str], list[str]]:
 def run_replications(args) -> int:
     import os
 
-    from ..formats.toml import load
+    from ..formats import load
     from ..replications import Sojourn, replicate
 
     if args.replications < 1:
