@@ -457,3 +457,34 @@ def test_cpsat_warm_start_and_time_limit():
     with pytest.raises(Exception) as e:
         solve(read_instance(DATA / "plant"), 1)
     assert "does not model calendars" in str(e.value)
+
+
+def test_cli_train_scheduler_checkpoints_and_resumes(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "pol.json"
+    r = petri("train-scheduler", "--instances", 3, "--checkpoint-every", 2, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"{out}: trained on 3 instances in ")
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["instances"] == 3 and meta["seed"] == 0 and len(meta["history"]) == 2
+    r = petri("train-scheduler", "--instances", 3, "--out", out)
+    assert r.returncode == 1 and "already exists; use --force" in r.stderr
+    r = petri("train-scheduler", "--instances", 5, "--checkpoint-every", 2, "--out", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["instances"] == 5 and [h[0] for h in meta["history"]] == [4, 5]
+    r = petri("schedule", DATA / "three.txt", "--policy", out, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["method"] == "policy"
+
+
+def test_inference_needs_no_torch():
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from control.scheduling import schedule\n"
+            "from petri.formats.jobshop import read_instance\n"
+            f"s = schedule(read_instance({str(DATA / 'three.txt')!r}))\n"
+            "print(s.method, s.makespan, 'torch' in sys.modules and sys.modules['torch'] is not None)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    method, makespan, loaded = r.stdout.split()
+    assert method == "policy" and int(makespan) >= 10 and loaded == "False"

@@ -23,7 +23,7 @@ import numpy as np
 
 from .dispatch import dispatch
 from .features import FEATURES
-from .generate import random_flexible, random_jobshop
+from .generate import generate_plant, random_flexible, random_jobshop
 from .policy import Policy, PolicyController, Recording, load_policy, save_policy
 from .rules import Rule
 
@@ -31,7 +31,9 @@ from .rules import Rule
 INSTANCES = 1000                     # training instances, each used once
 JOBSHOP_SIZES = [(6, 6), (10, 5), (10, 10), (15, 10), (15, 15), (20, 10), (20, 15)]
 FLEXIBLE_SIZES = [(10, 6), (15, 8), (20, 5), (10, 10)]
-FLEXIBLE_SHARE = 0.35                # share of flexible instances
+FLEXIBLE_SHARE = 0.3                 # share of flexible instances
+PLANT_SHARE = 0.2                    # share of plant-shaped instances (calendars, due dates)
+PLANT_JOBS = (15, 60)                # their number of jobs; machines about a third of that
 SAMPLES = 8                          # sampled schedules per instance
 TEMPERATURE = 1.0                    # softmax temperature when sampling
 LABEL_RULES = ["mwkr", "mor"]   # rules whose schedules compete for the label
@@ -39,7 +41,8 @@ HIDDEN = 32                          # units in each of the two hidden layers
 LEARNING_RATE = 2e-3                 # Adam
 BATCH = 8                            # instances per update
 STEPS_PER_BATCH = 4                  # gradient steps on each batch of labels
-VALIDATION = [(15, 15, 0), (20, 15, 0), (10, 6, 1), (15, 8, 1)]  # (jobs, machines, flexible)
+VALIDATION = [(15, 15, 0), (20, 15, 0), (10, 6, 1), (15, 8, 1), (40, 13, 2)]  # (jobs, machines,
+#                                    kind: 0 job shop, 1 flexible, 2 plant)
 SEED = 0
 
 
@@ -54,7 +57,12 @@ class Progress:
 def training_instance(k: int, seed: int = SEED):
     """The k-th training instance: a job shop or a flexible job shop of a drawn size."""
     rng = random.Random(seed * 1_000_003 + k)
-    if rng.random() < FLEXIBLE_SHARE:
+    draw = rng.random()
+    if draw < PLANT_SHARE:
+        n = rng.randint(*PLANT_JOBS)
+        return generate_plant(n, max(3, n // 3), 36 * n, seed=rng.randrange(1 << 30),
+                              name=f"train{k}")
+    if draw < PLANT_SHARE + FLEXIBLE_SHARE:
         n, m = rng.choice(FLEXIBLE_SIZES)
         return random_flexible(n, m, rng, f"train{k}")
     n, m = rng.choice(JOBSHOP_SIZES)
@@ -63,8 +71,9 @@ def training_instance(k: int, seed: int = SEED):
 
 def validation_set(seed: int = SEED):
     rng = random.Random(seed + 99991)
-    return [random_flexible(n, m, rng) if flex else random_jobshop(n, m, rng)
-            for n, m, flex in VALIDATION]
+    make = {0: lambda n, m: random_jobshop(n, m, rng), 1: lambda n, m: random_flexible(n, m, rng),
+            2: lambda n, m: generate_plant(n, m, 36 * n, seed=rng.randrange(1 << 30))}
+    return [make[kind](n, m) for n, m, kind in VALIDATION]
 
 
 def validation_score(policy: Policy, instances) -> float:
@@ -149,12 +158,14 @@ def train(instances: int = INSTANCES, seed: int = SEED, resume: Policy | None = 
         policy = Policy.random(HIDDEN, seed)
         # input normalisation from the rules' decisions on the first instances
         rows = []
-        for k in range(min(8, instances)):
+        for k in range(min(16, instances)):
             rows += [x for x, _ in label(make_instance(k), policy, 0, samples=0, rules=rules)[1]]
         if rows:
             xs = np.concatenate(rows)
             policy.arrays["mean"] = xs.mean(axis=0)
-            policy.arrays["scale"] = np.maximum(xs.std(axis=0), 1e-3)
+            std = xs.std(axis=0)
+            # a feature that did not vary keeps its scale: it must not blow up when it does
+            policy.arrays["scale"] = np.where(std > 1e-3, std, 1.0)
             policy = Policy(policy.arrays)
     net = _Net(policy)
     state = Progress(instances=done)

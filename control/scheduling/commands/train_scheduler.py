@@ -28,7 +28,7 @@ def run(args) -> int:
         raise CommandError("training needs torch: pip install torch==2.13.0 (or pip install -e "
                            "\".[train]\")") from None
     from control.scheduling import train as tr
-    from petri.files import check_output
+    from petri.files import check_output, update_in_place
     from petri.progress import Progress
 
     total = tr.INSTANCES if args.instances is None else args.instances
@@ -40,6 +40,8 @@ def run(args) -> int:
         if not out.with_suffix(".json").exists():
             raise CommandError(f"{out}: no policy to resume from")
         resume, done, seed = tr.resume_from(out)
+        for suffix in (".json", ".npz"):       # the policy read is the one written on
+            update_in_place(out.with_suffix(suffix))
         if seed != args.seed:
             raise CommandError(f"{out} was trained with --seed {seed}; resume with the same seed")
         if done >= total:

@@ -1,0 +1,187 @@
+"""Scheduling benchmark: every rule, the policy (one pass), the policy with a time limit and
+CP-SAT alone with the same limit, on Taillard's and Brandimarte's instances, beside the best
+known makespans; and how the one-pass time grows with the number of jobs.
+
+    python bench/bench_scheduling.py quick            # rules and one-pass policy, all instances
+    python bench/bench_scheduling.py limit [--time-limit 60] [--subset ta01,ta11,...]
+    python bench/bench_scheduling.py scale            # time per decision, 10 to 2,000 jobs
+    python bench/bench_scheduling.py plant            # one pass on the 411 x 149 plant
+
+Each part prints a Markdown table and appends its raw rows to ``--out`` (CSV). Times are the
+process's CPU time (``time.process_time``) of the scheduling call alone (reading excluded).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from control.scheduling import check_schedule, schedule  # noqa: E402
+from control.scheduling.dispatch import dispatch  # noqa: E402
+from control.scheduling.generate import generate_plant, random_jobshop  # noqa: E402
+from control.scheduling.policy import PolicyController, shipped_policy  # noqa: E402
+from control.scheduling.rules import RULES  # noqa: E402
+from petri.formats.jobshop import read_instance  # noqa: E402
+
+INSTANCES = ROOT / "nets" / "scheduling" / "instances"
+DEFAULT_SUBSET = "ta01,ta11,ta21,ta31,ta41,ta51,ta61,ta71,mk01,mk02,mk03,mk04,mk05,mk06,mk07,mk08,mk09,mk10"
+
+
+def benchmark_rows():
+    with open(INSTANCES / "best_known.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def family(row, inst) -> str:
+    if row["family"] == "brandimarte":
+        return "Brandimarte mk01-mk10"
+    return f"Taillard {inst.n_jobs}x{inst.n_machines}"
+
+
+def run_one(inst, method, time_limit=None, seed=0):
+    t0 = time.process_time()
+    w0 = time.perf_counter()
+    s = schedule(inst, method=method, time_limit=time_limit, seed=seed)
+    cpu, wall = time.process_time() - t0, time.perf_counter() - w0
+    assert check_schedule(inst, s) == [], (inst.name, method)
+    return s, cpu, wall
+
+
+def table(results, methods):
+    """results[family][method] -> list of (gap, cpu seconds)"""
+    lines = ["| family | instances | " + " | ".join(methods) + " |",
+             "|---|---|" + "---|" * len(methods)]
+    for fam in sorted(results, key=lambda f: (f.startswith("Brandimarte"), _size(f))):
+        cells = []
+        n = 0
+        for m in methods:
+            v = results[fam].get(m)
+            if not v:
+                cells.append("")
+                continue
+            n = len(v)
+            gap = 100 * statistics.mean(g for g, _ in v)
+            t = statistics.median(c for _, c in v)
+            cells.append(f"{gap:.1f} % ({_t(t)})")
+        lines.append(f"| {fam} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _size(f):
+    try:
+        a, b = f.split()[-1].split("x")
+        return int(a) * 1000 + int(b)
+    except ValueError:
+        return 0
+
+
+def _t(s):
+    return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
+
+
+def write_rows(path, rows):
+    new = not Path(path).exists()
+    with open(path, "a", newline="") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(["instance", "family", "method", "time_limit", "makespan", "best_known",
+                        "gap", "cpu_seconds", "wall_seconds"])
+        w.writerows(rows)
+
+
+def quick(args):
+    methods = [f"rule:{r}" for r in RULES] + ["policy"]
+    results = defaultdict(lambda: defaultdict(list))
+    rows = []
+    for row in benchmark_rows():
+        inst = read_instance(INSTANCES / row["file"])
+        fam = family(row, inst)
+        best = int(row["best_known"])
+        for m in methods:
+            s, cpu, wall = run_one(inst, m)
+            gap = s.makespan / best - 1
+            results[fam][m].append((gap, cpu))
+            rows.append([row["instance"], fam, m, "", s.makespan, best, round(gap, 5),
+                         round(cpu, 4), round(wall, 4)])
+    write_rows(args.out, rows)
+    print(table(results, methods))
+
+
+def limit(args):
+    subset = set(args.subset.split(","))
+    methods = ["policy", "cpsat"]
+    results = defaultdict(lambda: defaultdict(list))
+    for row in benchmark_rows():
+        if row["instance"] not in subset:
+            continue
+        inst = read_instance(INSTANCES / row["file"])
+        fam = family(row, inst)
+        best = int(row["best_known"])
+        for m in methods:
+            s, cpu, wall = run_one(inst, m, time_limit=args.time_limit)
+            gap = s.makespan / best - 1
+            results[fam][m].append((gap, wall))
+            write_rows(args.out, [[row["instance"], fam, m, args.time_limit, s.makespan, best,
+                                   round(gap, 5), round(cpu, 2), round(wall, 2)]])
+            print(f"{row['instance']} {m}: {s.makespan} (best known {best}, gap "
+                  f"{100 * gap:.1f} %) in {wall:.1f} s; {s.stats}", flush=True)
+    print(table(results, methods))
+
+
+def scale(args):
+    pol = shipped_policy()
+    print("| jobs | machines | operations | one pass (CPU) | per decision |")
+    print("|---|---|---|---|---|")
+    for n in (10, 50, 100, 200, 500, 1000, 2000):
+        m = 20
+        inst = random_jobshop(n, m, random.Random(n), f"scale{n}")
+        times = []
+        for _ in range(3):
+            t0 = time.process_time()
+            dispatch(inst, PolicyController(pol))
+            times.append(time.process_time() - t0)
+        t = statistics.median(times)
+        print(f"| {n} | {m} | {n * m} | {_t(t)} | {1e6 * t / (n * m):.0f} µs |", flush=True)
+
+
+def plant(args):
+    inst = generate_plant(411, 149, 14951, seed=args.seed)
+    pol = shipped_policy()
+    times = []
+    for _ in range(3):
+        t0 = time.process_time()
+        s = dispatch(inst, PolicyController(pol), method="policy")
+        times.append(time.process_time() - t0)
+    assert check_schedule(inst, s) == []
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    mwkr = dispatch(inst, __import__("control.scheduling.rules", fromlist=["Rule"]).Rule("mwkr"))
+    print(f"plant 411 jobs x 149 machines ({inst.n_operations} operations, "
+          f"{inst.total_work() / 60:.0f} h of work, seed {args.seed}): one pass "
+          f"{_t(statistics.median(times))} CPU (median of 3), makespan "
+          f"{inst.to_hours(s.makespan):.1f} h (mwkr {inst.to_hours(mwkr.makespan):.1f} h, lower "
+          f"bound {inst.to_hours(inst.lower_bound()):.1f} h), peak memory {rss:.0f} MB")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("part", choices=["quick", "limit", "scale", "plant"])
+    p.add_argument("--time-limit", type=float, default=60)
+    p.add_argument("--subset", default=DEFAULT_SUBSET)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default=os.devnull if False else "bench_scheduling.csv")
+    args = p.parse_args()
+    {"quick": quick, "limit": limit, "scale": scale, "plant": plant}[args.part](args)
+
+
+if __name__ == "__main__":
+    main()
