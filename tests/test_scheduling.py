@@ -1,5 +1,4 @@
 """Job shops: readers, the timed net, the dispatcher against the engine, rules, the checker."""
-import datetime as dt
 import json
 import random
 import subprocess
@@ -10,13 +9,13 @@ import pytest
 
 from control.scheduling import check_schedule, schedule
 from control.scheduling.dispatch import dispatch
-from control.scheduling.generate import generate_plant, random_flexible, random_jobshop, write_plant
+from control.scheduling.generate import generate_plant, random_flexible, random_jobshop
 from control.scheduling.netplay import Recorder, play_net
 from control.scheduling.rules import RULES, Rule
 from control.scheduling.schedule import Schedule, ScheduledOperation
 from petri.errors import NetError
 from petri.formats.jobshop import read_instance
-from petri.jobshop import Calendar, Instance, instance_net
+from petri.jobshop import Instance, instance_net
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "scheduling"

@@ -44,7 +44,6 @@ def solve(inst: Instance, time_limit: float, hint: Schedule | None = None, seed:
         prev_end = None
         for op in job.operations:
             lo = min(op.durations)
-            hi = max(op.durations)
             s = model.NewIntVar(job.release, horizon, f"s{j}_{op.index}")
             e = model.NewIntVar(job.release + lo, horizon, f"e{j}_{op.index}")
             starts[(j, op.index)], ends[(j, op.index)] = s, e

@@ -106,7 +106,6 @@ def dispatch(inst: Instance, controller, method: str = "") -> Schedule:
         if job.operations:
             heapq.heappush(heap, (job.release, _JOB, j))
     suspended: dict[int, tuple[int, int, int, list]] = {}    # job -> (op, machine, left, pieces)
-    pieces_of: dict[tuple[int, int], list] = {}
     result: list[ScheduledOperation] = []
     rechecks: set[tuple[int, int]] = set()
     free, ready, next_op = shop.free, shop.ready, shop.next_op
@@ -209,9 +208,8 @@ def _recheck(heap, rechecks, when: int, m: int) -> None:
 
 
 def _sort(cand: Candidates) -> None:
-    """Bindings in the engine's order: by machine group transition, then job, then machine.
-
-    Controllers break ties on the values themselves, so the order matters only for reading."""
+    """Bindings sorted by job, then machine (controllers break ties on the values
+    themselves, so the order matters only for reading)."""
     order = sorted(range(len(cand)), key=lambda i: (cand.jobs[i], cand.machines[i]))
     cand.jobs = [cand.jobs[i] for i in order]
     cand.machines = [cand.machines[i] for i in order]
