@@ -488,6 +488,10 @@ def test_semantic_errors_name_the_file(tmp_path):
     ("data/t.csv", "product,seconds\nA,1\nB,2\nA,3\n", "table 't': CSV file 'data/t.csv' has key "
                                                        "'A' twice: lines 2 and 4"),
     ("data/t.csv", "product,seconds\nA,\n", "table 't': CSV file 'data/t.csv' line 2: empty cell"),
+    ("data/t.csv", "product,seconds\nA,1.5\nB,inf\n", "table 't': CSV file 'data/t.csv' line 3: "
+                                                      "seconds must be a finite number, not 'inf'"),
+    ("data/t.csv", "product,seconds\nA,NaN\nB,2\n", "table 't': CSV file 'data/t.csv' line 2: "
+                                                    "seconds must be a finite number, not 'NaN'"),
 ])
 def test_table_errors(tmp_path, name, content, message):
     if name:
@@ -501,6 +505,18 @@ def test_tables_with_several_key_columns_and_text_that_looks_missing(tmp_path):
     write(tmp_path, "t.csv", "a, b, v\nNA, 1, x\nNA, 2, None\n")
     path = write(tmp_path, "net.toml", "[tables.t]\nfile = 't.csv'\nkey = ['a', 'b']\nvalue = 'v'\n")
     assert load(path).tables["t"].rows == {("NA", 1): "x", ("NA", 2): "None"}
+
+
+def test_table_keys_that_look_like_numbers_stay_what_the_column_is(tmp_path):
+    write(tmp_path, "t.csv", "product,machine,seconds,fast\nINF,1,2,True\nNaN,2,2.5,false\n"
+                             "A,3,1e3,TRUE\n")
+    path = write(tmp_path, "net.toml", "[tables.t]\nfile = 't.csv'\nkey = ['product', 'machine']\n"
+                                       "value = 'seconds'\n[tables.f]\nfile = 't.csv'\n"
+                                       "key = 'product'\nvalue = 'fast'\n")
+    tables = load(path).tables
+    assert tables["t"].rows == {("INF", 1): 2.0, ("NaN", 2): 2.5, ("A", 3): 1000.0}
+    assert [type(k[1]) for k in tables["t"].rows] == [int, int, int]
+    assert tables["f"].rows == {"INF": True, "NaN": False, "A": True}
 
 
 @pytest.mark.parametrize("setup, message", [

@@ -58,6 +58,23 @@ _ARC_LISTS = (("inputs", "normal", "input arc"), ("reads", "read", "read arc"),
               ("inhibitors", "inhibitor", "inhibitor arc"))
 _TEXT, _EXPRESSION = "text", "an expression (text or a number)"
 _COLUMN = re.compile(r"[\w][\w .\-]{0,39}")
+_INT = re.compile(r"[+-]?\d+")
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NOT_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
+_BOOL = {"True": True, "False": False, "TRUE": True, "FALSE": False, "true": True, "false": False}
+
+
+def _column_values(cells: list[str]) -> list:
+    """A CSV column's cells as one type for the whole column: integers, finite numbers,
+    booleans, else text (so a product called ``INF`` or ``NA`` stays the text it is)."""
+    filled = [c for c in cells if c is not None]
+    if filled and all(_INT.fullmatch(c) for c in filled):
+        return [None if c is None else int(c) for c in cells]
+    if filled and all(_INT.fullmatch(c) or _FLOAT.fullmatch(c) for c in filled):
+        return [None if c is None else float(c) for c in cells]
+    if filled and all(c in _BOOL for c in filled):
+        return [None if c is None else _BOOL[c] for c in cells]
+    return cells
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,7 +376,7 @@ class _Reader:
             return None
         try:
             frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""],
-                                skipinitialspace=True)
+                                skipinitialspace=True, dtype=str)
         except pd.errors.EmptyDataError:
             self.error(f"{name} is empty", element)
             return None
@@ -381,11 +398,22 @@ class _Reader:
         if frame.empty:
             self.error(f"{name} is empty: it has a header but no rows", element)
             return None
-        columns = [frame[c].tolist() for c in (*key, value)]
+        text = [[None if pd.isna(c) else c.strip() for c in frame[c].tolist()]
+                for c in (*key, value)]
+        numeric = [c for c in text[-1] if c is not None and not _NOT_FINITE.fullmatch(c)]
+        if numeric and all(_INT.fullmatch(c) or _FLOAT.fullmatch(c) for c in numeric):
+            bad = [(i + 2, c) for i, c in enumerate(text[-1])
+                   if c is not None and _NOT_FINITE.fullmatch(c)]
+            for line, c in bad:
+                self.error(f"{name} line {line}: {value} must be a finite number, not {c!r}",
+                           element)
+            if bad:
+                return None
+        columns = [_column_values(cells) for cells in text]
         rows, lines = {}, {}
         for i, cells in enumerate(zip(*columns)):
             line = i + 2  # the header is line 1
-            if any(pd.isna(c) for c in cells):
+            if any(c is None for c in cells):
                 self.error(f"{name} line {line}: empty cell", element)
                 continue
             row_key = cells[0] if len(key) == 1 else tuple(cells[:-1])
