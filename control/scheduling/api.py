@@ -75,13 +75,20 @@ def schedule(instance: Instance, method: str = "policy", time_limit: float | Non
 
 def improve(instance: Instance, first: Schedule, deadline: float, seed: int, policy,
             stats: dict) -> Schedule:
-    """Samples, tabu search, CP-SAT: the best schedule found before ``deadline``."""
+    """The rules' one-pass schedules, the policy's samples, tabu search, CP-SAT: the best
+    schedule found before ``deadline``."""
     from . import cpsat
     from .improve import sample_policy, tabu_search
     method = first.method
     best = first
     left = deadline - _time.perf_counter()
     use_cpsat = cpsat.available() and not instance.has_calendars
+    for name in ("mwkr", "mor"):          # one pass each: cheap starting points
+        s = dispatch(instance, Rule(name))
+        if s.makespan < best.makespan:
+            best = s
+    stats["rules"] = best.makespan
+    left = deadline - _time.perf_counter()
     if policy is not None and left > 0:
         s = sample_policy(instance, policy, _time.perf_counter() + 0.1 * left, seed)
         if s is not None and s.makespan < best.makespan:
