@@ -20,3 +20,5 @@ def register() -> None:
                       family="scheduling")
     COMMANDS.register("train-scheduler", "control.scheduling.commands.train_scheduler",
                       family="scheduling")
+    COMMANDS.register("serve", "control.scheduling.commands.serve", family="scheduling")
+    COMMANDS.register("keys", "control.scheduling.commands.keys", family="scheduling")

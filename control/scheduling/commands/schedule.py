@@ -27,6 +27,9 @@ def add_arguments(p) -> None:
     p.add_argument("-o", "--output", metavar="SCHEDULE.csv",
                    help="write one row per operation: job, operation, machine, start, end")
     p.add_argument("--gantt", metavar="OUT.png", help="draw the schedule (needs matplotlib)")
+    p.add_argument("--database", metavar="URL",
+                   help="also store the schedule in the scheduling service's database "
+                        "(a SQLAlchemy URL, e.g. sqlite:///petri.db; needs the serve extra)")
     add_force(p)
 
 
@@ -43,6 +46,14 @@ def run(args) -> int:
     for out in (args.output, args.gantt):
         if out:
             check_output(out, force=args.force)
+    db = None
+    if args.database:
+        try:
+            from control.scheduling.service.store import open_database
+        except ImportError:
+            raise CommandError("--database needs SQLAlchemy and Alembic: "
+                               "python -m pip install 'petri-flow[serve]'") from None
+        db = open_database(args.database)
     inst = read_instance(args.instance)
     if args.policy and (args.method or "policy") != "policy":
         raise CommandError("--policy goes with --method policy")
@@ -52,6 +63,9 @@ def run(args) -> int:
     if problems:      # never expected: the checker is independent of the scheduler
         raise CommandError(f"{args.instance}: the schedule is infeasible: {problems[0]}")
     summary = result.summary()
+    if db is not None:
+        summary["id"] = db.save(name=inst.name, **_stored_source(args.instance), instance=inst,
+                                schedule=result, fallback=False, origin="cli")
     summary["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.output:
         write_output(args.output, result.to_csv(), force=args.force)
@@ -71,7 +85,20 @@ def run(args) -> int:
               f"{result.wall_seconds:.3f} s")
         if "end" in summary:
             print(f"from {summary['start']} to {summary['end']}")
+        if "id" in summary:
+            print(f"stored as schedule {summary['id']} in the database", file=sys.stderr)
         for key in ("output", "gantt"):
             if key in summary:
                 print(f"{summary[key]}: written", file=sys.stderr)
     return 0
+
+
+def _stored_source(path) -> dict:
+    """The format and the text kept in the database: the file's text for OR-Library and
+    Brandimarte files, the folder's name for a plant (its CSV files stay where they are)."""
+    from petri.formats.jobshop import _open_text
+    p = Path(path)
+    if p.is_dir():
+        return {"format": "plant", "source": p.name}
+    fmt = "fjs" if p.suffix.lower() == ".fjs" else "orlib"
+    return {"format": fmt, "source": _open_text(p)}

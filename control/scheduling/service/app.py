@@ -1,0 +1,388 @@
+"""The HTTP endpoints of the scheduling service (``create_app(settings)``).
+
+Every endpoint except ``/health`` (and the documentation at ``/docs``) needs the header
+``X-API-Key`` with a key made by ``petri keys create`` or the value of ``PETRI_API_KEY``.
+"""
+from __future__ import annotations
+
+import hmac
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, HTTPException, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from petri.errors import PetriError
+
+from ..api import METHODS, schedule as make_schedule
+from ..schedule import ScheduledOperation, check_schedule
+from .metrics import Metrics
+from .requests import (RequestError, RescheduleRequest, ScheduleRequest, build_instance,
+                       instance_from_source)
+from .reschedule import reschedule
+from .store import Database, open_database
+
+__all__ = ["Settings", "create_app"]
+
+OPEN_PATHS = {"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
+                        description="a key made by `petri keys create NAME`")
+
+
+@dataclass
+class Settings:
+    """How the service runs: its database, the policy, limits and the fallback rule."""
+
+    database: str | None = None
+    policy: str | None = None              # a policy file; None: the shipped policy
+    policy_timeout: float = 30.0           # seconds a method may take beyond its time limit
+    fallback_rule: str = "mwkr"
+    max_body: int = 16 * 2 ** 20           # bytes
+    env_key: str | None = None             # PETRI_API_KEY
+    migrate: bool = True
+
+
+@dataclass
+class _State:
+    settings: Settings
+    db: Database
+    metrics: Metrics = field(default_factory=Metrics)
+    policy: object = None
+    policy_error: str | None = None
+
+
+class OperationOut(BaseModel):
+    job: int
+    operation: int
+    machine: str
+    start: int
+    end: int
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    instance: str
+    makespan: int
+    lower_bound: int
+    method: str
+    fallback: bool
+    wall_seconds: float
+    operations: list[OperationOut]
+
+
+class MovedOut(OperationOut):
+    was: OperationOut
+
+
+class RescheduleOut(ScheduleOut):
+    parent: int
+    moved: list[MovedOut]
+
+
+class SummaryOut(BaseModel):
+    id: int
+    instance: str
+    makespan: int
+    lower_bound: int
+    method: str
+    fallback: bool
+    origin: str
+    created_at: str
+
+
+class _Gate:
+    """ASGI middleware: body size limit (413), API key check (401), request metrics."""
+
+    def __init__(self, app, state: _State):
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        t0 = time.perf_counter()
+        status = {"code": 500, "started": False}
+
+        async def send_wrapped(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                status["started"] = True
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_wrapped, status)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "other"
+            self.state.metrics.request(scope["method"], path, status["code"],
+                                       time.perf_counter() - t0)
+
+    async def _handle(self, scope, receive, send, status):
+        limit = self.state.settings.max_body
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        if scope["path"] not in OPEN_PATHS:
+            key = headers.get("x-api-key")
+            if key is None:
+                return await _send_json(scope, send, 401, {
+                    "detail": "missing API key: send it in the header X-API-Key"})
+            from starlette.concurrency import run_in_threadpool
+            try:
+                ok = await run_in_threadpool(self._key_ok, key)
+            except SQLAlchemyError:
+                return await _send_json(scope, send, 503, {"detail": "the database is unavailable"})
+            if not ok:
+                return await _send_json(scope, send, 401, {"detail": "invalid API key"})
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await _send_json(scope, send, 413, {
+                "detail": f"the request body is larger than {limit} bytes"})
+        seen = 0
+
+        async def receive_limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:      # a body sent in chunks without its length
+                    raise HTTPException(413, f"the request body is larger than {limit} bytes")
+            return message
+
+        await self.app(scope, receive_limited, send)
+
+    def _key_ok(self, key: str) -> bool:
+        env = self.state.settings.env_key
+        ok = bool(env) and hmac.compare_digest(env.encode("utf-8"), key.encode("utf-8"))
+        return self.state.db.key_is_valid(key) or ok
+
+
+async def _send_json(scope, send, code: int, body: dict) -> None:
+    await JSONResponse(body, status_code=code)(scope, None, send)
+
+
+def _load_policy(state: _State) -> None:
+    from ..policy import load_policy, shipped_policy
+    try:
+        state.policy = (load_policy(state.settings.policy) if state.settings.policy
+                        else shipped_policy())
+        state.policy_error = None
+    except Exception as e:      # a broken policy file: the service runs on the fallback rule
+        state.policy = None
+        state.policy_error = str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+def _run_with_timeout(fn, seconds: float):
+    """``fn()`` in a thread; its result, or the exception it raised, or TimeoutError when it
+    took more than ``seconds`` (a thread still running is left to finish on its own)."""
+    box: dict = {}
+    t0 = time.perf_counter()
+
+    def target():
+        try:
+            box["result"] = fn()
+        except BaseException as e:       # handed to the caller
+            box["error"] = e
+
+    t = threading.Thread(target=target, daemon=True, name="petri-schedule")
+    t.start()
+    t.join(seconds)
+    if t.is_alive() or time.perf_counter() - t0 > seconds:
+        raise TimeoutError(f"no schedule within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _unprocessable(field: str, message: str) -> HTTPException:
+    return HTTPException(422, [{"loc": ["body"] + field.split("."), "msg": message,
+                                "type": "value_error"}])
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service as an ASGI application (opens the database and loads the policy now)."""
+    settings = settings or Settings()
+    db = open_database(settings.database, migrate=settings.migrate)
+    state = _State(settings, db)
+    _load_policy(state)
+    app = FastAPI(title="petri scheduling service",
+                  description="Job-shop schedules over HTTP: send jobs and machines, get "
+                              "every operation's machine, start and end. Send the header "
+                              "X-API-Key on every call but /health.",
+                  version="1")
+    app.state.petri = state
+    app.add_middleware(_Gate, state=state)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
+                   "type": e.get("type", "")} for e in exc.errors()[:20]]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _db_down(request: Request, exc: SQLAlchemyError):
+        return JSONResponse({"detail": "the database is unavailable"}, status_code=503)
+
+    def scheduled(inst, method, time_limit, seed):
+        """(schedule, fallback): the method's schedule, or the fallback rule's when the
+        method fails or runs out of time."""
+        s = state.settings
+        if method not in METHODS:
+            raise _unprocessable("method", f"unknown method {method!r} (known: "
+                                           f"{', '.join(METHODS)})")
+        if method == "cpsat":
+            from .. import cpsat
+            if not cpsat.available():
+                raise _unprocessable("method", "cpsat needs OR-Tools, which is not installed")
+            if inst.has_calendars:
+                raise _unprocessable("method", "cpsat does not handle working calendars")
+        if method == "policy" and state.policy is None:
+            result = None
+        else:
+            budget = (time_limit or 0) + s.policy_timeout
+            try:
+                result = _run_with_timeout(
+                    lambda: make_schedule(inst, method=method, time_limit=time_limit, seed=seed,
+                                          policy=state.policy if method == "policy" else None),
+                    budget)
+            except (Exception, TimeoutError):
+                result = None
+        fallback = result is None
+        if fallback:
+            result = make_schedule(inst, method=f"rule:{s.fallback_rule}", seed=seed)
+        problems = check_schedule(inst, result)
+        if problems:             # never expected: the checker is independent of the scheduler
+            raise HTTPException(500, f"the schedule is infeasible: {problems[0]}")
+        return result, fallback
+
+    def out(schedule_id, name, result, fallback) -> dict:
+        names = result.instance.machine_names
+        return {"id": schedule_id, "instance": name, "makespan": int(result.makespan),
+                "lower_bound": int(result.lower_bound), "method": result.method,
+                "fallback": fallback, "wall_seconds": round(result.wall_seconds, 6),
+                "operations": [{"job": o.job, "operation": o.operation,
+                                "machine": names[o.machine], "start": int(o.start),
+                                "end": int(o.end)}
+                               for o in sorted(result.operations,
+                                               key=lambda o: (o.job, o.operation))]}
+
+    @app.get("/health", tags=["service"], summary="Is the service ready?")
+    def health():
+        """200 when the database answers; says whether the learned policy is loaded (without
+        it, schedules come from the fallback rule)."""
+        body = {"status": "ok", "database": "ok",
+                "policy": "loaded" if state.policy is not None
+                else f"not loaded ({state.policy_error}); the fallback rule "
+                     f"{state.settings.fallback_rule} schedules"}
+        try:
+            state.db.ping()
+        except SQLAlchemyError:
+            body["status"], body["database"] = "unavailable", "unreachable"
+            return JSONResponse(body, status_code=503)
+        return body
+
+    @app.get("/metrics", tags=["service"], summary="Counters in Prometheus' text format",
+             response_class=PlainTextResponse, dependencies=[Security(_api_key)])
+    def metrics():
+        return PlainTextResponse(state.metrics.text(),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.post("/schedules", status_code=201, response_model=ScheduleOut, tags=["schedules"],
+              summary="Schedule a job shop", dependencies=[Security(_api_key)])
+    def create(req: ScheduleRequest):
+        """Send an instance as text (``format``: orlib or fjs) or as ``jobs``; the answer
+        lists every operation with its machine, start and end, and is stored under ``id``."""
+        try:
+            inst, fmt, source = build_instance(req)
+        except RequestError as e:
+            raise _unprocessable(e.field, e.message) from None
+        except PetriError as e:
+            raise _unprocessable("jobs", str(e)) from None
+        if req.time_limit is not None and not math.isfinite(req.time_limit):
+            raise _unprocessable("time_limit", "must be a finite number of seconds")
+        result, fallback = scheduled(inst, req.method, req.time_limit, req.seed)
+        name = req.name or inst.name
+        sid = state.db.save(name=name, format=fmt, source=source, instance=inst,
+                            schedule=result, fallback=fallback)
+        state.metrics.schedule(result.method, fallback)
+        return out(sid, name, result, fallback)
+
+    @app.get("/schedules", response_model=list[SummaryOut], tags=["schedules"],
+             summary="The newest schedules", dependencies=[Security(_api_key)])
+    def listing(limit: int = Query(20, ge=1, le=1000)):
+        return [{"id": s.id, "instance": i.name, "makespan": s.makespan,
+                 "lower_bound": s.lower_bound, "method": s.method, "fallback": s.fallback,
+                 "origin": s.origin, "created_at": s.created_at.isoformat(timespec="seconds")}
+                for s, i in state.db.schedules(limit)]
+
+    def stored(schedule_id: int):
+        found = state.db.schedule(schedule_id)
+        if found is None:
+            raise HTTPException(404, f"no schedule {schedule_id}")
+        return found
+
+    @app.get("/schedules/{schedule_id}", response_model=ScheduleOut, tags=["schedules"],
+             summary="One schedule", dependencies=[Security(_api_key)])
+    def get(schedule_id: int):
+        sched, inst, ops = stored(schedule_id)
+        return {"id": sched.id, "instance": inst.name, "makespan": sched.makespan,
+                "lower_bound": sched.lower_bound, "method": sched.method,
+                "fallback": sched.fallback, "wall_seconds": sched.wall_seconds,
+                "operations": [{"job": j, "operation": k, "machine": m, "start": s, "end": e}
+                               for j, k, m, s, e in ops]}
+
+    @app.post("/schedules/{schedule_id}/reschedule", status_code=201,
+              response_model=RescheduleOut, tags=["schedules"],
+              summary="Repair a schedule after a breakdown or as time moves on",
+              dependencies=[Security(_api_key)])
+    def repair(schedule_id: int, req: RescheduleRequest):
+        """Operations that started before ``now`` stay; no operation runs on ``down.machine``
+        between ``down.start`` and ``down.end``. The answer is a new stored schedule with
+        ``moved``: the operations whose machine, start or end changed (``was``: before)."""
+        sched, irow, ops = stored(schedule_id)
+        try:
+            inst = instance_from_source(irow.format, irow.source, irow.name)
+        except RequestError as e:
+            raise HTTPException(422, f"schedule {schedule_id}: {e.message}") from None
+        if inst.has_calendars:
+            raise HTTPException(422, f"schedule {schedule_id}: rescheduling instances with "
+                                     f"working calendars is not supported")
+        index = {m: k for k, m in enumerate(inst.machine_names)}
+        down = None
+        if req.down is not None:
+            if req.down.machine not in index:
+                raise _unprocessable("down.machine", f"unknown machine {req.down.machine!r}")
+            down = (index[req.down.machine], req.down.start, req.down.end)
+        before = [ScheduledOperation(j, k, index[m], s, e) for j, k, m, s, e in ops]
+        t0 = time.perf_counter()
+        result = reschedule(inst, before, now=req.now, down=down)
+        result.wall_seconds = time.perf_counter() - t0
+        problems = check_schedule(inst, result)
+        if problems:             # never expected
+            raise HTTPException(500, f"the repaired schedule is infeasible: {problems[0]}")
+        sid = state.db.save(name=irow.name, format=irow.format, source="", instance=inst,
+                            schedule=result, fallback=False, instance_id=irow.id,
+                            parent_id=schedule_id)
+        state.metrics.schedule(result.method, False)
+        body = out(sid, irow.name, result, False)
+        old = {(o.job, o.operation): o for o in before}
+        names = inst.machine_names
+        body["parent"] = schedule_id
+        body["moved"] = []
+        for o in sorted(result.operations, key=lambda o: (o.job, o.operation)):
+            w = old[(o.job, o.operation)]
+            if (w.machine, w.start, w.end) != (o.machine, o.start, o.end):
+                body["moved"].append({"job": o.job, "operation": o.operation,
+                                      "machine": names[o.machine], "start": o.start,
+                                      "end": o.end,
+                                      "was": {"job": w.job, "operation": w.operation,
+                                              "machine": names[w.machine], "start": w.start,
+                                              "end": w.end}})
+        return body
+
+    return app

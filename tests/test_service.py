@@ -1,0 +1,461 @@
+"""The scheduling service over real HTTP on loopback: ``petri serve`` in a subprocess.
+
+Every database test runs against SQLite, and against MariaDB when
+``PETRI_TEST_MARIADB_URL`` is set (``.ci/run`` sets it; under CI=true it must be set).
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from control.scheduling.schedule import ScheduledOperation, check_schedule
+from control.scheduling.service import store
+from control.scheduling.service.reschedule import reschedule
+from control.scheduling.service.store import open_database
+from petri.jobshop import Instance, Job, Operation
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_KEY = "env-key-for-tests"
+TINY = {"jobs": [{"operations": [{"machines": {"A": 3}}, {"machines": {"B": 2}}]},
+                 {"operations": [{"machines": {"B": 4}}, {"machines": {"A": 1}}]}],
+        "method": "rule:spt"}
+#: rule:spt on TINY, by hand: at 0 job 0 takes A (3) and job 1 takes B (4); at 4 job 0 takes B
+#: (4-6) and job 1 takes A (4-5)
+TINY_OPS = [{"job": 0, "operation": 0, "machine": "A", "start": 0, "end": 3},
+            {"job": 0, "operation": 1, "machine": "B", "start": 4, "end": 6},
+            {"job": 1, "operation": 0, "machine": "B", "start": 0, "end": 4},
+            {"job": 1, "operation": 1, "machine": "A", "start": 4, "end": 5}]
+MAX_BODY = 2_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def petri(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "petri", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+class Server:
+    """``petri serve`` on an ephemeral loopback port."""
+
+    def __init__(self, url: str, *extra):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PETRI_API_KEY": ENV_KEY}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "petri", "serve", "--port", str(self.port), "--database", url,
+             "--max-body", str(MAX_BODY), *map(str, extra)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"petri serve stopped: {self.proc.stderr.read()}")
+            try:
+                if httpx.get(self.base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError("petri serve did not answer within 120 s")
+            time.sleep(0.2)
+        self.client = httpx.Client(base_url=self.base, headers={"X-API-Key": ENV_KEY},
+                                   timeout=120)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _mariadb_url() -> str:
+    url = os.environ.get("PETRI_TEST_MARIADB_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but PETRI_TEST_MARIADB_URL is not set: .ci/run starts MariaDB "
+                        "and sets it")
+        pytest.skip("PETRI_TEST_MARIADB_URL is not set (no MariaDB to test against)")
+    return url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "mariadb"])
+def db_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'petri.db'}"
+    url = _mariadb_url()
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    with engine.begin() as conn:           # a clean database for this module
+        store.Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(db_url):
+    s = Server(db_url)
+    yield s
+    s.stop()
+
+
+# -- authentication --------------------------------------------------------------------------
+
+def test_every_endpoint_but_health_needs_a_key(server):
+    assert httpx.get(server.base + "/health").json()["status"] == "ok"
+    for method, path in (("GET", "/schedules"), ("GET", "/schedules/1"), ("GET", "/metrics"),
+                         ("POST", "/schedules"), ("POST", "/schedules/1/reschedule")):
+        r = httpx.request(method, server.base + path, json={})
+        assert r.status_code == 401, path
+        assert r.json() == {"detail": "missing API key: send it in the header X-API-Key"}
+        r = httpx.request(method, server.base + path, json={}, headers={"X-API-Key": "wrong"})
+        assert r.status_code == 401, path
+        assert r.json() == {"detail": "invalid API key"}
+
+
+def test_keys_created_and_revoked(server, db_url):
+    r = petri("keys", "create", "planner", "--database", db_url)
+    assert r.returncode == 0, r.stderr
+    key = r.stdout.strip()
+    assert key.startswith("pk_") and len(key) > 40
+    assert "shown only now" in r.stderr
+    ok = httpx.get(server.base + "/schedules", headers={"X-API-Key": key})
+    assert ok.status_code == 200
+    again = petri("keys", "create", "planner", "--database", db_url)
+    assert again.returncode == 1
+    assert again.stderr.strip() == ("petri: error: a key called 'planner' exists already "
+                                    "(revoke it first)")
+    r = petri("keys", "revoke", "planner", "--database", db_url)
+    assert r.returncode == 0 and r.stdout.strip() == "key 'planner' revoked"
+    gone = httpx.get(server.base + "/schedules", headers={"X-API-Key": key})
+    assert gone.status_code == 401 and gone.json() == {"detail": "invalid API key"}
+    r = petri("keys", "revoke", "planner", "--database", db_url)
+    assert r.stderr.strip() == "petri: error: no key called 'planner'"
+    # only the hash is stored
+    db = open_database(db_url)
+    with db.sessions() as s:
+        hashes = s.scalars(store.select(store.ApiKey.key_hash)).all()
+    assert store.hash_key(key) in hashes and key not in hashes
+
+
+# -- creating, reading, listing ----------------------------------------------------------------
+
+def test_create_get_list(server):
+    r = server.client.post("/schedules", json=TINY)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["operations"] == TINY_OPS
+    assert (body["makespan"], body["lower_bound"], body["method"], body["fallback"]) == \
+        (6, 6, "rule:spt", False)
+    got = server.client.get(f"/schedules/{body['id']}").json()
+    assert got["operations"] == TINY_OPS and got["makespan"] == 6
+    text = server.client.post("/schedules", json={"instance": "2 2\n0 3 1 2\n1 4 0 1\n",
+                                                  "format": "orlib", "method": "rule:spt"})
+    assert text.status_code == 201
+    assert [(o["machine"], o["start"], o["end"]) for o in text.json()["operations"]] == \
+        [("0", 0, 3), ("1", 4, 6), ("1", 0, 4), ("0", 4, 5)]
+    listing = server.client.get("/schedules", params={"limit": 2}).json()
+    assert [s["id"] for s in listing] == [text.json()["id"], body["id"]]
+    assert listing[1]["origin"] == "api" and listing[1]["makespan"] == 6
+    assert server.client.get("/schedules/999999").status_code == 404
+
+
+def test_brandimarte_text_with_the_policy(server):
+    mk01 = (ROOT / "nets/scheduling/instances/brandimarte/mk01.fjs").read_text()
+    r = server.client.post("/schedules", json={"instance": mk01, "format": "fjs"})
+    assert r.status_code == 201
+    body = r.json()
+    assert body["method"] == "policy" and body["fallback"] is False
+    assert len(body["operations"]) == 55
+    assert body["makespan"] == max(o["end"] for o in body["operations"])
+    assert body["lower_bound"] <= body["makespan"]
+
+
+def test_sql_looking_names_are_stored_verbatim(server):
+    evil = "x'); DROP TABLE schedules; --"
+    req = {"name": evil, "method": "rule:fifo",
+           "jobs": [{"name": evil, "operations": [{"machines": {evil: 2}}]}]}
+    r = server.client.post("/schedules", json=req)
+    assert r.status_code == 201
+    got = server.client.get(f"/schedules/{r.json()['id']}").json()
+    assert got["instance"] == evil
+    assert got["operations"] == [{"job": 0, "operation": 0, "machine": evil, "start": 0,
+                                  "end": 2}]
+    assert server.client.get("/schedules").status_code == 200
+
+
+# -- what is refused ---------------------------------------------------------------------------
+
+def _detail(r):
+    assert r.status_code == 422, r.text
+    return [(e["loc"], e["msg"]) for e in r.json()["detail"]]
+
+
+def _job(machines):
+    return {"jobs": [{"operations": [{"machines": machines}]}]}
+
+
+def test_bad_values_name_the_field(server):
+    post = server.client.post
+    nan = post("/schedules", content='{"jobs": [{"operations": [{"machines": {"A": NaN}}]}]}',
+               headers={"content-type": "application/json"})
+    assert _detail(nan) == [(["body", "jobs", 0, "operations", 0, "machines", "A"],
+                             "Input should be a valid integer")]
+    assert _detail(post("/schedules", json=_job({"A": -1}))) == [
+        (["body", "jobs", 0, "operations", 0, "machines", "A"],
+         "Input should be greater than or equal to 0")]
+    assert _detail(post("/schedules", json=_job({}))) == [
+        (["body", "jobs", 0, "operations", 0, "machines"],
+         "Dictionary should have at least 1 item after validation, not 0")]
+    assert _detail(post("/schedules", json=_job({"A": "3"}))) == [
+        (["body", "jobs", 0, "operations", 0, "machines", "A"], "Input should be a valid integer")]
+    assert _detail(post("/schedules", json=_job({"A": 2.5}))) == [
+        (["body", "jobs", 0, "operations", 0, "machines", "A"], "Input should be a valid integer")]
+    inf_priority = post("/schedules", content='{"jobs": [{"operations": [{"machines": {"A": 1}}],'
+                                              ' "priority": Infinity}]}',
+                        headers={"content-type": "application/json"})
+    assert _detail(inf_priority) == [(["body", "jobs", 0, "priority"],
+                                      "Input should be a finite number")]
+    assert _detail(post("/schedules", json={**_job({"Z": 1}), "machines": ["A"]})) == [
+        (["body", "jobs[0]", "operations[0]", "machines"],
+         "unknown machine 'Z' (not in 'machines')")]
+    assert _detail(post("/schedules", json={**_job({"A": 1}), "method": "magic"}))[0][0] == \
+        ["body", "method"]
+    assert _detail(post("/schedules", json={**_job({"A": 1}), "time_limit": -1})) == [
+        (["body", "time_limit"], "Input should be greater than or equal to 0")]
+    assert _detail(post("/schedules", json={"instance": "2 2\n0 3 1 2\n", "format": "orlib"})) == [
+        (["body", "instance"], "1 job lines, but the first line announces 2")]
+    assert _detail(post("/schedules", json={"instance": "1 1\n0 3\n"})) == [
+        (["body"], "Value error, 'format' is required with 'instance' (orlib or fjs)")]
+    assert _detail(post("/schedules", json={**_job({"A": 1}), "colour": "red"})) == [
+        (["body", "colour"], "Extra inputs are not permitted")]
+
+
+def test_size_limits(server):
+    one = {"operations": [{"machines": {"A": 1}}]}
+    r = server.client.post("/schedules", json={"jobs": [one] * 5001})
+    assert _detail(r) == [(["body", "jobs"], "List should have at most 5000 items after "
+                                             "validation, not 5001")]
+    many = {"jobs": [{"operations": [{"machines": {"A": 1}}] * 10_001}] * 5}
+    assert _detail(server.client.post("/schedules", json=many)) == [
+        (["body"], "Value error, jobs: 50005 operations, at most 50000 are accepted per request")]
+    huge = json.dumps({"instance": "x" * MAX_BODY, "format": "orlib"})
+    r = server.client.post("/schedules", content=huge,
+                           headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json() == {"detail": f"the request body is larger than {MAX_BODY} bytes"}
+
+    def chunks():                          # no Content-Length: counted as it arrives
+        for _ in range(3):
+            yield b" " * (MAX_BODY // 2)
+    r = server.client.post("/schedules", content=chunks(),
+                           headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json() == {"detail": f"the request body is larger than {MAX_BODY} bytes"}
+
+
+# -- rescheduling ------------------------------------------------------------------------------
+
+def test_reschedule_keeps_started_operations(server):
+    sid = server.client.post("/schedules", json=TINY).json()["id"]
+    # B down from 0 to 5 at time 1: job 1's first operation started on B at 0 and stays;
+    # job 0's second operation (B, 4-6) waits for the end of the breakdown: 5-7
+    r = server.client.post(f"/schedules/{sid}/reschedule",
+                           json={"down": {"machine": "B", "start": 0, "end": 5}, "now": 1})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["parent"] == sid and body["method"] == "reschedule" and body["makespan"] == 7
+    assert body["operations"] == [TINY_OPS[0], {**TINY_OPS[1], "start": 5, "end": 7},
+                                  TINY_OPS[2], TINY_OPS[3]]
+    assert body["moved"] == [{**TINY_OPS[1], "start": 5, "end": 7, "was": TINY_OPS[1]}]
+    assert server.client.get(f"/schedules/{body['id']}").json()["operations"] == \
+        body["operations"]
+    # at 4, A down until 10: job 1's last operation (A, 4-5) has not started: 10-11
+    r = server.client.post(f"/schedules/{sid}/reschedule",
+                           json={"down": {"machine": "A", "start": 4, "end": 10}, "now": 4})
+    assert r.json()["moved"] == [{**TINY_OPS[3], "start": 10, "end": 11, "was": TINY_OPS[3]}]
+    bad = server.client.post(f"/schedules/{sid}/reschedule",
+                             json={"down": {"machine": "Q", "start": 0, "end": 5}})
+    assert _detail(bad) == [(["body", "down", "machine"], "unknown machine 'Q'")]
+    bad = server.client.post(f"/schedules/{sid}/reschedule",
+                             json={"down": {"machine": "A", "start": 5, "end": 5}})
+    assert _detail(bad) == [(["body", "down"], "Value error, down: 'end' must be after 'start'")]
+
+
+def test_reschedule_moves_to_another_capable_machine():
+    # job 0: one operation on A (4) or B (6); A breaks down from 0 to 100 -> B, 0-6
+    inst = Instance("flex", [Job("0", [Operation(0, 0, (0, 1), (4, 6))])], ["A", "B"])
+    out = reschedule(inst, [ScheduledOperation(0, 0, 0, 0, 4)], now=0, down=(0, 0, 100))
+    assert out.operations == [ScheduledOperation(0, 0, 1, 0, 6)]
+
+
+@st.composite
+def shop_and_schedule(draw):
+    from control.scheduling import schedule
+    n_machines = draw(st.integers(1, 4))
+    routes = draw(st.lists(st.lists(st.tuples(st.integers(0, n_machines - 1),
+                                              st.integers(0, 9)), min_size=1, max_size=4),
+                           min_size=1, max_size=5))
+    inst = Instance.from_routes(routes)
+    s = schedule(inst, method=draw(st.sampled_from(["rule:spt", "rule:fifo", "rule:mwkr"])))
+    now = draw(st.integers(0, 40))
+    m = draw(st.integers(0, inst.n_machines - 1))
+    t1 = draw(st.integers(0, 40))
+    return inst, s, now, (m, t1, t1 + draw(st.integers(1, 20)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(shop_and_schedule())
+def test_reschedule_properties(case):
+    inst, s, now, down = case
+    out = reschedule(inst, s.operations, now=now, down=down)
+    assert check_schedule(inst, out) == []
+    before = {(o.job, o.operation): o for o in s.operations}
+    for o in out.operations:
+        old = before[(o.job, o.operation)]
+        if old.start < now:
+            assert o == old                              # started: stays where it was
+        else:
+            assert o.start >= now
+            if o.machine == down[0] and o.end > o.start:  # nothing new on the broken machine
+                assert o.end <= down[1] or o.start >= down[2]
+
+
+# -- the database ------------------------------------------------------------------------------
+
+def test_cli_stores_in_the_same_tables(server, db_url, tmp_path):
+    f = tmp_path / "tiny.txt"
+    f.write_text("2 2\n0 3 1 2\n1 4 0 1\n")
+    r = petri("schedule", f, "--method", "rule:spt", "--json", "--database", db_url)
+    assert r.returncode == 0, r.stderr
+    sid = json.loads(r.stdout)["id"]
+    got = server.client.get(f"/schedules/{sid}").json()
+    assert got["makespan"] == 6 and got["method"] == "rule:spt" and len(got["operations"]) == 4
+    listed = {s["id"]: s for s in server.client.get("/schedules").json()}
+    assert listed[sid]["origin"] == "cli" and listed[sid]["instance"] == "tiny"
+    # and the service can reschedule it
+    r = server.client.post(f"/schedules/{sid}/reschedule", json={"now": 0})
+    assert r.status_code == 201 and r.json()["moved"] == []
+
+
+def test_a_failed_save_leaves_nothing(db_url, monkeypatch):
+    from control.scheduling import schedule
+    db = open_database(db_url)
+
+    def counts():
+        with db.sessions() as s:
+            return [s.query(t).count() for t in (store.InstanceRow, store.ScheduleRow,
+                                                 store.OperationRow)]
+    before = counts()
+    inst = Instance.from_routes([[(0, 3), (1, 2)], [(1, 4), (0, 1)]])
+    result = schedule(inst, method="rule:spt")
+
+    def broken(*a, **k):
+        raise RuntimeError("the disk is gone")
+    monkeypatch.setattr(store, "insert", broken)   # fails after instance and schedule rows
+    with pytest.raises(RuntimeError):
+        db.save(name="t", format="orlib", source="", instance=inst, schedule=result,
+                fallback=False)
+    assert counts() == before
+    monkeypatch.undo()
+    db.save(name="t", format="orlib", source="", instance=inst, schedule=result, fallback=False)
+    assert counts() == [before[0] + 1, before[1] + 1, before[2] + 4]
+
+
+def test_restart_keeps_everything(db_url):
+    first = Server(db_url)
+    try:
+        sid = first.client.post("/schedules", json=TINY).json()["id"]
+        r = petri("keys", "create", "restart-key", "--database", db_url)
+        key = r.stdout.strip()
+    finally:
+        first.stop()
+    second = Server(db_url)
+    try:
+        got = second.client.get(f"/schedules/{sid}")
+        assert got.status_code == 200 and got.json()["operations"] == TINY_OPS
+        assert httpx.get(second.base + "/schedules", headers={"X-API-Key": key}).status_code == 200
+    finally:
+        second.stop()
+
+
+# -- fallback and metrics (SQLite) ------------------------------------------------------------
+
+def test_fallback_and_metrics(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    s = Server(f"sqlite:///{tmp_path / 'f.db'}", "--policy", broken, "--policy-timeout", "1e-6")
+    try:
+        health = httpx.get(s.base + "/health").json()
+        assert health["database"] == "ok"
+        assert health["policy"].startswith("not loaded (") and \
+            health["policy"].endswith("the fallback rule mwkr schedules")
+        mk01 = (ROOT / "nets/scheduling/instances/brandimarte/mk01.fjs").read_text()
+        # the policy did not load; spt runs out of its 1 microsecond: mwkr answers both
+        for method in ("policy", "rule:spt"):
+            r = s.client.post("/schedules", json={"instance": mk01, "format": "fjs",
+                                                  "method": method})
+            assert r.status_code == 201
+            assert (r.json()["fallback"], r.json()["method"]) == (True, "rule:mwkr")
+        assert s.client.get("/schedules?limit=5").json()[0]["fallback"] is True
+        s.client.post("/schedules", json=_job({}))
+        httpx.get(s.base + "/schedules")
+        text = s.client.get("/metrics").text
+        lines = set(text.splitlines())
+        for line in ('petri_http_requests_total{method="POST",path="/schedules",status="201"} 2',
+                     'petri_http_requests_total{method="POST",path="/schedules",status="422"} 1',
+                     'petri_http_requests_total{method="GET",path="/schedules",status="200"} 1',
+                     'petri_http_requests_total{method="GET",path="other",status="401"} 1',
+                     'petri_schedules_total{method="rule:mwkr"} 2',
+                     'petri_schedule_fallbacks_total 2',
+                     'petri_http_request_duration_seconds_count{path="/schedules"} 4',
+                     'petri_http_request_duration_seconds_bucket{path="/schedules",le="+Inf"} 4'):
+            assert line in lines, line
+        assert "# TYPE petri_http_request_duration_seconds histogram" in lines
+    finally:
+        s.stop()
+
+
+def test_docs_are_served(server):
+    assert httpx.get(server.base + "/docs").status_code == 200
+    spec = httpx.get(server.base + "/openapi.json").json()
+    assert {"/schedules", "/schedules/{schedule_id}", "/schedules/{schedule_id}/reschedule",
+            "/health", "/metrics"} <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+
+
+def test_bad_database_url_is_one_line():
+    r = petri("serve", "--database", "nosuchdb://x/y")
+    assert r.returncode == 1
+    assert r.stderr.startswith("petri: error: nosuchdb://x/y: not a usable database URL (")
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_the_documented_example_request(server):
+    req = json.loads((ROOT / "examples/service_request.json").read_text())
+    body = server.client.post("/schedules", json=req).json()
+    # mwkr by hand: order-17 takes press1 at 0 (most work left); order-18 the lathe at 30;
+    # at 90 order-18 goes to press2; at 120 order-17 to the lathe, order-19 to press1;
+    # order-19 waits for the lathe until 210, then takes press1 (lower index) at 255
+    assert (body["makespan"], body["lower_bound"], body["instance"]) == \
+        (285, 210, "two presses and a lathe")
+    assert [(o["job"], o["operation"], o["machine"], o["start"], o["end"])
+            for o in body["operations"]] == [
+        (0, 0, "press1", 0, 120), (0, 1, "lathe", 120, 210), (1, 0, "lathe", 30, 90),
+        (1, 1, "press2", 90, 190), (2, 0, "press1", 120, 200), (2, 1, "lathe", 210, 255),
+        (2, 2, "press1", 255, 285)]
