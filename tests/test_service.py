@@ -6,6 +6,7 @@ Every database test runs against SQLite, and against MariaDB when
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -50,7 +51,7 @@ def petri(*args, env=None):
 class Server:
     """``petri serve`` on an ephemeral loopback port."""
 
-    def __init__(self, url: str, *extra):
+    def __init__(self, url: str, *extra, healthy=True):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PETRI_API_KEY": ENV_KEY}
@@ -63,7 +64,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise AssertionError(f"petri serve stopped: {self.proc.stderr.read()}")
             try:
-                if httpx.get(self.base + "/health", timeout=2).status_code == 200:
+                if httpx.get(self.base + "/health", timeout=2).status_code in (
+                        (200,) if healthy else (200, 503)):
                     break
             except httpx.HTTPError:
                 pass
@@ -459,3 +461,51 @@ def test_the_documented_example_request(server):
         (0, 0, "press1", 0, 120), (0, 1, "lathe", 120, 210), (1, 0, "lathe", 30, 90),
         (1, 1, "press2", 90, 190), (2, 0, "press1", 120, 200), (2, 1, "lathe", 210, 255),
         (2, 2, "press1", 255, 285)]
+
+
+# -- the database goes away and comes back (SQLite) -------------------------------------------
+
+UNAVAILABLE = {"detail": "the database is unavailable; try again later"}
+
+
+def test_database_down_at_start_then_back(tmp_path):
+    folder = tmp_path / "not-yet"             # SQLite cannot open a file in a missing folder
+    s = Server(f"sqlite:///{folder / 'petri.db'}", healthy=False)
+    try:
+        health = httpx.get(s.base + "/health")
+        assert health.status_code == 503 and health.json()["database"] == "unreachable"
+        r = s.client.post("/schedules", json=TINY)
+        assert r.status_code == 503 and r.json() == UNAVAILABLE
+        assert httpx.get(s.base + "/schedules").status_code == 401    # no key: no database
+        folder.mkdir()
+        r = s.client.post("/schedules", json=TINY)
+        assert r.status_code == 201 and r.json()["operations"] == TINY_OPS
+        assert httpx.get(s.base + "/health").json()["database"] == "ok"
+    finally:
+        s.stop()
+    err = s.proc.stderr.read()
+    assert "answering 503 until it is reachable" in err and "Traceback" not in err
+
+
+def test_database_locked_mid_run_then_back(tmp_path):
+    path = tmp_path / "p.db"
+    s = Server(f"sqlite:///{path}?timeout=0.5")
+    try:
+        sid = s.client.post("/schedules", json=TINY).json()["id"]
+        lock = sqlite3.connect(path, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")          # nobody else reads or writes now
+        try:
+            for r in (s.client.get(f"/schedules/{sid}"), s.client.post("/schedules", json=TINY),
+                      httpx.get(s.base + "/health")):
+                assert r.status_code == 503, r.text
+            assert s.client.get(f"/schedules/{sid}").json() == UNAVAILABLE
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        got = s.client.get(f"/schedules/{sid}")
+        assert got.status_code == 200 and got.json()["operations"] == TINY_OPS
+        assert s.client.post("/schedules", json=TINY).status_code == 201
+        listed = s.client.get("/schedules").json()
+        assert len(listed) == 2                  # the refused request left nothing behind
+    finally:
+        s.stop()

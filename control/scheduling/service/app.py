@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
-from petri.errors import PetriError
+from petri.errors import CommandError, PetriError
 
 from ..api import METHODS, schedule as make_schedule
 from ..schedule import ScheduledOperation, check_schedule
@@ -55,6 +56,18 @@ class _State:
     metrics: Metrics = field(default_factory=Metrics)
     policy: object = None
     policy_error: str | None = None
+    ready: bool = False                    # the tables are migrated
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ensure_ready(self) -> None:
+        """Migrate the tables if that has not succeeded yet (the database was down at
+        start); raises ``CommandError`` while the database stays unavailable."""
+        if self.ready:
+            return
+        with self.lock:
+            if not self.ready:
+                self.db.migrate()
+                self.ready = True
 
 
 class OperationOut(BaseModel):
@@ -128,15 +141,16 @@ class _Gate:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         if scope["path"] not in OPEN_PATHS:
+            from starlette.concurrency import run_in_threadpool
             key = headers.get("x-api-key")
             if key is None:
                 return await _send_json(scope, send, 401, {
                     "detail": "missing API key: send it in the header X-API-Key"})
-            from starlette.concurrency import run_in_threadpool
             try:
+                await run_in_threadpool(self.state.ensure_ready)
                 ok = await run_in_threadpool(self._key_ok, key)
-            except SQLAlchemyError:
-                return await _send_json(scope, send, 503, {"detail": "the database is unavailable"})
+            except (CommandError, SQLAlchemyError):
+                return await _send_json(scope, send, 503, _UNAVAILABLE)
             if not ok:
                 return await _send_json(scope, send, 401, {"detail": "invalid API key"})
         length = headers.get("content-length")
@@ -158,8 +172,12 @@ class _Gate:
 
     def _key_ok(self, key: str) -> bool:
         env = self.state.settings.env_key
-        ok = bool(env) and hmac.compare_digest(env.encode("utf-8"), key.encode("utf-8"))
-        return self.state.db.key_is_valid(key) or ok
+        if env and hmac.compare_digest(env.encode("utf-8"), key.encode("utf-8")):
+            return True
+        return self.state.db.key_is_valid(key)
+
+
+_UNAVAILABLE = {"detail": "the database is unavailable; try again later"}
 
 
 async def _send_json(scope, send, code: int, body: dict) -> None:
@@ -207,8 +225,16 @@ def _unprocessable(field: str, message: str) -> HTTPException:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service as an ASGI application (opens the database and loads the policy now)."""
     settings = settings or Settings()
-    db = open_database(settings.database, migrate=settings.migrate)
+    db = open_database(settings.database, migrate=False)
     state = _State(settings, db)
+    if settings.migrate:
+        try:
+            state.ensure_ready()
+        except CommandError as e:      # down at start: each request tries again (503 till then)
+            print(f"petri serve: {e}; answering 503 until it is reachable", file=sys.stderr,
+                  flush=True)
+    else:
+        state.ready = True
     _load_policy(state)
     app = FastAPI(title="petri scheduling service",
                   description="Job-shop schedules over HTTP: send jobs and machines, get "
@@ -226,7 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(SQLAlchemyError)
     async def _db_down(request: Request, exc: SQLAlchemyError):
-        return JSONResponse({"detail": "the database is unavailable"}, status_code=503)
+        return JSONResponse(_UNAVAILABLE, status_code=503)
 
     def scheduled(inst, method, time_limit, seed):
         """(schedule, fallback): the method's schedule, or the fallback rule's when the
@@ -280,8 +306,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 else f"not loaded ({state.policy_error}); the fallback rule "
                      f"{state.settings.fallback_rule} schedules"}
         try:
+            state.ensure_ready()
             state.db.ping()
-        except SQLAlchemyError:
+        except (SQLAlchemyError, CommandError):
             body["status"], body["database"] = "unavailable", "unreachable"
             return JSONResponse(body, status_code=503)
         return body

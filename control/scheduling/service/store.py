@@ -124,7 +124,12 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         try:
-            kwargs = {"pool_pre_ping": True}
+            from sqlalchemy.engine import make_url
+            kwargs: dict = {"pool_pre_ping": True}
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query:
+                # concurrent requests queue for SQLite's single writer instead of failing
+                kwargs["connect_args"] = {"timeout": 30}
             self.engine = create_engine(url, **kwargs)
         except (ArgumentError, ImportError, ValueError) as e:
             raise CommandError(f"{_plain_url(url)}: not a usable database URL ({e})") from None
@@ -146,9 +151,10 @@ class Database:
                                f"{_first_line(e)}") from None
 
     def ping(self) -> None:
-        from sqlalchemy import text
+        """Read one row of a table (raises ``SQLAlchemyError`` if the database does not
+        answer)."""
         with self.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            conn.execute(select(ApiKey.id).limit(1)).all()
 
     # -- keys --------------------------------------------------------------------------------
     def create_key(self, name: str) -> str:
