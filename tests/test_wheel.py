@@ -81,3 +81,8 @@ def test_wheel_runs_the_experiment_outside_the_checkout(tmp_path):
         [("ideal", "traditional", 1, True)]
     assert rows[0]["makespan_days"] >= rows[0]["lower_bound_days"] > 0
     assert (work / "out" / "summary.csv").is_file()      # written outside the checkout
+    # the scheduling service's migrations are in the wheel: the installed command creates
+    # its tables outside the checkout
+    keys = _run([str(petri), "keys", "create", "wheel", "--database",
+                 f"sqlite:///{work / 'service.db'}"], cwd=work, env=clean)
+    assert keys.stdout.startswith("pk_") and (work / "service.db").is_file()
