@@ -539,27 +539,44 @@ class _PTExplorer:
         s = self.s
         start = time.perf_counter()
         P, T = len(s.places), len(s.transitions)
-        m0 = s.m0
-        bits = _bit_length(m0)
+        # narrow beginnings (and nets that stay narrow, like long chains) one marking at a time
+        head = self._explore_narrow(start)
+        if head.done:
+            return self._graph_from_head(head, start)
+        M = np.array(head.markings, dtype=np.int64).reshape(len(head.markings), P)
+        bits = np.maximum(_bit_length(s.m0), _bit_length(M.max(axis=0)))
         layout = _Layout(bits)
         dwords = layout.encode_delta(s.delta)
-        keys = _Growable(np.uint64, layout.nwords)
-        keys.extend(layout.encode(m0[None, :]))
-        parent = _Growable(np.int64)
-        parent.extend([-1])
-        ptrans = _Growable(np.int32)
-        ptrans.extend([-1])
+        count = len(M)
+        keys = _Growable(np.uint64, layout.nwords, capacity=max(1024, count))
+        keys.extend(layout.encode(M))
+        parent = _Growable(np.int64, capacity=max(1024, count))
+        parent.extend(head.parent)
+        ancestors = None
+        if self.check_unbounded:
+            ancestors = _Ancestors()
+            for lo, hi in head.levels[1:]:
+                ancestors.extend(np.asarray(head.parent[lo:hi], dtype=np.int64))
+        ptrans = _Growable(np.int32, capacity=max(1024, count))
+        ptrans.extend(head.ptrans)
         visited = _VisitedSet()
-        visited.add(self._hash(keys.view(), salt), np.zeros(1, dtype=np.int64))
-        src_parts, dst_parts, t_parts = [], [], []
-        n_edges = 0
-        count = 1
+        h = self._hash(keys.view(), salt)
+        order = np.argsort(h, kind="stable")
+        if count > 1 and (h[order][1:] == h[order][:-1]).any():
+            raise _HashCollision
+        visited.add(h[order], order.astype(np.int64))
+        idtype = np.int32 if count < 2**31 else np.int64
+        src_parts = [np.asarray(head.src, dtype=idtype)]
+        dst_parts = [np.asarray(head.dst, dtype=idtype)]
+        t_parts = [np.asarray(head.trans, dtype=np.int32)]
+        n_edges = len(head.src)
         rdt = _row_dtype(layout, s.delta)  # rows: token counts plus a last column of zeros
         delta_x = s.delta_x.astype(rdt)
-        frontier_rows = np.concatenate([m0, [0]])[None, :].astype(rdt)
-        frontier_ids = np.zeros(1, dtype=np.int64)
+        expanded = head.expanded
+        frontier_rows = np.concatenate([M[expanded:], np.zeros((count - expanded, 1), np.int64)],
+                                       axis=1).astype(rdt)
+        frontier_ids = np.arange(expanded, count, dtype=np.int64)
         next_rows, next_ids = [], []
-        expanded = 0
         stopped = None
         witness = None
         chunk = max(4096, min(131072, 20_000_000 // max(T, 1)))
@@ -671,8 +688,9 @@ class _PTExplorer:
                 t_parts.append(tt.astype(np.int32))
                 n_edges += len(src)
                 if self.check_unbounded and m:
-                    witness = self._covering_ancestor(new_rows[:, :P], new_parent, count, keys, parent,
-                                                      layout)
+                    ancestors.extend(new_parent)
+                    witness = self._covering_ancestor(new_rows[:, :P], new_parent, count, keys,
+                                                      ancestors, layout)
                 count += m
                 if m:
                     next_rows.append(new_rows)
@@ -698,31 +716,220 @@ class _PTExplorer:
             self.progress(count, n_edges, time.perf_counter() - start)
         return graph
 
-    def _covering_ancestor(self, rows, par, first_id, keys, parent, layout):
+    #: the narrow phase ends at a breadth-first level where markings x transitions exceed this
+    NARROW_WORK = 2048
+
+    def _explore_narrow(self, start) -> "_Head":
+        """Breadth-first, one marking at a time in plain Python, while the levels are narrow:
+        on a long chain of markings the array code would pay its fixed cost per level for a
+        level of one marking. Stops (``done`` false) at the first level too wide for it."""
+        s, limits = self.s, self.limits
+        conds = [[] for _ in s.transitions]
+        for t, p, lo, hi in zip(s.cond_t.tolist(), s.cond_p.tolist(), s.cond_lo.tolist(),
+                                s.cond_hi.tolist()):
+            conds[t].append((p, lo, hi))
+        changes = [[(int(p), int(d)) for p, d in zip(np.flatnonzero(row), row[row != 0])]
+                   for row in s.delta]
+        rule = list(zip(range(len(conds)), conds, changes))
+        frozen = np.flatnonzero(self.frozen).tolist()
+        check = self.check_unbounded
+        T = max(1, len(s.transitions))
+        h = _Head()
+        m0 = tuple(int(x) for x in s.m0)
+        h.markings, h.parent, h.ptrans = [m0], [-1], [-1]
+        depth, pow2 = [0], [-1]
+        index = {m0: 0}
+        h.levels = [(0, 1)]
+        last = start
+        i = 0
+        while True:
+            lo, hi = h.levels[-1]
+            if i == hi:                            # a level is done: the next one
+                if len(h.markings) == hi:
+                    h.done = True
+                    break
+                h.levels.append((hi, len(h.markings)))
+                if (len(h.markings) - hi) * T > self.NARROW_WORK:
+                    break
+                continue
+            if i % 256 == 0:
+                now = time.perf_counter()
+                if self.interrupted[0]:
+                    h.stopped = "interrupted"
+                elif limits.time_limit is not None and now - start > limits.time_limit:
+                    h.stopped = "time_limit"
+                elif limits.memory_exceeded():
+                    h.stopped = "memory"
+                if h.stopped:
+                    h.done = True
+                    break
+                if self.progress is not None and now - last >= 0.5:
+                    self.progress(len(h.markings), len(h.src), now - start)
+                    last = now
+            m = h.markings[i]
+            for t, cond, change in rule:
+                if all(lo <= m[p] <= hi for p, lo, hi in cond):
+                    nxt = list(m)
+                    for p, d in change:
+                        nxt[p] += d
+                    nxt = tuple(nxt)
+                    j = index.get(nxt)
+                    if j is None:
+                        if limits.max_states is not None and len(h.markings) >= limits.max_states:
+                            h.stopped = "max_states"
+                            continue
+                        j = index[nxt] = len(h.markings)
+                        h.markings.append(nxt)
+                        h.parent.append(i)
+                        h.ptrans.append(t)
+                        depth.append(depth[i] + 1)
+                        pow2.append(i if depth[i] & (depth[i] - 1) == 0 else pow2[i])
+                        if check and h.witness is None:
+                            h.witness = _covered(nxt, j, h, pow2, frozen)
+                    h.src.append(i)
+                    h.dst.append(j)
+                    h.trans.append(t)
+            i += 1
+            if h.witness is not None:
+                h.stopped = "unbounded"
+            if h.stopped:
+                h.done = True
+                break
+        h.expanded = i
+        return h
+
+    def _graph_from_head(self, h: "_Head", start) -> ReachabilityGraph:
+        s = self.s
+        M = np.array(h.markings, dtype=np.int64).reshape(len(h.markings), len(s.places))
+        graph = ReachabilityGraph(
+            self.net, s.places, s.transitions, np.array(h.src, dtype=np.int32),
+            np.array(h.dst, dtype=np.int32), np.array(h.trans, dtype=np.int32),
+            np.array(h.parent, dtype=np.int64), np.array(h.ptrans, dtype=np.int32), h.expanded,
+            h.stopped is None, h.stopped, time.perf_counter() - start, None, h.witness)
+        graph._markings = M
+        return graph
+
+    def _covering_ancestor(self, rows, par, first_id, keys, ancestors, layout):
         """(ancestor, state) where a new marking strictly covers one of its ancestors and equals
         it on every place an inhibitor arc tests or a capacity limits, or None.
 
         Then the firing sequence from the ancestor to the state can be repeated forever (more
-        tokens elsewhere never disable it), so the net is unbounded.
+        tokens elsewhere never disable it), so the net is unbounded. Each new state is compared
+        with the few ancestors ``_Ancestors.candidates`` gives, not with its whole path.
         """
-        cur = par.copy()
-        idx = np.arange(len(rows))
-        pa = parent.view()
         frozen = self.frozen
-        while len(cur):
-            A = layout.decode(keys.a[cur])
-            ge = (rows >= A).all(axis=1)
-            gt = (rows > A).any(axis=1)
+        for idx, anc in ancestors.candidates(par, first_id):
+            A = layout.decode(keys.a[anc])
+            R = rows[idx]
+            hit = (R >= A).all(axis=1) & (R > A).any(axis=1)
             if frozen.any():
-                ge &= (rows[:, frozen] == A[:, frozen]).all(axis=1)
-            hit = np.flatnonzero(ge & gt)
+                hit &= (R[:, frozen] == A[:, frozen]).all(axis=1)
+            hit = np.flatnonzero(hit)
             if len(hit):
                 j = hit[0]
-                return int(cur[j]), int(first_id + idx[j])
-            nxt = pa[cur]
-            alive = nxt >= 0
-            cur, idx, rows = nxt[alive], idx[alive], rows[alive]
+                return int(anc[j]), int(first_id + idx[j])
         return None
+
+
+class _Ancestors:
+    """Which ancestors a new state is compared with in the search for unboundedness: its
+    ``NEAREST`` closest ones on its breadth-first path, then those whose depth is a power of
+    two (at most ``log2(depth) + 1`` of them), so the check costs O(log depth) per state, not
+    O(depth).
+
+    It still finds every unbounded net (without inhibitor arcs and capacities): an infinite
+    breadth-first tree has an infinite path, and on it the markings at power-of-two depths form
+    an infinite sequence, in which, by Dickson's lemma, some marking covers an earlier one; the
+    later one is compared with the earlier when it is reached. Short repeating sequences (the
+    usual case) are found at once by the nearest ancestors.
+    """
+
+    NEAREST = 8
+
+    def __init__(self):
+        self.parent = _Growable(np.int64)
+        self.depth = _Growable(np.int64)
+        self.pow2 = _Growable(np.int64)        # nearest proper ancestor at a power-of-two depth
+        self.parent.extend([-1])
+        self.depth.extend([0])
+        self.pow2.extend([-1])
+
+    def extend(self, parents: np.ndarray) -> None:
+        d = self.depth.a[parents]
+        at_pow2 = (d & (d - 1)) == 0           # depth 0, 1, 2, 4, ...
+        self.parent.extend(parents)
+        self.depth.extend(d + 1)
+        self.pow2.extend(np.where(at_pow2, parents, self.pow2.a[parents]))
+
+    def candidates(self, parents: np.ndarray, first_id: int):
+        """For the new states ``first_id, first_id + 1, ...`` (whose parents are ``parents``),
+        yield ``(rows, ancestors)``: row ``rows[k]`` is to be compared with ``ancestors[k]``;
+        nearest ancestors first."""
+        par = self.parent.a
+        idx = np.arange(len(parents))
+        cur = parents
+        for _ in range(self.NEAREST):
+            alive = cur >= 0
+            idx, cur = idx[alive], cur[alive]
+            if not len(cur):
+                return
+            yield idx, cur
+            cur = par[cur]
+        pow2 = self.pow2.a
+        cur = pow2[first_id + idx]
+        while True:
+            alive = cur >= 0
+            idx, cur = idx[alive], cur[alive]
+            if not len(cur):
+                return
+            yield idx, cur
+            cur = pow2[cur]
+
+
+class _Head:
+    """The breadth-first beginning of an exploration, explored marking by marking."""
+
+    def __init__(self):
+        self.markings: list[tuple] = []
+        self.parent: list[int] = []
+        self.ptrans: list[int] = []
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.trans: list[int] = []
+        self.levels: list[tuple[int, int]] = []     # (first, end) state of each level
+        self.expanded = 0
+        self.done = False
+        self.stopped: str | None = None
+        self.witness: tuple[int, int] | None = None
+
+
+def _candidates(j: int, parent: list, pow2: list):
+    """The ancestors of state ``j`` that ``_Ancestors.candidates`` names, nearest first."""
+    a = parent[j]
+    for _ in range(_Ancestors.NEAREST):
+        if a < 0:
+            return
+        yield a
+        a = parent[a]
+    a = pow2[j]
+    while a >= 0:
+        yield a
+        a = pow2[a]
+
+
+def _covered(m: tuple, j: int, h: _Head, pow2: list, frozen: list) -> tuple[int, int] | None:
+    """``_PTExplorer._covering_ancestor`` for one marking ``m`` (state ``j``): the same
+    ancestors, in the same order."""
+    def covers(a):
+        ma = h.markings[a]
+        for p in frozen:
+            if ma[p] != m[p]:
+                return False
+        return ma != m and all(x <= y for x, y in zip(ma, m))
+    for a in _candidates(j, h.parent, pow2):
+        if covers(a):
+            return a, j
+    return None
 
 
 def _bit_length(values: np.ndarray) -> np.ndarray:
@@ -801,7 +1008,8 @@ def _explore_coloured(net, limits, progress, interrupted,
     With ``check_unbounded`` (and one priority for all transitions, without which more tokens
     can disable a firing), it stops as soon as a new marking strictly covers an ancestor while
     equal on the places inhibitor arcs test and capacities limit: the net is then unbounded.
-    Ancestors are compared only where the token total has grown since them.
+    Ancestors are compared only where the token total has grown since them, and only those
+    ``_Ancestors`` names (the nearest, then those at power-of-two depths).
     """
     start = time.perf_counter()
     c = _compile_untimed(net)
@@ -817,6 +1025,7 @@ def _explore_coloured(net, limits, progress, interrupted,
     keys = [key0]
     parent = [-1]
     ptrans = [-1]
+    depth, pow2 = [0], [-1]      # see ``_Ancestors``
     totals.append(_total(c, key0))
     low.append(totals[0])
     src, dst, tr = [], [], []
@@ -855,13 +1064,14 @@ def _explore_coloured(net, limits, progress, interrupted,
                 total = _total(c, key)
                 totals.append(total)
                 low.append(min(low[i], total))
+                d = depth[i]
+                depth.append(d + 1)
+                pow2.append(i if d & (d - 1) == 0 else pow2[i])
                 if check_unbounded and witness is None and total > low[i]:
-                    a = i
-                    while a >= 0:
+                    for a in _candidates(j, parent, pow2):
                         if totals[a] < total and _covers(c, key, keys[a], frozen):
                             witness = (a, j)
                             break
-                        a = parent[a]
             staged.append((j, tindex[tname], binding))
         for j, t, b in staged:
             src.append(i)
