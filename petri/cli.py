@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
         print(f"petri: error: {e}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print(f"petri: error: out of memory in petri {args.command}: give smaller limits "
+              f"(see petri {args.command} --help)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("petri: interrupted", file=sys.stderr)
         return 130

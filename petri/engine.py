@@ -280,6 +280,7 @@ class Simulator:
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
                     heapq.heappush(self._heap, (tok.time, i))
+        self._checks = [t.check for t in c.transitions]
         self._recheck(range(len(c.transitions)))
         if controller is not None and hasattr(controller, "reset"):
             controller.reset(StateView(self))
@@ -473,9 +474,11 @@ class Simulator:
         """Move the clock to the earliest later time at which some binding is enabled.
 
         Returns False, leaving the clock where it was, if no such time exists (or none up to
-        ``until``).
+        ``until``). At each ready time, the transitions depending on the places whose tokens
+        get ready are examined again, place by place in the order their tokens got ready.
         """
         heap, deps, start = self._heap, self.compiled.place_dependents, self.clock
+        checks, sets, m, every = self._checks, self._class_of, self._m, self._sets.values()
         pop = heapq.heappop
         while heap and heap[0][0] <= start:
             pop(heap)
@@ -484,17 +487,24 @@ class Simulator:
             if until is not None and t > until:
                 break
             pop(heap)
-            if heap and heap[0][0] == t:        # several places get ready at t
-                places = {p}
-                while heap and heap[0][0] == t:
-                    places.add(pop(heap)[1])
-                todo = sorted(set().union(*(deps[q] for q in places)))
-            else:
-                todo = deps[p]
+            places = [p]
+            while heap and heap[0][0] == t:     # several places get ready at t
+                q = pop(heap)[1]
+                if q not in places:
+                    places.append(q)
             self.clock = t
             self._declined = False
-            self._recheck(todo)
-            for s in self._sets.values():
+            v = -1
+            try:
+                for q in places:
+                    for v in deps[q]:
+                        if checks[v](m, t):
+                            sets[v].add(v)
+                        else:
+                            sets[v].discard(v)
+            except Exception as e:
+                raise self._failure(self.compiled.transitions[v], e) from None
+            for s in every:
                 if s.items:
                     return True
         self.clock = start
@@ -657,7 +667,7 @@ class Simulator:
         """
         c = self.compiled
         ts = c.transitions
-        checks = [t.check for t in ts]
+        checks = self._checks
         fires = [t.fire for t in ts]
         binds = [t.bindings for t in ts]
         simple = [t.simple for t in ts]

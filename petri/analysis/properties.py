@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 import numpy as np
 
+from ..errors import LimitError
 from .reachability import STOP_REASONS, ReachabilityGraph
 
-__all__ = ["Properties", "analyse", "strongly_connected_components"]
+__all__ = ["Properties", "analyse", "strongly_connected_components", "STEPS"]
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Properties:
     terminal_components: int | None
     unbounded_places: list[str] = field(default_factory=list)
     unbounded_path: list[str] | None = None
+    stop_detail: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -89,7 +92,8 @@ class Properties:
                              + (" ".join(self.unbounded_path) or "(empty)"))
                 L.append(f"Exploration stopped at {self.states:,} states; figures below are partial.")
             else:
-                L.append(f"PARTIAL RESULT: exploration stopped because {reason}.")
+                detail = f" ({self.stop_detail})" if self.stop_detail else ""
+                L.append(f"PARTIAL RESULT: exploration stopped because {reason}{detail}.")
         L.append(f"States: {self.states:,}   Edges: {self.edges:,}   "
                  f"({self.seconds:.2f} s)")
         if self.strongly_connected_components is not None:
@@ -135,9 +139,26 @@ def strongly_connected_components(n: int, src: np.ndarray, dst: np.ndarray) -> n
         from scipy.sparse.csgraph import connected_components
     except ImportError:
         return _tarjan(n, src, dst)
-    g = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+    # The adjacency in canonical CSR form (sorted, each (source, target) pair once: scipy's
+    # strong components do not finish on a graph with repeated pairs), built from one sort of
+    # the pairs as 64-bit keys; the weights, which the algorithm ignores, are one broadcast
+    # value instead of an array as long as the edges.
+    key = src.astype(np.int64) * n + dst
+    key.sort()
+    keep = np.empty(len(key), dtype=bool)
+    keep[:1] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    key = key[keep]
+    del keep
+    index = np.int32 if n < 2**31 else np.int64
+    indptr = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * n).astype(index)
+    key %= n
+    targets = key.astype(index)
+    del key
+    g = csr_matrix((np.broadcast_to(np.float64(1.0), (len(targets),)), targets, indptr),
+                   shape=(n, n))
     _, labels = connected_components(g, directed=True, connection="strong")
-    return labels.astype(np.int64)
+    return labels
 
 
 def _tarjan(n, src, dst) -> np.ndarray:
@@ -190,23 +211,48 @@ def _tarjan(n, src, dst) -> np.ndarray:
     return np.array(label, dtype=np.int64)
 
 
-def analyse(graph: ReachabilityGraph, *, unbounded_places: list[str] | None = None) -> Properties:
-    """The properties of ``graph`` (partial graphs give ``None`` where the whole is needed)."""
+#: The steps of ``analyse``, in order, as ``progress`` names them.
+STEPS = ("token counts", "deadlocks", "strongly connected components", "liveness", "paths")
+
+
+def analyse(graph: ReachabilityGraph, *, unbounded_places: list[str] | None = None,
+            progress: Callable[[str, int, int], object] | None = None) -> Properties:
+    """The properties of ``graph`` (partial graphs give ``None`` where the whole is needed).
+
+    ``progress(step, k, n)`` is called before each of the ``n`` steps (``STEPS``); every step
+    takes time linear in the graph (strongly connected components: Pearce's algorithm in scipy).
+    Running out of memory raises ``LimitError``.
+    """
+    try:
+        return _analyse(graph, unbounded_places, progress)
+    except MemoryError:
+        raise LimitError(f"out of memory while analysing a graph of {graph.num_states:,} states "
+                         f"and {graph.num_edges:,} edges: give --max-states or a smaller "
+                         "--max-memory", element=f"net {graph.net.name!r}") from None
+
+
+def _analyse(graph, unbounded_places, progress) -> Properties:
+    def step(k):
+        if progress is not None:
+            progress(STEPS[k], k, len(STEPS))
+
     n, E = graph.num_states, graph.num_edges
     complete = graph.complete
     T = len(graph.transition_names)
+    step(0)
     counts = graph.token_counts()
     per_place = counts.max(axis=0) if n else np.zeros(len(graph.place_names), dtype=np.int64)
     per_marking = counts.sum(axis=1, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    step(1)
     out_deg = np.bincount(graph.src, minlength=n) if n else np.zeros(0, dtype=np.int64)
     dead_states = np.flatnonzero(out_deg[:graph.expanded] == 0)
+    del out_deg
     deadlock_state = int(dead_states[0]) if len(dead_states) else None
     if len(dead_states):
         deadlock = True
     else:
         deadlock = False if complete else None
-    fired = np.zeros(T, dtype=bool)
-    fired[np.unique(graph.transition)] = True
+    fired = np.bincount(graph.transition, minlength=T) > 0
     max_in_place = int(per_place.max()) if per_place.size else 0
     if complete:
         bounded = True
@@ -218,25 +264,45 @@ def analyse(graph: ReachabilityGraph, *, unbounded_places: list[str] | None = No
     live_ts = None
     home = sccs = terminal = None
     if complete and n:
+        step(2)
         labels = strongly_connected_components(n, graph.src, graph.dst)
+        step(3)
         k = int(labels.max()) + 1
-        cross = labels[graph.src] != labels[graph.dst]
+    if complete and n and k == 1:               # strongly connected: one terminal component
+        sccs = terminal = 1
+        live_mask = fired
+        live = bool(live_mask.all()) if T else False
+        live_ts = [graph.transition_names[t] for t in np.flatnonzero(live_mask)]
+        reversible, home = True, n
+    elif complete and n:
+        src_label = labels[graph.src]
+        cross = src_label != labels[graph.dst]
         not_bottom = np.zeros(k, dtype=bool)
-        not_bottom[labels[graph.src][cross]] = True
+        not_bottom[src_label[cross]] = True
+        del cross
         bottom = np.flatnonzero(~not_bottom)
         sccs, terminal = k, len(bottom)
         # a transition is live iff it fires inside every terminal component
         bottom_index = np.full(k, -1, dtype=np.int64)
         bottom_index[bottom] = np.arange(len(bottom))
-        b_of_edge = bottom_index[labels[graph.src]]
+        b_of_edge = bottom_index[src_label]
+        del src_label
         inside = b_of_edge >= 0
-        pairs = np.unique(b_of_edge[inside] * T + graph.transition[inside])
-        per_t = np.bincount(pairs % T, minlength=T)
+        if len(bottom) * T <= 50_000_000:      # a count per (terminal component, transition)
+            pairs = np.bincount(b_of_edge[inside] * T + graph.transition[inside],
+                                minlength=len(bottom) * T).reshape(len(bottom), T)
+            per_t = np.count_nonzero(pairs, axis=0)
+        else:
+            pairs = np.unique(b_of_edge[inside] * T + graph.transition[inside])
+            per_t = np.bincount(pairs % T, minlength=T)
+        del b_of_edge, inside, pairs
         live_mask = per_t == len(bottom)
         live = bool(live_mask.all()) if T else False
         live_ts = [graph.transition_names[t] for t in np.flatnonzero(live_mask)]
         reversible = k == 1
         home = int(np.count_nonzero(labels == bottom[0])) if len(bottom) == 1 else 0
+        del labels
+    step(4)
     path = graph.path_to(deadlock_state) if deadlock_state is not None else None
     witness_path = None
     if graph.unbounded_witness is not None:
@@ -263,4 +329,5 @@ def analyse(graph: ReachabilityGraph, *, unbounded_places: list[str] | None = No
                           if complete else None),
         live=live, live_transitions=live_ts, reversible=reversible, home_states=home,
         strongly_connected_components=sccs, terminal_components=terminal,
-        unbounded_places=list(unbounded_places or []), unbounded_path=witness_path)
+        unbounded_places=list(unbounded_places or []), unbounded_path=witness_path,
+        stop_detail=graph.stop_detail)

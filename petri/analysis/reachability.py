@@ -30,7 +30,6 @@ give a shortest firing sequence to every state.
 """
 from __future__ import annotations
 
-import resource
 import time
 from collections import Counter
 from contextlib import nullcontext
@@ -39,7 +38,9 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import LimitError
 from ..interrupt import Interrupt
+from ..limits import MemoryBudget
 from ..model import Net, NetError
 from ..structure import PTView, pt_view
 
@@ -49,7 +50,7 @@ __all__ = ["ReachabilityGraph", "reachability_graph", "Limits"]
 STOP_REASONS = {
     "max_states": "the state limit was reached",
     "time_limit": "the time limit was reached",
-    "memory": "the memory limit was reached",
+    "memory": "the memory budget was reached",
     "interrupted": "it was interrupted",
     "unbounded": "the net is unbounded",
 }
@@ -83,6 +84,8 @@ class ReachabilityGraph:
     _markings: np.ndarray | None = field(default=None, repr=False)
     _keys: list | None = field(default=None, repr=False)
     _decoder: Callable | None = field(default=None, repr=False)
+    #: for ``stopped == "memory"``: the memory measured, the budget and the cost per state
+    stop_detail: str | None = None
 
     @property
     def num_states(self) -> int:
@@ -161,22 +164,35 @@ class ReachabilityGraph:
     def stop_message(self) -> str | None:
         if self.complete:
             return None
+        why = STOP_REASONS.get(self.stopped, self.stopped)
+        if self.stop_detail:
+            why = f"{why} ({self.stop_detail})"
         return (f"exploration stopped after {self.num_states:,} states and {self.num_edges:,} "
-                f"edges because {STOP_REASONS.get(self.stopped, self.stopped)}: the results are partial")
+                f"edges because {why}: the results are partial")
 
 
 @dataclass
 class Limits:
-    """Where an exploration stops: states, wall-clock seconds, peak memory (bytes)."""
+    """Where an exploration stops: states, wall-clock seconds, memory.
+
+    ``max_memory``: bytes of resident memory; None: the default ``petri.limits.MemoryBudget``
+    (what is in use plus 70 % of the memory available, within any address-space limit).
+    """
 
     max_states: int | None = None
     time_limit: float | None = None
     max_memory: int | None = None
+    memory_note: str | None = None
 
-    def memory_exceeded(self) -> bool:
-        if self.max_memory is None:
-            return False
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 > self.max_memory
+    def __post_init__(self):
+        self.budget = MemoryBudget(self.max_memory)
+
+    def memory_exceeded(self, states: int) -> bool:
+        """Whether one more step like the last would not fit the memory budget (measured)."""
+        why = self.budget.check(states)
+        if why:
+            self.memory_note = why
+        return why is not None
 
 
 def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: float | None = None,
@@ -186,7 +202,9 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     """Explore the reachable markings of ``net`` breadth-first.
 
     Stops early (``complete=False``, with ``stopped`` set) after ``max_states`` states,
-    ``time_limit`` seconds, at ``max_memory`` bytes of peak memory, or when the net is found to be
+    ``time_limit`` seconds, when one more step would not fit the memory budget (``max_memory``
+    bytes of resident memory; by default ``petri.limits.MemoryBudget()``, measured as the
+    graph grows: see ``Limits``), or when the net is found to be
     unbounded (with ``check_unbounded``: a reachable marking strictly covers one of its
     ancestors while equal to it on every place an inhibitor arc tests or a capacity limits, so
     the firing sequence between them repeats forever and the graph is infinite; for coloured
@@ -195,10 +213,18 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     partial graph is returned (``stopped="interrupted"``).
     """
     limits = Limits(max_states, time_limit, max_memory)
-    with (Interrupt() if catch_interrupt else nullcontext(Interrupt())) as interrupted:
-        if net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1:
-            return _PTExplorer(net, limits, progress, check_unbounded, interrupted).run()
-        return _explore_coloured(net, limits, progress, interrupted, check_unbounded)
+    try:
+        with (Interrupt() if catch_interrupt else nullcontext(Interrupt())) as interrupted:
+            if net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1:
+                graph = _PTExplorer(net, limits, progress, check_unbounded, interrupted).run()
+            else:
+                graph = _explore_coloured(net, limits, progress, interrupted, check_unbounded)
+    except MemoryError:
+        raise LimitError("out of memory while exploring the reachability graph (an allocation "
+                         "failed before the memory budget saw it coming): give --max-states or a "
+                         "smaller --max-memory", element=f"net {net.name!r}") from None
+    graph.stop_detail = limits.memory_note if graph.stopped == "memory" else None
+    return graph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,7 +626,7 @@ class _PTExplorer:
             if self.limits.time_limit is not None and now - start > self.limits.time_limit:
                 stopped = "time_limit"
                 break
-            if self.limits.memory_exceeded():
+            if self.limits.memory_exceeded(count):
                 stopped = "memory"
                 break
             if self.progress is not None and now - last_report >= 0.5:
@@ -754,11 +780,11 @@ class _PTExplorer:
                 continue
             if i % 256 == 0:
                 now = time.perf_counter()
-                if self.interrupted[0]:
+                if self.interrupted.flag:
                     h.stopped = "interrupted"
                 elif limits.time_limit is not None and now - start > limits.time_limit:
                     h.stopped = "time_limit"
-                elif limits.memory_exceeded():
+                elif limits.memory_exceeded(len(h.markings)):
                     h.stopped = "memory"
                 if h.stopped:
                     h.done = True
@@ -1042,7 +1068,7 @@ def _explore_coloured(net, limits, progress, interrupted,
             if limits.time_limit is not None and now - start > limits.time_limit:
                 stopped = "time_limit"
                 break
-            if limits.memory_exceeded():
+            if limits.memory_exceeded(len(keys)):
                 stopped = "memory"
                 break
             if progress is not None and now - last >= 0.5:

@@ -23,7 +23,9 @@ def add_arguments(p) -> None:
     p.add_argument("--time-limit", type=_positive_float, metavar="SECONDS",
                    help="stop after this many seconds (the results are then partial)")
     p.add_argument("--max-memory", type=_positive_float, metavar="GIB",
-                   help="stop when the process uses this many GiB (default: 75%% of the memory)")
+                   help="stop before the process uses more than this many GiB of memory, "
+                        "measured as the graph grows (default: what is in use plus 70%% of the "
+                        "memory available, and at most 80%% of any address-space limit)")
     p.add_argument("--format", choices=["graphml", "gexf", "dot", "json"],
                    help="graph file format (default: from the extension of OUT); "
                         "without -o the graph goes to standard output and the report to "
@@ -83,38 +85,20 @@ def load_net(files, allow_outside: bool = False):
     return load(*files, allow_outside=allow_outside)
 
 
-def default_memory_limit() -> int | None:
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * 0.75)
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not a POSIX system
-        return None
-
-
-class Progress:
-    """A progress line on standard error (only when it is a terminal), after the first second."""
-
-    def __init__(self, stream=None):
-        self.stream = stream = stream if stream is not None else sys.stderr
-        self.live = hasattr(stream, "isatty") and stream.isatty()
-        self.shown = False
-
-    def __call__(self, states, edges, seconds):
-        if not self.live or seconds < 1:
-            return
-        rate = states / seconds if seconds else 0
-        self.stream.write(f"\r  {states:,} states, {edges:,} edges, {seconds:.0f} s "
-                          f"({rate:,.0f} states/s)  Ctrl-C stops and reports   ")
-        self.stream.flush()
-        self.shown = True
-
-    def done(self):
-        if self.shown:
-            self.stream.write("\r" + " " * 100 + "\r")
-            self.stream.flush()
+def _exploring(bar):
+    """A ``progress`` for ``reachability_graph`` drawing on ``bar`` after the first second."""
+    def show(states, edges, seconds):
+        if seconds >= 1:
+            bar.update(states, extra=f"states, {edges:,} edges ({states / seconds:,.0f} states/s)"
+                                     "  Ctrl-C stops and reports")
+    return show
 
 
 def run(args) -> int:
     from ..analysis import analyse, coverability_graph, reachability_graph
+    from ..analysis.properties import STEPS
+    from ..errors import NetError
+    from ..progress import Progress
     from ..analysis.export import format_for_path, write_graph
     from ..cli import CommandError
     from ..files import check_output, output
@@ -136,26 +120,30 @@ def run(args) -> int:
     max_states = args.max_states
     if args.draw and max_states is None:    # no need to explore further than what is drawn
         max_states = MAX_DRAWN_STATES + 1
-    max_memory = (int(args.max_memory * 2**30) if args.max_memory else default_memory_limit())
-    progress = Progress()
-    graph = reachability_graph(net, max_states=max_states, time_limit=args.time_limit,
-                               max_memory=max_memory, progress=progress, catch_interrupt=True)
-    progress.done()
+    max_memory = int(args.max_memory * 2**30) if args.max_memory else None
+    with Progress("exploring") as bar:
+        graph = reachability_graph(net, max_states=max_states, time_limit=args.time_limit,
+                                   max_memory=max_memory, progress=_exploring(bar),
+                                   catch_interrupt=True)
     unbounded_places = None
     written = graph
     if graph.stopped == "unbounded":
         # the coverability graph says which places grow; it replaces the (infinite) graph
         try:
-            cover = coverability_graph(net, max_states=args.max_states or 200_000,
-                                       time_limit=args.time_limit or 60)
-        except Exception:  # inhibitor arcs or capacities: keep the witness from the search
+            with Progress("coverability graph", total=1) as bar:
+                bar.update(0, extra="places that grow")
+                cover = coverability_graph(net, max_states=args.max_states or 200_000,
+                                           time_limit=args.time_limit or 60)
+        except NetError:  # inhibitor arcs or capacities: keep the witness from the search
             cover = None
         if cover is not None and cover.complete:
             unbounded_places = cover.unbounded_places
             written = cover
     if args.draw:
         draw_graph(written, args.draw, args.force)
-    props = analyse(graph, unbounded_places=unbounded_places)
+    with Progress("analysing", total=len(STEPS)) as bar:
+        props = analyse(graph, unbounded_places=unbounded_places,
+                        progress=lambda step, k, n: bar.update(k, extra=step))
     report_stream = sys.stdout
     if fmt and not args.output:
         report_stream = sys.stderr
