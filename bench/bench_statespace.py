@@ -2,7 +2,8 @@
 
     python bench/bench_statespace.py [--repeat 5] [--budget 60]
 
-For each model (MCC nets in tests/data/mcc) it measures ``reachability_graph(net)`` (the whole
+For each model (MCC nets in tests/data/mcc, and two chains of 100,000 markings built in code:
+``chain_net``) it measures ``reachability_graph(net)`` (the whole
 call, default options, PNML parsing excluded) ``--repeat`` times and reports the median time and
 states/s; Kanban-PT-00005 runs in a child process so that its peak memory can be read. SNAKES's
 ``StateGraph`` and pm4py's ``construct_reachability_graph`` are far slower: each gets at most
@@ -27,17 +28,44 @@ sys.path.insert(0, str(ROOT))
 from petri.analysis import reachability_graph  # noqa: E402
 from petri.formats import pnml  # noqa: E402
 
-MODELS = ["Philosophers-PT-000010", "TokenRing-PT-010", "Kanban-PT-00005"]
-TARGETS = {"Philosophers-PT-000010": 500_000, "TokenRing-PT-010": 200_000}
+MODELS = ["Philosophers-PT-000010", "TokenRing-PT-010", "Kanban-PT-00005", "chain-move-100000",
+          "chain-fill-100000"]
+TARGETS = {"Philosophers-PT-000010": 500_000, "TokenRing-PT-010": 200_000,
+           "chain-move-100000": 50_000, "chain-fill-100000": 50_000}
+
+
+def chain_net(model: str):
+    """``chain-move-N``: N-1 tokens moved one by one from ``a`` to ``b``; ``chain-fill-N``: a
+    transition adds tokens to ``b`` until an inhibitor arc stops it at N-1 (no structural bound,
+    so the unboundedness check runs at every state). Both: N markings in one chain."""
+    from petri import Net
+    _, kind, n = model.split("-")
+    n = int(n)
+    net = Net(model)
+    if kind == "move":
+        net.add_place("a", initial=n - 1)
+        net.add_place("b")
+        net.add_transition("t", inputs=["a"], outputs=["b"])
+    else:
+        net.add_place("b")
+        net.add_transition("fill", inhibitors=[("b", None, n - 1)], outputs=["b"])
+    return net
+
+
+def load(model: str):
+    return chain_net(model) if model.startswith("chain-") else pnml.load(DATA / f"{model}.pnml")
+
+
+CLOCK = time.perf_counter
 
 
 def ours(model: str, repeat: int) -> dict:
-    net = pnml.load(DATA / f"{model}.pnml")
+    net = load(model)
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = CLOCK()
         g = reachability_graph(net)
-        times.append(time.perf_counter() - t)
+        times.append(CLOCK() - t)
     assert g.complete
     med = statistics.median(times)
     return {"states": g.num_states, "edges": g.num_edges, "median_s": med,
@@ -45,7 +73,9 @@ def ours(model: str, repeat: int) -> dict:
 
 
 def ours_in_child(model: str, repeat: int) -> dict:
-    code = ("import json, resource, sys; sys.path.insert(0, %r);"
+    code = ("import json, resource, sys, time; sys.path.insert(0, %r);"
+            "import bench.bench_statespace as b;"
+            + ("b.CLOCK = time.process_time;" if CLOCK is time.process_time else "") +
             "from bench.bench_statespace import ours;"
             "r = ours(%r, %d);"
             "r['peak_gib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20;"
@@ -107,15 +137,22 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=60.0,
                     help="seconds SNAKES and pm4py get per model")
     ap.add_argument("--models", nargs="*", default=MODELS)
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="time our explorations by elapsed (wall) or process CPU time")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     rows = []
     for model in args.models:
         if model.startswith("Kanban"):
             r = ours_in_child(model, max(1, args.repeat // 2))
         else:
             r = ours(model, args.repeat)
-        s = snakes_rate(model, args.budget)
-        p = pm4py_rate(model, args.budget)
+        if model.startswith("chain-"):         # ours only
+            s = p = {"error": "not run"}
+        else:
+            s = snakes_rate(model, args.budget)
+            p = pm4py_rate(model, args.budget)
         rows.append((model, r, s, p))
         line = (f"{model}: {r['states']:,} states, {r['edges']:,} edges; median {r['median_s']:.3f} s "
                 f"(min {r['min_s']:.3f}, max {r['max_s']:.3f}) = {r['rate']:,.0f} states/s")
@@ -123,10 +160,11 @@ def main() -> None:
             line += f", peak {r['peak_gib']:.2f} GiB"
         if model in TARGETS:
             line += f" (target {TARGETS[model]:,})"
-        line += (f"; SNAKES {s['rate']:,.0f} states/s ({s['expanded']:,} in {s['seconds']:.0f} s)"
-                 f" -> x{r['rate'] / s['rate']:,.0f}")
+        if "error" not in s:
+            line += (f"; SNAKES {s['rate']:,.0f} states/s ({s['expanded']:,} in "
+                     f"{s['seconds']:.0f} s) -> x{r['rate'] / s['rate']:,.0f}")
         if "error" in p:
-            line += f"; pm4py: {p['error']}"
+            line += f"; pm4py: {p['error']}" if p["error"] != "not run" else ""
         else:
             line += (f"; pm4py {p['rate']:,.0f} states/s ({p['expanded']:,} in {p['seconds']:.0f} s)"
                      f" -> x{r['rate'] / p['rate']:,.0f}")
