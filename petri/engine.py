@@ -498,10 +498,13 @@ class Simulator:
             try:
                 for q in places:
                     for v in deps[q]:
+                        s = sets[v]
                         if checks[v](m, t):
-                            sets[v].add(v)
-                        else:
-                            sets[v].discard(v)
+                            if v not in s.pos:
+                                s.pos[v] = len(s.items)
+                                s.items.append(v)
+                        elif v in s.pos:
+                            s.discard(v)
             except Exception as e:
                 raise self._failure(self.compiled.transitions[v], e) from None
             for s in every:
