@@ -80,6 +80,7 @@ class MemoryBudget:
         self.resident = resident
         limit = address_space_limit()
         self.address_space = None if limit is None else int(0.8 * limit)
+        self.start_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         self._last: tuple[int, int] | None = now
         self._growth = (0, 0)
         self.per_unit: float | None = None
@@ -90,7 +91,8 @@ class MemoryBudget:
 
         A step's need is measured as what the last one kept (growth since the previous check)
         plus what the largest one held for a moment (the peak resident memory above the
-        memory in use now: temporary arrays)."""
+        memory in use now, when that peak was reached during this computation: temporary
+        arrays)."""
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         now = _statm() or (peak, peak)
         if self._last is not None:
@@ -98,7 +100,8 @@ class MemoryBudget:
         self._last = now
         if done > 0:
             self.per_unit = max(0, now[1] - self.start_resident) / done
-        transient = max(0, peak - now[1])
+        # a peak from before this computation says nothing about its steps
+        transient = max(0, peak - now[1]) if peak > self.start_peak else 0
         if self.resident is not None and now[1] + self._growth[1] + transient > self.resident:
             return f"{_gib(now[1])} resident of a {_gib(self.resident)} budget{self._cost()}"
         if (self.address_space is not None
