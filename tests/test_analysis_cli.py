@@ -1,5 +1,6 @@
 """The reach, export and invariants commands."""
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -146,11 +147,24 @@ def test_invariants_command(capsys):
     assert "Think_1 + Catch1_1 + Catch2_1 + Eat_1 = 1" in capsys.readouterr().out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a running process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_ctrl_c_reports_the_partial_result():
     proc = subprocess.Popen([sys.executable, "-m", "petri", "reach",
                              str(DATA / "Kanban-PT-00005.pnml"), "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    # interrupt once the command has had 2 s of CPU (imports done, exploring), however busy
+    # the machine is; Kanban-PT-00005 needs several seconds more to finish
+    deadline = time.monotonic() + 120
+    while cpu_seconds(proc.pid) < 2.0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
