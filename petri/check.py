@@ -103,7 +103,12 @@ def _is_int(x) -> bool:
 
 
 def _is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and not math.isnan(x)
+    """Whether ``x`` is a finite number (not a boolean, not inf or nan)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+#: Timed tokens a place may hold initially (each is stored with its own timestamp).
+MAX_TIMED_TOKENS = 1_000_000
 
 
 def is_position(x) -> bool:
@@ -116,7 +121,9 @@ def _is_value(x) -> bool:
     """Whether ``x`` can be a constant or a token: text, a number, a boolean or a tuple of these."""
     if isinstance(x, tuple):
         return all(_is_value(v) for v in x)
-    return isinstance(x, (str, int, float, bool))
+    if isinstance(x, float):
+        return math.isfinite(x)
+    return isinstance(x, (str, int, bool))
 
 
 def _name_problem(name) -> str | None:
@@ -253,8 +260,16 @@ class _Checker:
         for name, value in net.constants.items():
             if not _is_value(value):
                 yield self.error(f"constant {name}", f"constant {name!r}",
-                                 f"a constant must be text, a number, a boolean or a tuple of "
-                                 f"these, got {value!r}")
+                                 f"a constant must be text, a finite number, a boolean or a "
+                                 f"tuple of these, got {value!r}")
+        for name, table in net.tables.items():
+            for row, value in getattr(table, "rows", {}).items():
+                if not _is_value(value) or not _is_value(row):
+                    bad = value if not _is_value(value) else row
+                    yield self.error(f"table {name}", f"table {name!r}",
+                                     f"row {row!r}: {bad!r} is not a finite number, text or a "
+                                     f"boolean")
+                    break
 
     def position_problems(self, key: str, element: str, position) -> Iterator[NetError]:
         if position is not None and not is_position(position):
@@ -286,13 +301,16 @@ class _Checker:
             else:
                 total += token.count
             if not _is_number(token.time) or token.time < 0:
-                yield self.error(key, element, f"{label}: time must be a number, 0 or more, "
-                                               f"got {token.time!r}")
+                yield self.error(key, element, f"{label}: time must be a finite number, 0 or "
+                                               f"more, got {token.time!r}")
             elif token.time and cs is not None and not cs.timed:
                 yield self.error(key, element, f"{label} has time {token.time} but colour set "
                                                f"{place.colour!r} is untimed")
             if cs is not None and not cs.contains(token.value, self.colour_sets):
                 yield self.error(key, element, f"{label} is not in colour set {place.colour!r}")
+        if cs is not None and cs.timed and total > MAX_TIMED_TOKENS:
+            yield self.error(key, element, f"the initial marking has {total:,} timed tokens, over "
+                                           f"the limit of {MAX_TIMED_TOKENS:,}")
         if capacity is not None and total > capacity:
             yield self.error(key, element, f"the initial marking has {total} tokens, more than "
                                            f"the capacity {capacity}")
@@ -420,7 +438,7 @@ class _Checker:
                 yield from self.expression(t, delay, where, bound)[1]
         elif not _is_number(delay):
             yield self.error(f"transition {t.name}", where,
-                             f"a delay must be a number or an expression, got {delay!r}")
+                             f"a delay must be a finite number or an expression, got {delay!r}")
         elif delay < 0:
             yield self.error(f"transition {t.name}", where, f"a delay cannot be negative, got {delay}")
 

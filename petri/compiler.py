@@ -16,6 +16,7 @@ change when ``t`` fires: the engine re-examines only those.
 from __future__ import annotations
 
 import ast
+import math
 from bisect import bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,6 +48,28 @@ class CompiledTransition:
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
     order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
+    expressions: dict = field(default_factory=dict)   # line -> [(what, text, source)]
+
+    def expression_at(self, line: int, column: int | None = None) -> tuple[str, str] | None:
+        """The inscription (what, text) evaluated at ``line`` (and ``column``) of the
+        generated code, if one is."""
+        found = self.expressions.get(line, [])
+        if len(found) > 1 and column is not None:
+            code = self.source.splitlines()[line - 1]
+            column = len(code.encode()[:column].decode("utf-8", "ignore"))   # bytes -> characters
+            inside = [(what, text) for what, text, src in found
+                      if any(start <= column < start + len(src)
+                             for start in _occurrences(code, src))]
+            return inside[0] if inside else found[0][:2]
+        return found[0][:2] if found else None
+
+
+def _occurrences(line: str, part: str) -> list[int]:
+    out, k = [], line.find(part)
+    while k >= 0:
+        out.append(k)
+        k = line.find(part, k + 1)
+    return out
 
 
 @dataclass
@@ -154,6 +177,57 @@ class CompiledNet:
                 m.append({v: [0] * c for v, c in s})
         return m
 
+    def failure(self, e: BaseException, clock, transition: str | None = None) -> SimulationError:
+        """One line for an error raised while a transition's generated code ran: the file,
+        the transition, the inscription that failed, the binding and the clock.
+
+        The transition and its binding are read from the innermost generated frame of the
+        traceback, so nothing is paid for this while the net runs.
+        """
+        codes = self._codes()
+        found = None
+        tb = e.__traceback__
+        while tb is not None:
+            u = codes.get(tb.tb_frame.f_code)
+            if u is not None:
+                found = (u, tb)
+            tb = tb.tb_next
+        if found is None:
+            where = None if transition is None else f"transition '{transition}'"
+            t_name = transition
+            binding, what = None, None
+        else:
+            u, tb = found
+            t = self.transitions[u]
+            t_name, where = t.name, f"transition '{t.name}'"
+            values = tb.tb_frame.f_locals
+            binding = {v: values["v_" + v] for v in t.variables if "v_" + v in values}
+            what = None
+            if not isinstance(e, SimulationError):   # generated checks name their inscription
+                column = None
+                positions = list(tb.tb_frame.f_code.co_positions())
+                if 0 <= tb.tb_lasti // 2 < len(positions):
+                    column = positions[tb.tb_lasti // 2][2]
+                what = t.expression_at(tb.tb_lineno, column)
+        if isinstance(e, SimulationError) and e.file is None and found is None:
+            return e
+        reason = _reason(e)
+        if what is not None:
+            reason = f"{what[0]} {what[1]!r}: {reason}"
+        context = [] if binding is None else [
+            ", ".join(f"{k}={_short(v)}" for k, v in binding.items()) or "no variables"]
+        context.append(f"time {clock:g}" if isinstance(clock, (int, float)) else f"time {clock}")
+        file = self.net.origin.get(f"transition {t_name}") if t_name else None
+        return SimulationError(f"{reason} ({', '.join(context)})", file=file, element=where)
+
+    def _codes(self) -> dict:
+        """Code object of each generated function -> its transition's index."""
+        if not hasattr(self, "_code_index"):
+            self._code_index = {f.__code__: t.index for t in self.transitions
+                                for f in (t.bindings, t.check, t.since, t.fire, t.order)
+                                if f is not None}
+        return self._code_index
+
     def initial_key(self) -> tuple:
         return self.marking_key(self.initial_marking())
 
@@ -181,6 +255,26 @@ class CompiledNet:
 
 def _order(item):
     return repr(item[0])
+
+
+def _short(value) -> str:
+    """A value in a message, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _reason(e: BaseException) -> str:
+    """What went wrong, in the words of the error."""
+    if isinstance(e, SimulationError):
+        return e.reason
+    if isinstance(e, KeyError) and e.args and isinstance(e.args[0], str):
+        return e.args[0]
+    if isinstance(e, RecursionError):
+        return "values nested too deeply"
+    text = str(e)
+    if isinstance(e, MemoryError) or not text:
+        return f"{type(e).__name__}" if not isinstance(e, MemoryError) else "out of memory"
+    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,7 +308,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
     capacity = [net.places[n].capacity for n in place_names]
     ns = ex.namespace(net.constants, net.tables)
     ns.update({"_bisect": bisect_right, "_insort": insort, "_push": heappush, "_cap": capacity,
-               "_Err": SimulationError, "_tuple": tuple, "_int": int, "_repr": repr, "_type": type, "_len": len,
+               "_Err": SimulationError, "_NUM": (int, float), "_INF": float("inf"), "_tuple": tuple, "_int": int, "_repr": _short, "_type": type, "_len": len,
                "_sum": sum, "_map": map, "_list": list, "_sorted": sorted})
     # colour sets appear in generated code by number only, never by their (file-given) names
     colour_sets = net.all_colour_sets()
@@ -235,7 +329,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
         transitions.append(CompiledTransition(
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
-            local.get("order")))
+            local.get("order"), gen.expression_lines(src)))
 
     # dependents: who must be re-examined when a place's tokens change
     place_deps: list[set] = [set() for _ in place_names]
@@ -298,6 +392,8 @@ class _TransitionCode:
         self.tables = set(net.tables)
         self.colour_number = {name: k for k, name in enumerate(net.all_colour_sets())}
         self.where = f"transition '{t.name}'"
+        self.numeric = ex.numeric_names(net.constants, net.tables)
+        self.evaluated: list[tuple[str, str, str]] = []   # (what, text, source) of each inscription
         self.lines: list[str] = []
         self.variables: list[str] = []
         self.var_origin: dict[str, str] = {}   # variable -> colour set of the place it came from
@@ -330,7 +426,29 @@ class _TransitionCode:
         tree = ex.check_expression(text, variables=set(self.variables) | set(self.net.variables),
                                    constants=self.constants, tables=self.tables,
                                    where=f"{self.where}: {what}")
-        return ex.to_source(tree, self.constants, self.tables)
+        return self.code(tree, text, what)
+
+    def code(self, tree, text, what: str) -> str:
+        """Source of a checked inscription, remembered so a failure can name it."""
+        src = ex.to_source(tree, self.constants, self.tables, self.numeric | self.int_variables())
+        self.evaluated.append((what, str(text).strip(), src))
+        return src
+
+    def int_variables(self) -> set[str]:
+        """Variables whose colour set holds only integers (their operators need no guard)."""
+        colour_sets = self.net.all_colour_sets()
+        origin = {**self.net.variables, **self.var_origin}
+        return {v for v, cs in origin.items() if cs in colour_sets and colour_sets[cs].kind == "int"}
+
+    def expression_lines(self, src: str) -> dict[int, list[tuple[str, str, str]]]:
+        """Line of the generated code -> the inscriptions evaluated on it."""
+        out: dict[int, list] = {}
+        for n, line in enumerate(src.splitlines(), 1):
+            code = line.split(": raise _Err(")[0]
+            found = [e for e in self.evaluated if e[2] in code and e[2] not in ("_x", "()")]
+            if found:
+                out[n] = list({e[:2]: e for e in found}.values())
+        return out
 
     def needs(self, k: int) -> list[str]:
         """Variables input arc k's inscription mentions (binds, if a pattern)."""
@@ -342,7 +460,7 @@ class _TransitionCode:
 
     def pattern_value(self, k: int) -> str:
         """The pattern of input arc k as an expression of bound variables."""
-        return ex.to_source(self.patterns[k], self.constants, self.tables)
+        return self.code(self.patterns[k], self.t.inputs[k].pattern, self.arc_label[k])
 
     def _declared_vars(self) -> list[str]:
         bound = set()
@@ -584,6 +702,17 @@ class _TransitionCode:
         out.append("    return False")
         return "\n".join(out)
 
+    def constant_delay(self, d, what: str):
+        if not (math.isfinite(d) and d >= 0):
+            raise NetError(f"a delay must be a finite number of 0 or more, got {d!r}",
+                           element=f"{self.where}: {what}")
+        return d
+
+    def delay_check(self, ind: str, var: str, what: str) -> str:
+        """A line refusing a delay that is not a finite number of 0 or more."""
+        return (f"{ind}if _type({var}) not in _NUM or not 0 <= {var} < _INF: raise _Err("
+                f"{what + ' must be a finite number of 0 or more, got '!r} + _repr({var}))")
+
     def _literal(self, text):
         """The value of an output inscription that is a literal or a constant, else _NONE."""
         if text is None:
@@ -690,10 +819,10 @@ class _TransitionCode:
             else:
                 d = t.delay
                 if isinstance(d, (int, float)) and not isinstance(d, bool):
-                    L.append(f"{ind}_t0 = now + {d!r}")
+                    L.append(f"{ind}_t0 = now + {self.constant_delay(d, 'delay')!r}")
                 else:
-                    L.append(f"{ind}_t0 = ({self.expr(d, 'delay')})")
-                    L.append(self._negative_delay(ind, "_t0", "delay"))
+                    L.append(f"{ind}_t0 = {self.expr(d, 'delay')}")
+                    L.append(self.delay_check(ind, "_t0", f"delay {str(d).strip()!r}"))
                     L.append(f"{ind}_t0 += now")
         for j, a in enumerate(t.outputs):
             i = pidx[a.place]
@@ -709,7 +838,7 @@ class _TransitionCode:
                 w = "_w"
                 L.append(f"{ind}_w = {self.expr(a.weight, what + ' weight')}")
                 L.append(f"{ind}if _type(_w) is not _int or _w < 0: raise _Err("
-                         f"{self.where + ': ' + what + ' weight is not a non-negative integer: '!r} + _repr(_w))")
+                         f"{what + ': weight ' + repr(str(a.weight).strip()) + ' must be an integer of 0 or more, got '!r} + _repr(_w))")
                 if log:
                     L.append(f"{ind}_p{len(pparts)} = ()")
                 # a weight of 0 produces nothing: the lines below run only for more
@@ -748,7 +877,7 @@ class _TransitionCode:
                                element=f"{self.where}: {what}")
         elif a.expression is not None and not bare:
             L.append(f"{ind}if not _cs_{self.colour_number[colour]}(_x): raise _Err("
-                     f"{self.where + ': ' + what + ': token not in colour set ' + colour + ': '!r} + _repr(_x))")
+                     f"{what + ': inscription ' + repr(str(a.expression).strip()) + ' gives a token not in colour set ' + colour + ': '!r} + _repr(_x))")
         if kind == MULTI:
             L.append(f"{ind}_d = m[{i}]; _d[_x] = _d.get(_x, 0) + {w}")
             if log:
@@ -758,10 +887,10 @@ class _TransitionCode:
             if a.delay is None or self.untimed:
                 L.append(f"{ind}_t = _t0")
             elif isinstance(a.delay, (int, float)) and not isinstance(a.delay, bool):
-                L.append(f"{ind}_t = _t0 + {a.delay!r}")
+                L.append(f"{ind}_t = _t0 + {self.constant_delay(a.delay, what + ' delay')!r}")
             else:
-                L.append(f"{ind}_t = ({self.expr(a.delay, what + ' delay')})")
-                L.append(self._negative_delay(ind, "_t", what + " delay"))
+                L.append(f"{ind}_t = {self.expr(a.delay, what + ' delay')}")
+                L.append(self.delay_check(ind, "_t", f"{what}: delay {str(a.delay).strip()!r}"))
                 L.append(f"{ind}_t += _t0")
             L.append(f"{ind}_d = m[{i}]; _l = _d.get(_x)")
             if w == "1":

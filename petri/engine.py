@@ -402,15 +402,8 @@ class Simulator:
                 sets[u].discard(u)
 
     def _failure(self, t, e: Exception, b: tuple | None = None) -> SimulationError:
-        """One line for a failed inscription: transition, binding (when known), time, what."""
-        what = str(e) if isinstance(e, SimulationError) else f"{type(e).__name__}: {e}"
-        prefix = f"transition '{t.name}': "
-        if what.startswith(prefix):
-            what = what[len(prefix):]
-        where = f"transition '{t.name}'"
-        if b and t.variables:
-            where += " with " + ", ".join(f"{v}={x!r}" for v, x in zip(t.variables, b))
-        return SimulationError(f"{where} at time {self.clock:g}: {what}")
+        """One line naming the file, transition, inscription and binding that failed."""
+        return self.compiled.failure(e, self.clock, t.name)
 
     def _bindings(self, u: int) -> list[tuple]:
         t = self.compiled.transitions[u]
@@ -590,7 +583,10 @@ class Simulator:
         best, first = [], None
         for u in sorted(items):
             for b in self._bindings(u):
-                t = ts[u].since(m, b, self.clock)
+                try:
+                    t = ts[u].since(m, b, self.clock)
+                except Exception as e:
+                    raise self._failure(ts[u], e) from None
                 if first is None or t < first:
                     best, first = [(u, b)], t
                 elif t == first:

@@ -206,8 +206,8 @@ def test_colour_set_and_declaration_problems():
         "not starting with a digit)",
         "constant 'v': also declared as a variable",
         "variable 'v': unknown colour set 'Nope'",
-        "constant 'empty': a constant must be text, a number, a boolean or a tuple of these, "
-        "got None"]
+        "constant 'empty': a constant must be text, a finite number, a boolean or a tuple of "
+        "these, got None"]
 
 
 def test_products_and_constants_in_patterns():

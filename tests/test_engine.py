@@ -160,8 +160,8 @@ def test_produced_token_outside_colour_set_is_an_error():
     net.add_transition("t", inputs=[("in", "x")], outputs=[("out", "x + 1")])
     with pytest.raises(SimulationError) as e:
         Simulator(net).run()
-    assert str(e.value) == ("transition 't' with x=1 at time 0: output arc 1 (out): token not "
-                            "in colour set P: 2")
+    assert str(e.value) == ("transition 't': output arc 1 (out): inscription 'x + 1' gives a "
+                            "token not in colour set P: 2 (x=1, time 0)")
 
 
 def test_runtime_error_names_transition_and_time():
@@ -172,8 +172,8 @@ def test_runtime_error_names_transition_and_time():
     net.add_transition("look", inputs=[("in", "k")], outputs=[("out", "t[k]")])
     with pytest.raises(SimulationError) as e:
         Simulator(net).run()
-    assert str(e.value) == ("transition 'look' with k='nope' at time 0: KeyError: "
-                            "\"table t has no row 'nope'\"")
+    assert str(e.value) == ("transition 'look': output arc 1 (out) 't[k]': table t has no row "
+                            "'nope' (k='nope', time 0)")
 
 
 def guard_fails_after_fill():

@@ -141,6 +141,8 @@ def _read_text(text: str, path: str, allow_outside: bool = False
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         return None, [NetError(f"malformed TOML: {e}", file=path)]
+    except RecursionError:
+        return None, [NetError("malformed TOML: arrays or tables nested too deeply", file=path)]
     reader = _Reader(path, allow_outside)
     return reader.read(data), reader.errors
 
