@@ -6,6 +6,7 @@ Bad input never shows a traceback: every command reports problems as one line ea
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from . import __version__
@@ -13,7 +14,53 @@ from .commands import COMMANDS
 from .errors import CommandError, PetriError
 from .files import reading_inputs
 
-__all__ = ["main", "CommandError"]
+__all__ = ["main", "CommandError", "number", "whole_number", "SEED"]
+
+
+def number(low: float | None = None, *, above: bool = False):
+    """An argparse ``type`` for a finite number, at least ``low`` (more than it if ``above``).
+
+    argparse names the option in the message: ``argument --until: must be a finite number of
+    0 or more, got 'nan'``.
+    """
+    if low is None:
+        wanted = "a finite number"
+    elif above:
+        wanted = f"a finite number more than {low:g}"
+    else:
+        wanted = f"a finite number of {low:g} or more"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or (low is not None and (value <= low if above else value < low)):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def whole_number(low: int = 0, high: int | None = None):
+    """An argparse ``type`` for a whole number from ``low`` to ``high`` (inclusive)."""
+    wanted = f"a whole number of {low} or more" if high is None else \
+        f"a whole number from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text[:40]!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text[:40]!r}")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+#: Seeds of random choices: what every random generator of the project accepts.
+SEED = whole_number(0, 2**32 - 1)
 
 
 def build_parser() -> argparse.ArgumentParser:

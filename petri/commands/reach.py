@@ -5,6 +5,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..cli import number, whole_number
+
 from . import add_allow_outside, add_force
 
 NAME = "reach"
@@ -18,11 +20,11 @@ PARTIAL = 3
 def add_arguments(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="a net: TOML file(s) loaded together, or one PNML file (.pnml, .xml)")
-    p.add_argument("--max-states", type=_positive_int, metavar="N",
+    p.add_argument("--max-states", type=whole_number(1), metavar="N",
                    help="stop after N states (the results are then partial)")
-    p.add_argument("--time-limit", type=_positive_float, metavar="SECONDS",
+    p.add_argument("--time-limit", type=number(0, above=True), metavar="SECONDS",
                    help="stop after this many seconds (the results are then partial)")
-    p.add_argument("--max-memory", type=_positive_float, metavar="GIB",
+    p.add_argument("--max-memory", type=number(0, above=True), metavar="GIB",
                    help="stop before the process uses more than this many GiB of memory, "
                         "measured as the graph grows (default: what is in use plus 70%% of the "
                         "memory available, and at most 80%% of any address-space limit)")
@@ -37,28 +39,6 @@ def add_arguments(p) -> None:
                         "initial marking doubly circled, deadlocks in red")
     add_force(p)
     add_allow_outside(p)
-
-
-def _positive_int(text):
-    import argparse
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {v}")
-    return v
-
-
-def _positive_float(text):
-    import argparse
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return v
 
 
 def is_jobshop(path) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..cli import CommandError
+from ..cli import SEED, CommandError, number, whole_number
 from . import add_allow_outside, add_force
 
 NAME = "simulate"
@@ -16,12 +16,12 @@ INSTANT_LIMIT = 100_000
 
 def add_arguments(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="net files (.toml)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random choices and draws "
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the random choices and draws "
                                                        "(default 0)")
-    p.add_argument("--until", type=float, default=None, metavar="T",
+    p.add_argument("--until", type=number(0), default=None, metavar="T",
                    help="stop before the clock passes T")
-    p.add_argument("--max-firings", type=int, default=None, metavar="N", help="stop after N firings")
-    p.add_argument("--instant-limit", type=int, default=None, metavar="N",
+    p.add_argument("--max-firings", type=whole_number(0), default=None, metavar="N", help="stop after N firings")
+    p.add_argument("--instant-limit", type=whole_number(1), default=None, metavar="N",
                    help=f"stop after N firings at one instant without the clock moving, the sign "
                         f"of a zero-time loop (default {INSTANT_LIMIT:,} unless --max-firings "
                         f"is given)")
@@ -34,7 +34,7 @@ def add_arguments(p) -> None:
                    help="OCEL object notions: binding variables (or fields), comma-separated")
     p.add_argument("--start", default=None, metavar="DATE",
                    help="XES/OCEL: the date and time of model time 0 (ISO, default 1970-01-01)")
-    p.add_argument("--time-unit", type=float, default=1.0, metavar="SECONDS",
+    p.add_argument("--time-unit", type=number(0, above=True), default=1.0, metavar="SECONDS",
                    help="XES/OCEL: seconds per model time unit (default 1)")
     p.add_argument("--choice", choices=("random", "oldest"), default="random",
                    help="how the engine picks among bindings that may fire: random (default) or "
@@ -74,10 +74,6 @@ def run(args) -> int:
     from ..formats import load
     from ..progress import Progress
 
-    if args.max_firings is not None and args.max_firings < 0:
-        raise CommandError("--max-firings must be zero or more")
-    if args.instant_limit is not None and args.instant_limit < 1:
-        raise CommandError("--instant-limit must be 1 or more")
     if args.events:
         suffix = Path(args.events).suffix.lower()
         if suffix not in FORMATS:

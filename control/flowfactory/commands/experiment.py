@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from petri.commands import add_force
+from petri.cli import SEED, whole_number
 from petri.errors import CommandError
 
 NAME = "experiment"
@@ -34,17 +35,17 @@ def add_arguments(p) -> None:
     p.add_argument("--orders", metavar="FILE.csv", help="order list (columns of orders.csv)")
     p.add_argument("--cases", metavar="FILE.csv",
                    help="initial-stock cases (columns of initial_stock.csv)")
-    p.add_argument("--case", type=int, action="append", metavar="N",
+    p.add_argument("--case", type=whole_number(1), action="append", metavar="N",
                    help="run only case N of the cases; repeatable (default: every case)")
-    p.add_argument("--generalise", type=int, metavar="SEED",
+    p.add_argument("--generalise", type=SEED, metavar="SEED",
                    help="unseen inputs: an order list and the scenarios' disruption windows "
                         "drawn from SEED (written to --out); not with --orders")
     p.add_argument("--timing", choices=["plant", "thesis"], default="plant",
                    help="plant: the nets as docs/flowfactory.md describes the plant (default); "
                         "thesis: the thesis's MATLAB model as its appendix code runs it")
-    p.add_argument("--seed", type=int, default=0, help="seed of the engine's free choices (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the engine's free choices (default 0)")
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default ./out)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--workers", type=whole_number(1, 256), default=None, metavar="N",
                    help="worker processes (default: one per CPU)")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     add_force(p)
@@ -90,8 +91,6 @@ def run(args) -> int:
         if not Path(args.policy).is_file():
             raise CommandError(f"{args.policy}: no such policy file (train one with petri train)")
         options["thesis-rl"] = {"policy": str(Path(args.policy).resolve())}
-    if args.workers is not None and args.workers < 1:
-        raise CommandError("--workers must be 1 or more")
     orders = ff.read_orders(args.orders) if args.orders else None
     cases = ff.read_cases(args.cases or ff.DATA / "initial_stock.csv")
     if args.case:

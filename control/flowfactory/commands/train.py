@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from petri.commands import add_force
+from petri.cli import SEED, whole_number
 from petri.errors import CommandError
 
 NAME = "train"
@@ -22,17 +23,17 @@ def add_arguments(p) -> None:
                    help="thesis-rl: the thesis's Q-learning modules (default); rl: our learned "
                         "controller, by policy search on random plants (--episodes is then the "
                         "number of iterations)")
-    p.add_argument("--episodes", type=int, default=100, metavar="N", help="episodes (default 100)")
+    p.add_argument("--episodes", type=whole_number(0, 10**7), default=100, metavar="N", help="episodes (default 100)")
     p.add_argument("--reward", choices=["thesis"], default="thesis",
                    help="thesis: the thesis's cost-based rewards (the only one)")
     p.add_argument("--scenario", action="append", metavar="NAME|FILE",
                    help="train under these scenarios too (default: ideal only)")
     p.add_argument("--cases", metavar="FILE.csv", help="initial-stock cases to train on")
     p.add_argument("--orders", metavar="FILE.csv", help="order list to train on")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed (default 0)")
     p.add_argument("--out", default="thesis_rl.json", metavar="FILE",
                    help="policy file, .json or .npz (default thesis_rl.json)")
-    p.add_argument("--checkpoint-every", type=int, default=10, metavar="K",
+    p.add_argument("--checkpoint-every", type=whole_number(1), default=10, metavar="K",
                    help="write the policy every K episodes (default 10)")
     p.add_argument("--resume", action="store_true", help="continue training from --out")
     add_force(p)
@@ -49,8 +50,6 @@ def run(args) -> int:
     from petri.interrupt import Interrupt
     from petri.progress import Progress
 
-    if args.episodes < 0 or args.checkpoint_every < 1:
-        raise CommandError("--episodes must be 0 or more and --checkpoint-every 1 or more")
     out = Path(args.out)
     check_output(out, force=args.force or args.resume)   # before training, not after it
     if args.controller == "rl":
