@@ -1,0 +1,564 @@
+"""The bad-input corpus: every file format and command option, each case a wrong input and the
+message it must get.
+
+Add a case by appending a ``Case(name, argv, files, expect)`` to one of the lists below (or a
+new list added to ``CASES``): ``files`` maps file names to their text (or bytes), ``argv`` is
+the ``petri`` command line run in the folder holding them, ``expect`` a distinctive part of
+the message on standard error. ``tests/test_bad_input_corpus.py`` runs them all.
+"""
+from __future__ import annotations
+
+import json
+
+from bad_input import Case
+
+# ---------------------------------------------------------------------------------------------
+# A valid net the cases break one piece at a time
+# ---------------------------------------------------------------------------------------------
+
+PROC = "product,seconds\nA,3\nB,4\n"
+
+NET = """\
+[net]
+name = "line"
+
+[colours]
+Product = ["A", "B"]
+Job = { product = ["Product", "int"], timed = true }
+
+[constants]
+SETUP = 2
+
+[tables.proc]
+file = "proc.csv"
+key = "product"
+value = "seconds"
+
+[places.raw]
+colour = "Product"
+initial = ["A", "B"]
+
+[places.idle]
+initial = 1
+
+[places.done]
+colour = "Job"
+
+[transitions.work]
+guard = "p != 'C'"
+delay = "proc[p] + SETUP"
+inputs = [{ place = "raw", inscription = "p" }, "idle"]
+outputs = [{ place = "done", inscription = "(p, 1)" }, "idle"]
+"""
+
+#: An untimed coloured net with an int variable, for run-time failures of inscriptions.
+COUNTER = """\
+[places.a]
+colour = "{colour}"
+initial = [{initial}]
+
+[places.b]
+colour = "{out}"
+
+[transitions.t]
+inputs = [{{ place = "a", inscription = "x" }}]
+outputs = [{{ place = "b", inscription = {expression} }}]
+"""
+
+
+def net(old: str | None = None, new: str = "", text: str = NET) -> dict:
+    """The files of the valid net with ``old`` replaced by ``new``."""
+    if old is not None:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return {"net.toml": text, "proc.csv": PROC}
+
+
+def counter(expression: str, initial: str = "1", colour: str = "int", out: str = "int") -> dict:
+    return {"net.toml": COUNTER.format(expression=json.dumps(expression), initial=initial,
+                                       colour=colour, out=out)}
+
+
+def validate(name, files, expect, *extra) -> Case:
+    return Case(f"validate/{name}", ["validate", "net.toml", *extra], files, expect)
+
+
+def simulate(name, files, expect, *extra) -> Case:
+    return Case(f"simulate/{name}", ["simulate", "net.toml", *extra], files, expect)
+
+
+# ---------------------------------------------------------------------------------------------
+# TOML nets: form
+# ---------------------------------------------------------------------------------------------
+
+TOML = [
+    validate("empty-file", {"net.toml": ""}, "net.toml: the file holds no net"),
+    validate("only-comments", {"net.toml": "# nothing\n\n"}, "net.toml: the file holds no net"),
+    validate("only-name", {"net.toml": "[net]\nname = 'x'\n"}, "net.toml: the net has no place"),
+    simulate("empty-file", {"net.toml": ""}, "net.toml: the file holds no net"),
+    validate("not-toml", {"net.toml": "this is not toml\n"}, "net.toml: malformed TOML"),
+    validate("unclosed-string", {"net.toml": "[net]\nname = 'x\n"}, "malformed TOML"),
+    validate("binary", {"net.toml": b"\x00\xff\xfe\x80garbage"}, "not UTF-8 text"),
+    validate("latin1", {"net.toml": "[net]\nname = 'caf\xe9'\n".encode("latin-1")}, "not UTF-8 text"),
+    validate("duplicate-key", {"net.toml": "[net]\nname = 'a'\nname = 'b'\n"}, "malformed TOML"),
+    validate("deep-arrays", {"net.toml": "x = " + "[" * 5000 + "]" * 5000 + "\n"},
+             "nested too deeply"),
+    validate("deep-inline-tables", {"net.toml": "x = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n"},
+             "nested too deeply"),
+    validate("deep-array-in-place", net('initial = ["A", "B"]', "initial = " + "[" * 3000 + "]" * 3000),
+             "nested too deeply"),
+    validate("unknown-top-key", net("[net]", "colors = 1\n[net]"), "unknown top-level key 'colors'"),
+    validate("net-not-table", {"net.toml": "net = 3\n[places.a]\n"}, "[net] must be a table"),
+    validate("name-not-text", net('name = "line"', "name = 3"), "name must be text"),
+    validate("places-not-table", net("[places.raw]", "places = 3\n[places_.raw]"),
+             "unknown top-level key 'places_'"),
+    validate("place-not-table", net("[places.idle]\ninitial = 1", "[places]\nidle = 3"),
+             "a place must be a table"),
+    validate("place-unknown-key", net("initial = 1", "initial = 1\ncolor = 'dot'"),
+             "unknown key 'color'"),
+    validate("place-empty-name", {"net.toml": '[places]\n"" = {}\n'}, "a place needs a non-empty name"),
+    validate("place-unknown-colour", net('colour = "Job"', 'colour = "Jobs"'),
+             "unknown colour set 'Jobs'"),
+    validate("initial-negative", net("initial = 1", "initial = -1"), "cannot be negative"),
+    validate("initial-float", net("initial = 1", "initial = 1.5"), "initial must be a count"),
+    validate("initial-not-in-colour", net('initial = ["A", "B"]', 'initial = ["A", "Z"]'),
+             "initial token 'Z' is not in colour set 'Product'"),
+    validate("initial-table", net('initial = ["A", "B"]', 'initial = [{ colour = "A", count = -2 }]'),
+             "count must be a positive integer"),
+    validate("initial-time-negative", net('initial = ["A", "B"]', 'initial = [{ colour = "A", time = -1 }]'),
+             "time must be a finite number, 0 or more"),
+    validate("initial-time-inf", net('initial = ["A", "B"]', 'initial = [{ colour = "A", time = inf }]'),
+             "time must be a finite number, 0 or more"),
+    validate("initial-time-nan", net('initial = ["A", "B"]', 'initial = [{ colour = "A", time = nan }]'),
+             "time must be a finite number, 0 or more"),
+    validate("initial-time-untimed", net('initial = ["A", "B"]', 'initial = [{ colour = "A", time = 5 }]'),
+             "has time 5 but colour set 'Product' is untimed"),
+    validate("timed-tokens-too-many",
+             net('colour = "Job"', 'colour = "Job"\ninitial = [{ colour = ["A", 1], count = 1000000000000 }]'),
+             "over the limit of 1,000,000"),
+    validate("capacity-negative", net("initial = 1", "initial = 1\ncapacity = -1"),
+             "capacity cannot be negative"),
+    validate("capacity-text", net("initial = 1", "initial = 1\ncapacity = 'x'"),
+             "capacity must be an integer"),
+    validate("capacity-below-initial", net("initial = 1", "initial = 2\ncapacity = 1"),
+             "more than the capacity 1"),
+    validate("position-nan", net("initial = 1", "initial = 1\nposition = [nan, 1]"),
+             "position must be two numbers"),
+    validate("position-three", net("initial = 1", "initial = 1\nposition = [1, 2, 3]"),
+             "position must be two numbers"),
+    validate("colour-empty-enum", net('Product = ["A", "B"]', "Product = []"),
+             "an enumeration needs at least one value"),
+    validate("colour-twice-in-enum", net('Product = ["A", "B"]', 'Product = ["A", "A"]'),
+             "an enumeration lists a value twice"),
+    validate("colour-self-product", net('Product = ["A", "B"]', 'Product = ["A", "B"]\nLoop = { product = ["Loop", "int"] }'),
+             "a product cannot contain itself"),
+    validate("colour-unknown-component", net('["Product", "int"]', '["Product", "nat"]'),
+             "unknown colour set 'nat'"),
+    validate("colour-builtin-redeclared", net('Product = ["A", "B"]', 'Product = ["A", "B"]\nint = ["x"]'),
+             "a builtin colour set cannot be redeclared"),
+    validate("colour-int-bounds", net('Product = ["A", "B"]', 'Product = ["A", "B"]\nSmall = { int = [5, 1] }'),
+             "colour set 'Small'"),
+    validate("constant-inf", net("SETUP = 2", "SETUP = inf"), "a constant must be text, a finite number"),
+    validate("constant-nan", net("SETUP = 2", "SETUP = nan"), "a constant must be text, a finite number"),
+    validate("constant-minus-inf", net("SETUP = 2", "SETUP = -inf"), "a constant must be text, a finite number"),
+    validate("constant-date", net("SETUP = 2", "SETUP = 1979-05-27"), "a constant must be text"),
+    validate("constant-table", net("SETUP = 2", "SETUP = { a = 1 }"), "a constant must be text"),
+    validate("constant-underscore", net("SETUP = 2", "SETUP = 2\n_hidden = 1"), "underscore"),
+    validate("constant-function-name", net("SETUP = 2", "SETUP = 2\nmax = 1"), "the name of a function"),
+    validate("constant-keyword", net("SETUP = 2", "SETUP = 2\nlambda = 1"), "cannot be used in expressions"),
+    validate("variable-unknown-colour", net("[constants]", '[variables]\nq = "Nope"\n\n[constants]'),
+             "unknown colour set 'Nope'"),
+    validate("variable-not-text", net("[constants]", "[variables]\nq = 3\n\n[constants]"),
+             "variable 'q'"),
+    validate("transition-not-table", net("[transitions.work]", "[transitions]\nx = 1\n[transitions.work]"),
+             "a transition must be a table"),
+    validate("transition-unknown-key", net('guard = "p', 'gaurd = 1\nguard = "p'),
+             "unknown key 'gaurd'"),
+    validate("transition-priority-text", net('guard = "p', 'priority = "high"\nguard = "p'),
+             "priority must be an integer"),
+    validate("transition-controllable-text", net('guard = "p', 'controllable = "yes"\nguard = "p'),
+             "controllable must be true or false"),
+    validate("guard-number", net("guard = \"p != 'C'\"", "guard = 3"), "guard must be an expression"),
+    validate("inputs-not-list", net('inputs = [{ place = "raw", inscription = "p" }, "idle"]', 'inputs = "raw"'),
+             "inputs must be a list of arcs"),
+    validate("arc-unknown-place", net('"idle"]\noutputs', '"idel"]\noutputs'), "unknown place 'idel'"),
+    validate("arc-no-place", net('{ place = "raw", inscription = "p" }', '{ inscription = "p" }'),
+             "an arc needs a place"),
+    validate("arc-number", net('"idle"]\noutputs', '3]\noutputs'), "an arc must be a place name"),
+    validate("arc-unknown-key", net('{ place = "raw", inscription = "p" }', '{ place = "raw", inscription = "p", wieght = 2 }'),
+             "unknown key 'wieght'"),
+    validate("arc-weight-negative", net('{ place = "raw", inscription = "p" }', '{ place = "raw", inscription = "p", weight = -1 }'),
+             "weight"),
+    validate("arc-weight-float", net('{ place = "raw", inscription = "p" }', '{ place = "raw", inscription = "p", weight = 1.5 }'),
+             "weight must be an integer"),
+    validate("output-weight-negative", net('{ place = "done", inscription = "(p, 1)" }', '{ place = "done", inscription = "(p, 1)", weight = -2 }'),
+             "weight must be an integer (0 or more)"),
+    validate("output-not-in-colour", net('inscription = "(p, 1)"', 'inscription = "(p, 1, 2)"'),
+             "is never a token of colour set 'Job'"),
+    validate("output-literal-not-in-colour", net('inscription = "(p, 1)"', "inscription = \"('Z', 1)\""),
+             "is never a token of colour set 'Job'"),
+    validate("dot-arc-inscription", net('"idle"]\noutputs', '{ place = "idle", inscription = "p" }]\noutputs'),
+             "idle"),
+    validate("read-arc-unknown", net('"idle"]\noutputs', '"idle"]\nreads = ["nowhere"]\noutputs'),
+             "unknown place 'nowhere'"),
+    validate("inhibitor-weight-zero", net('"idle"]\noutputs', '"idle"]\ninhibitors = [{ place = "done", weight = 0 }]\noutputs'),
+             "weight"),
+    validate("free-variable-infinite", net("guard = \"p != 'C'\"", "guard = \"q > 1\"\n"),
+             "'q'"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Expressions: rejected when the net is checked
+# ---------------------------------------------------------------------------------------------
+
+_GUARDS = [
+    ("import", "__import__('os')", "a name starting with an underscore"),
+    ("dunder-class", "p.__class__", "attribute access"),
+    ("attribute", "p.upper()", "calling anything but"),
+    ("lambda", "(lambda: 1)()", "calling anything but"),
+    ("lambda-value", "lambda: 1", "lambda is not allowed"),
+    ("list-comp", "[x for x in 'ab']", "comprehension is not allowed"),
+    ("gen-exp", "sum(x for x in 'ab')", "generator is not allowed"),
+    ("set-comp", "{x for x in 'ab'}", "comprehension is not allowed"),
+    ("dict-display", "{1: 2}", "dict display is not allowed"),
+    ("set-display", "{1, 2}", "set display is not allowed"),
+    ("list-display", "[1, 2]", "list display is not allowed"),
+    ("f-string", "f'{p}'", "f-string is not allowed"),
+    ("walrus", "(y := 1)", "assignment expression is not allowed"),
+    ("starred", "max(*p)", "starred expression is not allowed"),
+    ("slice", "p[0:1] == 'A'", "slice is not allowed"),
+    ("keyword-arg", "round(1.5, ndigits=1) > 0", "a keyword argument is not allowed"),
+    ("eval", "eval('1')", "calling anything but"),
+    ("open", "open('x')", "calling anything but"),
+    ("getattr", "getattr(p, 'x')", "calling anything but"),
+    ("unknown-name", "q == 1", "unknown name 'q'"),
+    ("builtins", "__builtins__", "a name starting with an underscore"),
+    ("function-as-value", "max", "a function used as a value"),
+    ("bitwise", "1 << 100000", "the operator LShift"),
+    ("bitwise-and", "1 & 2", "the operator BitAnd"),
+    ("matmul", "p @ p", "the operator MatMult"),
+    ("is", "p is None", "the comparison Is"),
+    ("invert", "~1", "the operator Invert"),
+    ("await", "await p", "syntax error"),
+    ("yield", "(yield)", "yield"),
+    ("syntax", "p !=", "syntax error"),
+    ("statement", "import os", "syntax error"),
+    ("semicolon", "1; 2", "syntax error"),
+    ("bytes", "b'x'", "this literal is not allowed"),
+    ("complex", "1j", "this literal is not allowed"),
+    ("ellipsis", "...", "this literal is not allowed"),
+    ("inf-literal", "1e999 > 1", "a number that is not finite is not allowed"),
+    ("huge-int-literal", "9" * 5000 + " > 1", "cannot read"),
+    ("power-tower", "9**9**9 > 1", "a power whose exponent is not a number literal up to 64"),
+    ("power-big-exponent", "2 ** 100 > 1", "a power whose exponent is not a number literal up to 64"),
+    ("power-variable-exponent", "2 ** len(p) > 1", "a power whose exponent is not a number literal"),
+    ("format-width", "'%1000000d' % 1 == ''", "a format width over 1000"),
+    ("format-precision", "'%.5000f' % 1 == ''", "a format width over 1000"),
+    ("deep-parens", "(" * 150 + "1" + ")" * 150 + " > 0", "nested"),
+    ("deep-unary", "-" * 5000 + "1 > 0", "nested more than 100 levels deep"),
+    ("deep-not", "not " * 2000 + "True", "nested more than 100 levels deep"),
+    ("deep-tuple", "(" * 120 + "1," + ")" * 120 + " > 0", "nested"),
+    ("deep-calls", "abs(" * 150 + "1" + ")" * 150 + " > 0", "nested"),
+    ("long-text", "p == '" + "a" * 20000 + "'", "expression longer than 10000 characters"),
+    ("long-sum", " + ".join(["1"] * 3000) + " > 0", "nested more than 100 levels deep"),
+    ("null-byte", "p == 'a\x00'", "syntax error"),
+]
+
+EXPRESSIONS = [validate(f"guard-{name}", net("guard = \"p != 'C'\"", f"guard = {json.dumps(text)}"), expect)
+               for name, text, expect in _GUARDS]
+EXPRESSIONS += [
+    validate("delay-inf", net('delay = "proc[p] + SETUP"', "delay = inf"),
+             "a delay must be a finite number or an expression, got inf"),
+    validate("delay-nan", net('delay = "proc[p] + SETUP"', "delay = nan"),
+             "a delay must be a finite number or an expression, got nan"),
+    validate("delay-minus-inf", net('delay = "proc[p] + SETUP"', "delay = -inf"),
+             "a delay must be a finite number or an expression, got -inf"),
+    validate("delay-negative", net('delay = "proc[p] + SETUP"', "delay = -1"),
+             "a delay cannot be negative, got -1"),
+    validate("delay-bool", net('delay = "proc[p] + SETUP"', "delay = true"), "delay must be"),
+    validate("delay-array", net('delay = "proc[p] + SETUP"', "delay = [1]"), "delay must be"),
+    validate("delay-import", net('delay = "proc[p] + SETUP"', "delay = \"__import__('os').getpid()\""),
+             "a name starting with an underscore"),
+    validate("delay-inf-literal", net('delay = "proc[p] + SETUP"', 'delay = "1e999"'),
+             "a number that is not finite"),
+    validate("delay-unknown-table", net('delay = "proc[p] + SETUP"', 'delay = "prok[p]"'),
+             "unknown name 'prok'"),
+    validate("arc-delay-inf", net('{ place = "done", inscription = "(p, 1)" }', '{ place = "done", inscription = "(p, 1)", delay = inf }'),
+             "a delay must be a finite number or an expression, got inf"),
+    validate("arc-delay-negative", net('{ place = "done", inscription = "(p, 1)" }', '{ place = "done", inscription = "(p, 1)", delay = -5 }'),
+             "a delay cannot be negative"),
+    validate("inscription-import", net('inscription = "(p, 1)"', "inscription = \"__import__('os')\""),
+             "a name starting with an underscore"),
+    validate("inscription-attribute", net('inscription = "(p, 1)"', "inscription = \"(p.lower(), 1)\""),
+             "calling anything but"),
+    validate("input-inscription-call", net('inscription = "p" }', "inscription = \"open(p)\" }"),
+             "calling anything but"),
+    validate("weight-expression-import", net('{ place = "done", inscription = "(p, 1)" }', '{ place = "done", inscription = "(p, 1)", weight = "__import__(1)" }'),
+             "a name starting with an underscore"),
+    validate("weight-expression-syntax", net('{ place = "done", inscription = "(p, 1)" }', '{ place = "done", inscription = "(p, 1)", weight = "1 +" }'),
+             "syntax error"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Expressions: failing while the net runs
+# ---------------------------------------------------------------------------------------------
+
+RUNTIME = [
+    simulate("division-by-zero", counter("10 // (x - 1)"),
+             "net.toml: transition 't': output arc 1 (b) '10 // (x - 1)': integer division or modulo by zero (x=1, time 0)"),
+    simulate("modulo-by-zero", counter("x % (x - 1)"), "integer division or modulo by zero (x=1, time 0)"),
+    simulate("true-division-by-zero", counter("int(x / 0)"), "division by zero (x=1, time 0)"),
+    simulate("missing-table-row", net('Product = ["A", "B"]', 'Product = ["A", "B", "C"]')
+             | {"net.toml": net('Product = ["A", "B"]', 'Product = ["A", "B", "C"]')["net.toml"]
+                .replace("guard = \"p != 'C'\"", "guard = \"p != 'D'\"")
+                .replace('initial = ["A", "B"]', 'initial = ["C"]')},
+             "net.toml: transition 'work': delay 'proc[p] + SETUP': table proc has no row 'C' (p='C', time 0)"),
+    simulate("text-times-huge", counter("str(x) * 10**12", colour="int", out="str"),
+             "output arc 1 (b) 'str(x) * 10**12': the repeated text would have 1,000,000,000,000 items, over the limit of 100,000 (x=1, time 0)"),
+    simulate("text-times-huge-left", counter("10**12 * str(x)", out="str"), "the repeated text would have"),
+    simulate("tuple-times-huge", counter("len((x,) * 10**9)"), "the repeated tuple would have 1,000,000,000 items"),
+    simulate("format-star-width", counter("'%*d' % (10**9, x)", out="str"),
+             "the formatted text would have 1,000,000,"),
+    simulate("format-star-precision", counter("'%.*f' % (10**8, x)", out="str"), "the formatted text would have"),
+    simulate("format-mapping-width", counter("'%*s' % (x * 10**7, 'a')", out="str"), "the formatted text would have"),
+    simulate("power-tower-runtime", counter("((((x + 8)**64)**64)**64)**64"),
+             "the power would have"),
+    simulate("power-complex", counter("int((x - 2) ** 0.5)"), "is not a real number"),
+    simulate("power-float-overflow", counter("int(10.0 ** 64 ** 1 * 1e300)"), "cannot convert float infinity to integer"),
+    simulate("int-product-huge", counter("len(str(((x + 1) ** 64) * ((x + 1) ** 64)))"), "0"),
+    simulate("int-of-text", counter("int('x' + str(x))"), "invalid literal for int()"),
+    simulate("float-inf-text", counter("int(float('inf'))"), "float('inf') is not a finite number"),
+    simulate("float-nan-text", counter("int(float('nan'))"), "float('nan') is not a finite number"),
+    simulate("type-error", counter("x + 'a'", out="str"), "unsupported operand type(s) for +: 'int' and 'str' (x=1, time 0)"),
+    simulate("compare-error", counter("x if x < 'a' else 0"), "'<' not supported between instances of 'int' and 'str'"),
+    simulate("len-of-int", counter("len(x)"), "object of type 'int' has no len()"),
+    simulate("subscript-int", counter("x[0]"), "'int' object is not subscriptable"),
+    simulate("index-out-of-range", counter("str(x)[5]", out="str"), "string index out of range"),
+    simulate("not-in-colour-set", counter("x + 1", out="Small").copy() | {"net.toml": "[colours]\nSmall = { int = [0, 1] }\n" + COUNTER.format(expression='"x + 1"', initial="1", colour="int", out="Small")},
+             "output arc 1 (b): inscription 'x + 1' gives a token not in colour set Small: 2 (x=1, time 0)"),
+    simulate("text-doubling", {"net.toml": "[places.a]\ncolour = 'str'\ninitial = ['ab']\n\n[transitions.t]\n"
+                               "inputs = [{ place = 'a', inscription = 's' }]\n"
+                               "outputs = [{ place = 'a', inscription = 's + s' }]\n"},
+             "the joined text would have 131,072 items, over the limit of 100,000"),
+    simulate("format-doubling", {"net.toml": "[places.a]\ncolour = 'str'\ninitial = ['ab']\n\n[transitions.t]\n"
+                                 "inputs = [{ place = 'a', inscription = 's' }]\n"
+                                 "outputs = [{ place = 'a', inscription = \"'%s%s' % (s, s)\" }]\n"},
+             "the formatted text would have"),
+    simulate("int-squaring", {"net.toml": "[places.a]\ncolour = 'int'\ninitial = [3]\n\n[transitions.t]\n"
+                              "inputs = [{ place = 'a', inscription = 'x' }]\n"
+                              "outputs = [{ place = 'a', inscription = 'x * x' }]\n"},
+             "the product would have"),
+    simulate("guard-failing", counter("x") | {"net.toml": COUNTER.format(expression='"x"', initial="0", colour="int", out="int")
+                                              .replace("[transitions.t]", "[transitions.t]\nguard = \"10 / x > 1\"")},
+             "net.toml: transition 't': guard '10 / x > 1': division by zero (x=0, time 0)"),
+    simulate("input-expression-failing", {"net.toml": "[places.a]\ncolour = 'int'\ninitial = [1]\n\n[places.b]\ncolour = 'int'\ninitial = [0]\n\n"
+                                          "[transitions.t]\ninputs = [{ place = 'a', inscription = 'x' }, { place = 'b', inscription = 'x // (x - 1)' }]\n"},
+             "input arc 2 'x // (x - 1)': integer division or modulo by zero (x=1, time 0)"),
+    simulate("weight-negative-runtime", {"net.toml": "[places.a]\ncolour = 'int'\ninitial = [1]\n\n[places.b]\n\n"
+                                         "[transitions.t]\ninputs = [{ place = 'a', inscription = 'x' }]\n"
+                                         "outputs = [{ place = 'b', weight = 'x - 5' }]\n"},
+             "output arc 1 (b): weight 'x - 5' must be an integer of 0 or more, got -4 (x=1, time 0)"),
+    simulate("weight-text-runtime", {"net.toml": "[places.a]\ncolour = 'str'\ninitial = ['s']\n\n[places.b]\n\n"
+                                     "[transitions.t]\ninputs = [{ place = 'a', inscription = 'x' }]\n"
+                                     "outputs = [{ place = 'b', weight = 'x' }]\n"},
+             "weight 'x' must be an integer of 0 or more, got 's'"),
+    simulate("delay-negative-runtime", net('delay = "proc[p] + SETUP"', 'delay = "proc[p] - 10"'),
+             "net.toml: transition 'work': delay 'proc[p] - 10' must be a finite number of 0 or more, got -7 (p='A', time 0)"),
+    simulate("delay-text-runtime", net('delay = "proc[p] + SETUP"', 'delay = "p"'),
+             "delay 'p' must be a finite number of 0 or more, got 'A'"),
+    simulate("delay-huge-float", net('delay = "proc[p] + SETUP"', 'delay = "proc[p] * 1e308 * 10"'),
+             "must be a finite number of 0 or more, got inf"),
+    simulate("arc-delay-negative-runtime", net('{ place = "done", inscription = "(p, 1)" }', '{ place = "done", inscription = "(p, 1)", delay = "-proc[p]" }'),
+             "output arc 1 (done): delay '-proc[p]' must be a finite number of 0 or more, got -3"),
+    simulate("delay-missing-row-oldest", net('Product = ["A", "B"]', 'Product = ["A", "B", "C"]')
+             | {"net.toml": NET.replace('Product = ["A", "B"]', 'Product = ["A", "B", "C"]')
+                .replace("guard = \"p != 'C'\"", "guard = \"proc[p] > 0\"")
+                .replace('initial = ["A", "B"]', 'initial = ["C"]')},
+             "guard 'proc[p] > 0': table proc has no row 'C' (p='C', time 0)", "--choice", "oldest"),
+    Case("reach/guard-failing", ["reach", "net.toml"],
+         {"net.toml": COUNTER.format(expression='"x"', initial="0", colour="int", out="int")
+          .replace("[transitions.t]", "[transitions.t]\nguard = \"10 / x > 1\"")},
+         "net.toml: transition 't': guard '10 / x > 1': division by zero (x=0)"),
+    Case("reach/output-failing", ["reach", "net.toml"], counter("10 // (x - 1)"),
+         "output arc 1 (b) '10 // (x - 1)': integer division or modulo by zero (x=1)"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# CSV tables
+# ---------------------------------------------------------------------------------------------
+
+
+def table(csv: str | bytes, name: str = "proc.csv") -> dict:
+    return {"net.toml": NET, "proc.csv": csv} if name == "proc.csv" else {"net.toml": NET, name: csv}
+
+
+CSV = [
+    validate("csv-missing", {"net.toml": NET}, "CSV file 'proc.csv' not found"),
+    validate("csv-empty", table(""), "CSV file 'proc.csv' is empty"),
+    validate("csv-header-only", table("product,seconds\n"), "is empty: it has a header but no rows"),
+    validate("csv-missing-column", table("product,secs\nA,3\n"), "has no column 'seconds'"),
+    validate("csv-missing-key-column", table("prod,seconds\nA,3\n"), "has no column 'product'"),
+    validate("csv-duplicate-key", table("product,seconds\nA,3\nA,4\n"), "has key 'A' twice: lines 2 and 3"),
+    validate("csv-empty-cell", table("product,seconds\nA,\nB,4\n"), "line 2: empty cell"),
+    validate("csv-inf", table("product,seconds\nA,inf\nB,4\n"), "table 'proc': row 'A': inf is not a finite number"),
+    validate("csv-nan", table("product,seconds\nA,nan\nB,4\n"), "is not a finite number"),
+    validate("csv-minus-inf", table("product,seconds\nA,-inf\nB,4\n"), "is not a finite number"),
+    validate("csv-binary", table(b"\x00\x01\x02\xff\xfe"), "proc.csv"),
+    validate("csv-latin1", table("product,seconds\nA\xe9,3\n".encode("latin-1")), "proc.csv"),
+    validate("csv-ragged", table("product,seconds\nA,3,9,9\nB,4\n"), "proc.csv"),
+    validate("csv-unclosed-quote", table('product,seconds\n"A,3\nB,4\n'), "proc.csv"),
+    validate("csv-folder", {"net.toml": NET, "proc.csv/x": "a"}, "proc.csv"),
+    validate("csv-no-file-key", net('file = "proc.csv"\n', ""), "a table needs file"),
+    validate("csv-key-empty-list", net('key = "product"', "key = []"), "key must be a column name"),
+    validate("csv-key-number", net('key = "product"', "key = 3"), "key must be a column name"),
+    validate("csv-value-number", net('value = "seconds"', "value = 3"), "value must be a column name"),
+    validate("csv-table-not-table", net('[tables.proc]\nfile = "proc.csv"\nkey = "product"\nvalue = "seconds"', "[tables]\nproc = 3"),
+             "a table must be a TOML table"),
+    simulate("csv-text-value", table("product,seconds\nA,fast\nB,4\n"),
+             "delay 'proc[p] + SETUP': unsupported operand type(s) for +: 'str' and 'int' (p='A', time 0)"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Several files: fragments and fusion
+# ---------------------------------------------------------------------------------------------
+
+FRAGMENT = "[transitions.use]\ninputs = ['stock']\noutputs = ['stock']\n"
+FILES = [
+    Case("validate/fragment", ["validate", "part.toml"], {"part.toml": FRAGMENT},
+         "part.toml: transition 'use': input arc 1: unknown place 'stock'"),
+    Case("validate/fragment-hint", ["validate", "part.toml"], {"part.toml": FRAGMENT},
+         "part.toml may be a part of a net: load it with the files that declare what it uses"),
+    Case("validate/no-such-file", ["validate", "nowhere.toml"], {}, "nowhere.toml: no such file"),
+    Case("validate/folder", ["validate", "dir"], {"dir/x": ""}, "dir: is a directory"),
+    Case("simulate/no-such-file", ["simulate", "nowhere.toml"], {}, "nowhere.toml: no such file"),
+    Case("reach/no-such-file", ["reach", "nowhere.toml"], {}, "nowhere.toml"),
+    Case("export/no-such-file", ["export", "--to", "dot", "nowhere.toml"], {}, "nowhere.toml"),
+    Case("invariants/no-such-file", ["invariants", "nowhere.toml"], {}, "nowhere.toml"),
+    Case("validate/fused-colour-clash", ["validate", "a.toml", "b.toml"],
+         {"a.toml": "[places.p]\ncolour = 'int'\n", "b.toml": "[places.p]\ncolour = 'str'\n[transitions.t]\ninputs=['q']\n"},
+         "b.toml"),
+    Case("validate/unknown-kind", ["validate", "notes.txt"], {"notes.txt": "hello\n"}, "notes.txt"),
+    Case("simulate/empty-net", ["simulate", "net.toml"], {"net.toml": "[net]\nname = 'x'\n"},
+         "net.toml: the net has no place"),
+    Case("reach/empty-file", ["reach", "net.toml"], {"net.toml": ""}, "net.toml: the file holds no net"),
+    Case("invariants/empty-file", ["invariants", "net.toml"], {"net.toml": ""}, "net.toml: the file holds no net"),
+    Case("export/empty-file", ["export", "--to", "pnml", "net.toml"], {"net.toml": ""}, "net.toml: the file holds no net"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# PNML
+# ---------------------------------------------------------------------------------------------
+
+PT = """<?xml version="1.0"?>
+<pnml><net id="n" type="http://www.pnml.org/version-2009/grammar/ptnet"><page id="g">
+<place id="p1"><initialMarking><text>{marking}</text></initialMarking></place>
+<transition id="t1"/>
+<arc id="a1" source="p1" target="t1"><inscription><text>{weight}</text></inscription></arc>
+<arc id="a2" source="t1" target="{target}"/>
+</page></net></pnml>
+"""
+
+
+def pt(marking="1", weight="1", target="p1") -> dict:
+    return {"net.pnml": PT.format(marking=marking, weight=weight, target=target)}
+
+
+SN = """<?xml version="1.0"?>
+<pnml><net id="n" type="http://www.pnml.org/version-2009/grammar/symmetricnet"><page id="g">
+<declaration><structure><declarations>
+<namedsort id="N" name="N"><finiteintrange start="1" end="3"/></namedsort>
+<variabledecl id="vx" name="x"><usersort declaration="N"/></variabledecl>
+</declarations></structure></declaration>
+<place id="p"><type><structure><usersort declaration="N"/></structure></type></place>
+<transition id="t">{guard}</transition>
+<arc id="a" source="p" target="t"><hlinscription><text>x</text><structure><variable refvariable="vx"/></structure></hlinscription></arc>
+</page></net></pnml>
+"""
+
+PNML = [
+    Case("reach/pnml-malformed", ["reach", "net.pnml"], {"net.pnml": "<pnml><net"}, "net.pnml"),
+    Case("reach/pnml-empty", ["reach", "net.pnml"], {"net.pnml": ""}, "net.pnml"),
+    Case("reach/pnml-binary", ["reach", "net.pnml"], {"net.pnml": b"\x00\xff\x13"}, "net.pnml"),
+    Case("reach/pnml-no-net", ["reach", "net.pnml"], {"net.pnml": "<pnml/>"}, "net.pnml"),
+    Case("reach/pnml-not-pnml", ["reach", "net.pnml"], {"net.pnml": "<html><body/></html>"}, "net.pnml"),
+    Case("reach/pnml-unknown-target", ["reach", "net.pnml"], pt(target="p9"), "p9"),
+    Case("reach/pnml-negative-marking", ["reach", "net.pnml"], pt(marking="-3"), "net.pnml"),
+    Case("reach/pnml-text-marking", ["reach", "net.pnml"], pt(marking="lots"), "net.pnml"),
+    Case("reach/pnml-huge-marking", ["reach", "net.pnml"], pt(marking="9" * 5000), "net.pnml"),
+    Case("reach/pnml-text-weight", ["reach", "net.pnml"], pt(weight="x"), "net.pnml"),
+    Case("reach/pnml-zero-weight", ["reach", "net.pnml"], pt(weight="0"), "net.pnml"),
+    Case("reach/pnml-entity-expansion", ["reach", "net.pnml"],
+         {"net.pnml": '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+                      '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><pnml>&b;</pnml>'}, "net.pnml"),
+    Case("reach/pnml-external-entity", ["reach", "net.pnml"],
+         {"net.pnml": '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                      '<pnml>&e;</pnml>'}, "net.pnml"),
+    Case("reach/pnml-deep", ["reach", "net.pnml"], {"net.pnml": "<a>" * 100000 + "</a>" * 100000}, "net.pnml"),
+    Case("export/pnml-guard-import", ["export", "--to", "toml", "net.pnml"],
+         {"net.pnml": SN.format(guard="<condition><text>__import__('os')</text></condition>")},
+         "net.pnml: transition 't': guard: a name starting with an underscore is not allowed"),
+    Case("reach/pnml-guard-import", ["reach", "net.pnml"],
+         {"net.pnml": SN.format(guard="<condition><text>__import__('os')</text></condition>")},
+         "a name starting with an underscore is not allowed"),
+    Case("export/pnml-guard-attribute", ["export", "--to", "toml", "net.pnml"],
+         {"net.pnml": SN.format(guard="<condition><text>x.__class__</text></condition>")},
+         "attribute access is not allowed"),
+    Case("export/pnml-guard-syntax", ["export", "--to", "toml", "net.pnml"],
+         {"net.pnml": SN.format(guard="<condition><text>x ==</text></condition>")}, "syntax error"),
+    Case("validate/pnml-guard-import", ["validate", "net.pnml"],
+         {"net.pnml": SN.format(guard="<condition><text>__import__('os')</text></condition>")},
+         "a name starting with an underscore is not allowed"),
+    Case("validate/pnml-malformed", ["validate", "net.pnml"], {"net.pnml": "<pnml><net"}, "net.pnml"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Command options
+# ---------------------------------------------------------------------------------------------
+
+_NUMBERS = {
+    ("simulate", "--until"): ["nan", "inf", "-inf", "-1", "abc", ""],
+    ("simulate", "--max-firings"): ["-1", "1.5", "nan", "x", "1e3"],
+    ("simulate", "--seed"): ["-1", "1.5", "nan", "4294967296", "x"],
+    ("reach", "--max-states"): ["0", "-1", "1.5", "nan", "x"],
+    ("reach", "--time-limit"): ["0", "-1", "nan", "inf", "x"],
+    ("reach", "--max-memory"): ["0", "-2", "nan", "inf", "x"],
+    ("train", "--episodes"): ["-1", "1.5", "nan", "100000000000"],
+    ("train", "--seed"): ["-1", "x", "nan"],
+    ("train", "--checkpoint-every"): ["0", "-1", "x"],
+    ("experiment", "--seed"): ["-1", "nan", "x"],
+    ("experiment", "--workers"): ["0", "-1", "1000000", "x"],
+    ("experiment", "--generalise"): ["-1", "nan", "x"],
+}
+_NEEDS_NET = {"simulate", "reach"}
+
+OPTIONS = [
+    Case(f"{command}/option{option}={value or 'empty'}",
+         [command, *(["net.toml"] if command in _NEEDS_NET else []), option, value],
+         net() if command in _NEEDS_NET else {}, f"argument {option}: must be", 2)
+    for (command, option), values in _NUMBERS.items() for value in values
+]
+OPTIONS += [
+    Case("simulate/unknown-option", ["simulate", "net.toml", "--untill", "3"], net(), "unrecognized arguments", 2),
+    Case("simulate/choice", ["simulate", "net.toml", "--choice", "best"], net(), "argument --choice: invalid choice", 2),
+    Case("simulate/events-suffix", ["simulate", "net.toml", "--events", "log.txt"], net(), "log.txt: the event log is written as .csv or .parquet"),
+    Case("simulate/no-file", ["simulate"], {}, "the following arguments are required: FILE", 2),
+    Case("validate/no-file", ["validate"], {}, "the following arguments are required: FILE", 2),
+    Case("export/no-format", ["export", "net.toml"], net(), "the following arguments are required: --to", 2),
+    Case("export/bad-format", ["export", "net.toml", "--to", "svg"], net(), "argument --to: invalid choice", 2),
+    Case("reach/bad-format", ["reach", "net.toml", "--format", "png"], net(), "argument --format: invalid choice", 2),
+    Case("reach/output-suffix", ["reach", "net.toml", "-o", "graph.png"], net(), "graph.png: cannot tell the graph format"),
+    Case("unknown-command", ["frobnicate"], {}, "invalid choice: 'frobnicate'", 2),
+    Case("experiment/unknown-controller", ["experiment", "--controller", "nobody"], {}, "unknown controller 'nobody'"),
+    Case("experiment/policy-without-qlearning", ["experiment", "--controller", "traditional", "--policy", "p.json"],
+         {"p.json": "{}"}, "--policy is for the qlearning controller"),
+    Case("experiment/policy-missing", ["experiment", "--controller", "qlearning", "--policy", "p.json"],
+         {}, "p.json: no such policy file"),
+    Case("experiment/unknown-scenario", ["experiment", "--scenario", "flood"], {}, "unknown scenario 'flood'"),
+    Case("experiment/generalise-and-orders", ["experiment", "--generalise", "1", "--orders", "o.csv"],
+         {"o.csv": ""}, "--generalise draws its own order list"),
+    Case("train/resume-missing", ["train", "--resume", "--out", "p.json", "--episodes", "1"], {},
+         "p.json: no policy to resume from"),
+]
+
+#: Every case of the corpus.
+CASES: list[Case] = TOML + EXPRESSIONS + RUNTIME + CSV + FILES + PNML + OPTIONS
