@@ -216,9 +216,12 @@ class CompiledNet:
             reason = f"{what[0]} {what[1]!r}: {reason}"
         context = [] if binding is None else [
             ", ".join(f"{k}={_short(v)}" for k, v in binding.items()) or "no variables"]
-        context.append(f"time {clock:g}" if isinstance(clock, (int, float)) else f"time {clock}")
+        if clock is not None:
+            context.append(f"time {clock:g}")
         file = self.net.origin.get(f"transition {t_name}") if t_name else None
-        return SimulationError(f"{reason} ({', '.join(context)})", file=file, element=where)
+        if context:
+            reason += f" ({', '.join(context)})"
+        return SimulationError(reason, file=file, element=where)
 
     def _codes(self) -> dict:
         """Code object of each generated function -> its transition's index."""
@@ -240,16 +243,19 @@ class CompiledNet:
         if not self.untimed:
             raise NetError("successors() needs a net compiled with untimed=True")
         m = self._marking_from_key(key)
-        enabled = [t for t in self.transitions if t.check(m, 0)]
-        if enabled:
-            top = max(t.priority for t in enabled)
-            enabled = [t for t in enabled if t.priority == top]
-        out = []
-        for t in enabled:
-            for b in t.bindings(m, 0):
-                m2 = self.copy_marking(m)
-                t.fire(m2, 0, b, [])
-                out.append((t.name, dict(zip(t.variables, b)), self.marking_key(m2)))
+        try:
+            enabled = [t for t in self.transitions if t.check(m, 0)]
+            if enabled:
+                top = max(t.priority for t in enabled)
+                enabled = [t for t in enabled if t.priority == top]
+            out = []
+            for t in enabled:
+                for b in t.bindings(m, 0):
+                    m2 = self.copy_marking(m)
+                    t.fire(m2, 0, b, [])
+                    out.append((t.name, dict(zip(t.variables, b)), self.marking_key(m2)))
+        except Exception as e:   # an inscription failed: say where, as the engine does
+            raise self.failure(e, None) from None
         return out
 
 
