@@ -129,9 +129,11 @@ def load_policy(path, net: Net | None = None, kind: str | None = None) -> tuple[
                     raw[name] = d
         else:
             raise PolicyError("a policy file is .json or .npz", file=file)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
+    except (ValueError, KeyError, OSError, RecursionError, EOFError, zipfile.BadZipFile) as e:
         if isinstance(e, (FileNotFoundError, NetError)):
             raise
+        if isinstance(e, RecursionError):
+            raise PolicyError("not a readable policy file (nested too deeply)", file=file) from None
         raise PolicyError(f"not a readable policy file ({type(e).__name__}: {e})", file=file) from None
     if head.get("format") != "petri-flow policy":
         raise PolicyError("not a policy file (no 'petri-flow policy' format marker)", file=file)
@@ -150,5 +152,14 @@ def load_policy(path, net: Net | None = None, kind: str | None = None) -> tuple[
                 f"{str(head.get('net_hash'))[:12]}, but this net {net.name!r} has hash {mine[:12]} "
                 f"(places, transitions or arcs differ); train a policy for this net "
                 f"(petri train)", file=file)
-    tables = {name: QTable.from_data(d) for name, d in raw.items()}
+    try:
+        tables = {name: QTable.from_data(d) for name, d in raw.items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise PolicyError(f"a table of the policy is malformed ({type(e).__name__}: {e})",
+                          file=file) from None
+    for name, table in tables.items():
+        for state, q in table.q.items():
+            if not np.all(np.isfinite(q)):
+                raise PolicyError(f"table {name!r}: state {state!r} has a Q-value that is not a "
+                                  f"finite number ({q.tolist()})", file=file)
     return head, tables

@@ -50,17 +50,17 @@ class CompiledTransition:
     order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
     expressions: dict = field(default_factory=dict)   # line -> [(what, text, source)]
 
-    def expression_at(self, line: int, column: int | None = None) -> tuple[str, str] | None:
-        """The inscription (what, text) evaluated at ``line`` (and ``column``) of the
-        generated code, if one is."""
+    def expression_at(self, line: int, columns: tuple | None = None) -> tuple[str, str] | None:
+        """The inscription (what, text) evaluated at ``line`` of the generated code, if one
+        is; ``columns`` (start, end, in bytes) of the failing operation pick one of several."""
         found = self.expressions.get(line, [])
-        if len(found) > 1 and column is not None:
+        if len(found) > 1 and columns is not None and None not in columns:
             code = self.source.splitlines()[line - 1]
-            column = len(code.encode()[:column].decode("utf-8", "ignore"))   # bytes -> characters
-            inside = [(what, text) for what, text, src in found
-                      if any(start <= column < start + len(src)
-                             for start in _occurrences(code, src))]
-            return inside[0] if inside else found[0][:2]
+            raw = code.encode()
+            start, end = (len(raw[:c].decode("utf-8", "ignore")) for c in columns)
+            inside = [(len(src), what, text) for what, text, src in found
+                      if any(k <= start and end <= k + len(src) for k in _occurrences(code, src))]
+            return min(inside)[1:] if inside else found[0][:2]
         return found[0][:2] if found else None
 
 
@@ -204,11 +204,11 @@ class CompiledNet:
             binding = {v: values["v_" + v] for v in t.variables if "v_" + v in values}
             what = None
             if not isinstance(e, SimulationError):   # generated checks name their inscription
-                column = None
+                columns = None
                 positions = list(tb.tb_frame.f_code.co_positions())
                 if 0 <= tb.tb_lasti // 2 < len(positions):
-                    column = positions[tb.tb_lasti // 2][2]
-                what = t.expression_at(tb.tb_lineno, column)
+                    columns = positions[tb.tb_lasti // 2][2:]
+                what = t.expression_at(tb.tb_lineno, columns)
         if isinstance(e, SimulationError) and e.file is None and found is None:
             return e
         reason = _reason(e)
@@ -451,7 +451,9 @@ class _TransitionCode:
         out: dict[int, list] = {}
         for n, line in enumerate(src.splitlines(), 1):
             code = line.split(": raise _Err(")[0]
-            found = [e for e in self.evaluated if e[2] in code and e[2] not in ("_x", "()")]
+            # a bare name (a pattern variable, a constant) cannot fail: never blame it
+            found = [e for e in self.evaluated if e[2] in code and not e[2].isidentifier()
+                     and e[2] != "()"]
             if found:
                 out[n] = list({e[:2]: e for e in found}.values())
         return out

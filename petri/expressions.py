@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import sys
 from typing import Any, Callable, Iterable
 
 from .distributions import DISTRIBUTIONS
@@ -97,6 +98,9 @@ def _parse(text: Any, where: str) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
+        if "integer string conversion" in e.msg:
+            raise NetError(f"an integer literal of more than {sys.get_int_max_str_digits()} digits "
+                           f"in {_short(text)}", element=where) from None
         raise NetError(f"syntax error in {_short(text)}: {e.msg}", element=where) from None
     except (RecursionError, MemoryError):
         raise NetError(f"expression nested more than {MAX_DEPTH} levels deep", element=where) from None

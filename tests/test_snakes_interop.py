@@ -108,11 +108,10 @@ def test_a_hostile_guard_from_a_pnml_file_is_refused_not_run(tmp_path):
             f'<transition id="t"><condition><text>{guard}</text></condition></transition>'
             '<arc id="x" source="a" target="t"><hlinscription><text>x</text></hlinscription>'
             '</arc></page></net></pnml>')
-    net = pnml.loads(text, file="evil.pnml")
     with pytest.raises(NetError) as e:
-        pn = to_snakes(net)
-        snakes_nets.StateGraph(pn).build()       # would run the guard
-    assert str(e.value).startswith("transition 't': guard: ")
+        net = pnml.loads(text, file="evil.pnml")     # refused when the file is read
+        snakes_nets.StateGraph(to_snakes(net)).build()       # would run the guard
+    assert str(e.value).startswith("evil.pnml: transition 't': guard: ")
     assert "is not allowed in an expression" in str(e.value)
     assert not marker.exists()
 

@@ -23,6 +23,7 @@ window closes, so nothing outside the named parameter and window changes.
 """
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -32,7 +33,7 @@ from petri.files import read_text
 from petri.model import NetError
 
 __all__ = ["Scenario", "Disruption", "Window", "load_scenario", "resolve_scenario",
-           "SCENARIO_DIR", "SCENARIOS"]
+           "check_scenario_file", "SCENARIO_DIR", "SCENARIOS"]
 
 SCENARIO_DIR = Path(str(files("nets.flowfactory"))) / "scenarios"
 #: the thesis's four scenarios, in its order
@@ -316,6 +317,11 @@ def load_scenario(path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise NetError(f"not valid TOML: {e}", file=file) from None
+    except RecursionError:
+        raise NetError("not valid TOML: arrays or tables nested too deeply", file=file) from None
+    if not data:
+        raise NetError("the file holds no scenario (it is empty or only comments; a scenario "
+                       "has a [scenario] table and [[disruption]] tables)", file=file)
     unknown = set(data) - {"scenario", "disruption"}
     if unknown:
         raise NetError(f"unknown section(s) {', '.join(sorted(unknown))} (expected [scenario] "
@@ -331,8 +337,7 @@ def load_scenario(path) -> Scenario:
     if not isinstance(name, str) or not name:
         raise NetError("name must be a non-empty string", file=file, element="[scenario]")
     thesis = head.get("thesis_days", {})
-    if not isinstance(thesis, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                               for v in thesis.values()):
+    if not isinstance(thesis, dict) or not all(_finite(v) for v in thesis.values()):
         raise NetError("thesis_days must map controller names to numbers of days", file=file,
                        element="[scenario]")
     items = data.get("disruption", [])
@@ -368,12 +373,14 @@ def _disruption(item, k: int, file: str) -> Disruption:
                        file=file, element=where)
     factor = item.get("factor")
     value = item.get("value")
-    if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float))
-                               or factor <= 0):
-        raise NetError(f"factor must be a positive number, got {factor!r}", file=file, element=where)
+    if factor is not None and (not _finite(factor) or factor <= 0):
+        raise NetError(f"factor must be a finite number more than 0, got {factor!r}", file=file,
+                       element=where)
     if value is not None:
-        if isinstance(value, bool) or (kind != "constant" and not isinstance(value, (int, float))):
-            raise NetError(f"value must be a number, got {value!r}", file=file, element=where)
+        if isinstance(value, bool) or (kind != "constant" and not _finite(value)) \
+                or (isinstance(value, float) and not math.isfinite(value)):
+            raise NetError(f"value must be a finite number, got {value!r}", file=file,
+                           element=where)
         if parameter == "capacity" and (not isinstance(value, int) or value < 0):
             raise NetError(f"a capacity is a whole number, 0 or more, got {value!r}", file=file,
                            element=where)
@@ -393,9 +400,8 @@ def _disruption(item, k: int, file: str) -> Disruption:
                        file=file, element=where)
     w = windows[0]
     span = item[w]
-    if (not isinstance(span, list) or len(span) != 2
-            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in span)):
-        raise NetError(f"{w} must be [first, last], two numbers, got {span!r}", file=file,
+    if not isinstance(span, list) or len(span) != 2 or not all(map(_finite, span)):
+        raise NetError(f"{w} must be [first, last], two finite numbers, got {span!r}", file=file,
                        element=where)
     a, b = span
     if w == "orders":
@@ -412,3 +418,18 @@ def _disruption(item, k: int, file: str) -> Disruption:
         scale = _WINDOWS[w]
         window = ("time", a * scale, b * scale)
     return Disruption(label, kind, target, parameter, factor, value, key, window)
+
+
+def _finite(x) -> bool:
+    """Whether ``x`` is a finite number (not a boolean, not inf or nan)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def check_scenario_file(path) -> str:
+    """Read a scenario file and check it against the FlowFactory plant (for ``petri
+    validate``); returns what it holds, raises ``NetError`` naming the problem."""
+    from control.flowfactory.plant import load_plant, read_orders, DATA
+    scenario = load_scenario(path)
+    scenario.validate(load_plant(), read_orders(DATA / "orders.csv"))
+    n = len(scenario.disruptions)
+    return f"scenario {scenario.name!r}, {n} disruption{'s' * (n != 1)}, checked against the plant"

@@ -14,6 +14,12 @@ for _name in ("validate", "simulate", "reach", "export", "invariants", "draw", "
     COMMANDS.register(_name, f"petri.commands.{_name}")
 del _name
 
+#: Kinds of TOML file ``petri validate`` checks besides nets: the top-level table that marks
+#: the kind -> "module:function" taking the file's path, returning a short description of
+#: what it found and raising ``PetriError`` (with ``.problems`` for several) otherwise.
+FILE_KINDS = {"scenario": "control.flowfactory.scenarios:check_scenario_file",
+              "disruption": "control.flowfactory.scenarios:check_scenario_file"}
+
 
 def add_force(parser) -> None:
     """``--force``: the command may replace files that exist (never inputs or links)."""

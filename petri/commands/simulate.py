@@ -96,6 +96,8 @@ def run(args) -> int:
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise CommandError(f"{args.plot}: plots are written as .png")
     net = load(*args.files, allow_outside=args.allow_outside_tables)
+    if not net.places and not net.transitions:
+        raise CommandError("the net has no place and no transition", file=" + ".join(args.files))
     if args.events:
         check_output(args.events, force=args.force)      # before the run, not after it
     if args.plot:

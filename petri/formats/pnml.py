@@ -91,7 +91,15 @@ def _loads(text, file, net_id) -> Net:
         element = chosen[0]
     else:
         element = nets[0]
-    return _Reader(element, file).read()
+    net = _Reader(element, file).read()
+    # nothing of the file runs unchecked: guards and inscriptions pass the expression checker
+    # here, and every other problem of the net is reported as for TOML files
+    from ..check import check_net, combine_errors
+    problems = [p if p.file else NetError(p.reason, file=file, element=p.element)
+                for p in check_net(net)]
+    if problems:
+        raise combine_errors(problems)
+    return net
 
 
 def _parse(text, file):
@@ -412,7 +420,8 @@ class _Reader:
         try:
             v = int(str(text).strip())
         except ValueError:
-            raise self.error(f"{what} must be an integer, not {text!r}", element=where) from None
+            shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+            raise self.error(f"{what} must be an integer, not {shown}", element=where) from None
         if minimum is not None and v < minimum:
             raise self.error(f"{what} must be at least {minimum}, not {v}", element=where)
         return v
