@@ -3,11 +3,12 @@
 A ``Case`` names the command line, the files it needs (written into a fresh folder, the
 command's working directory) and a distinctive part of the one-line message expected on
 standard error. ``run_case`` runs the command in a forked child, bounded in time (an alarm)
-and memory (``RLIMIT_AS``), and says how it ended: a clean error, a traceback, a hang, a
+and memory (``RLIMIT_DATA``), and says how it ended: a clean error, a traceback, a hang, a
 crash or bad input accepted. See ``tests/bad_input_cases.py`` for the corpus itself.
 """
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import resource
@@ -18,7 +19,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Seconds and extra bytes of address space one case may use.
+#: Seconds and extra bytes of memory one case may use.
 TIME_LIMIT = 10
 MEMORY_LIMIT = 1 << 30
 #: Exit status of a child that ended with an exception the command did not catch.
@@ -63,9 +64,13 @@ def write_files(folder: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(content, encoding="utf-8")
 
 
-def _address_space() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[0]) * resource.getpagesize()
+def _data_size() -> int:
+    """Bytes of this process's data segment and private mappings (what RLIMIT_DATA counts)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _child(argv: list[str], folder: Path) -> int:
@@ -77,8 +82,13 @@ def _child(argv: list[str], folder: Path) -> int:
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
     os.chdir(folder)
-    limit = _address_space() + MEMORY_LIMIT
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # RLIMIT_DATA, not RLIMIT_AS: allocators (pyarrow's, numpy's) reserve address space they
+    # never touch, but every byte a case writes to counts here
+    if "pyarrow" in sys.modules:   # its own allocator reserves memory in huge steps: use malloc
+        import pyarrow
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+    limit = _data_size() + MEMORY_LIMIT
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(TIME_LIMIT)
     from petri.cli import main
@@ -98,9 +108,11 @@ def warm_up() -> None:
     """Import what the commands import, once, so that each forked child starts at once."""
     import petri.cli
     petri.cli.build_parser()
-    import petri.analysis  # noqa: F401
-    import petri.formats.pnml  # noqa: F401
-    import petri.formats.toml  # noqa: F401
+    for module in ("petri.analysis", "petri.engine", "petri.formats.pnml", "petri.formats.toml",
+                   "petri.formats.dot", "control.flowfactory.plant", "control.flowfactory.rl",
+                   "control.flowfactory.experiment", "control.flowfactory.scenarios",
+                   "control.policy", "kpi.flowfactory.plots"):
+        importlib.import_module(module)
 
 
 def run_case(case: Case, folder: Path) -> Outcome:

@@ -593,7 +593,9 @@ def scenario(old: str | None = None, new: str = "", text: str = DISRUPTION) -> d
 
 
 def experiment_scenario(name, files, expect) -> Case:
-    return Case(f"experiment/scenario-{name}", ["experiment", "--scenario", "s.toml"], files, expect)
+    """A scenario file checked by ``petri validate`` (as ``petri experiment --scenario`` and
+    ``petri train --scenario`` check it: one reader)."""
+    return Case(f"validate/scenario-{name}", ["validate", "s.toml"], files, expect)
 
 
 def validate_scenario(name, files, expect) -> Case:
@@ -601,8 +603,10 @@ def validate_scenario(name, files, expect) -> Case:
 
 
 SCENARIOS = [
-    experiment_scenario("empty", {"s.toml": ""}, "s.toml: the file holds no scenario"),
-    experiment_scenario("not-toml", {"s.toml": "oops"}, "s.toml: not valid TOML"),
+    Case("experiment/scenario-empty", ["experiment", "--scenario", "s.toml"], {"s.toml": ""}, "s.toml: the file holds no scenario"),
+    Case("experiment/scenario-not-toml", ["experiment", "--scenario", "s.toml"], {"s.toml": "oops"}, "s.toml: not valid TOML"),
+    Case("experiment/scenario-deep", ["experiment", "--scenario", "s.toml"], {"s.toml": "x = " + "[" * 5000 + "]" * 5000},
+         "s.toml: not valid TOML: arrays or tables nested too deeply"),
     experiment_scenario("binary", {"s.toml": b"\xff\xfe\x00"}, "s.toml"),
     experiment_scenario("deep", {"s.toml": "x = " + "[" * 5000 + "]" * 5000}, "nested too deeply"),
     experiment_scenario("missing", {}, "s.toml"),
@@ -654,11 +658,15 @@ SCENARIOS = [
     experiment_scenario("order-not-in-list", scenario("orders = [10, 15]", "orders = [900, 950]"), "no such order in the order list"),
     experiment_scenario("overlap", {"s.toml": DISRUPTION + "\n[[disruption]]\nstation = 'Cleaning & Drying'\nparameter = 'processing_time'\nfactor = 2\norders = [12, 20]\n"},
                         "changes the same parameter as disruption 1 in an overlapping window"),
-    validate_scenario("factor-nan", scenario("factor = 3", "factor = nan"), "s.toml: disruption 1 (station 'Cleaning & Drying' processing_time): factor must be a finite number more than 0, got nan"),
-    validate_scenario("window-inf", scenario("orders = [10, 15]", "hours = [1, inf]"), "hours must be [first, last], two finite numbers"),
-    validate_scenario("unknown-station", scenario('"Cleaning & Drying"', '"Washing"'), "s.toml: disruption 1: unknown station 'Washing'"),
-    validate_scenario("order-not-in-list", scenario("orders = [10, 15]", "orders = [900, 950]"), "no such order in the order list"),
+    validate_scenario("factor-nan-whole", scenario("factor = 3", "factor = nan"), "s.toml: disruption 1 (station 'Cleaning & Drying' processing_time): factor must be a finite number more than 0, got nan"),
+    validate_scenario("unknown-station-whole", scenario('"Cleaning & Drying"', '"Washing"'), "s.toml: disruption 1: unknown station 'Washing'"),
     validate_scenario("head-only-empty", {"s.toml": "[disruption]\n"}, "disruptions are written [[disruption]]"),
+    Case("experiment/scenario-factor-nan", ["experiment", "--scenario", "s.toml"], scenario("factor = 3", "factor = nan"),
+         "s.toml: disruption 1 (station 'Cleaning & Drying' processing_time): factor must be a finite number more than 0, got nan"),
+    Case("experiment/scenario-unknown-station", ["experiment", "--scenario", "s.toml"], scenario('"Cleaning & Drying"', '"Washing"'),
+         "s.toml: disruption 1: unknown station 'Washing'"),
+    Case("train/scenario-window-inf", ["train", "--scenario", "s.toml", "--episodes", "1"], scenario("orders = [10, 15]", "hours = [1, inf]"),
+         "hours must be [first, last], two finite numbers"),
 ]
 
 # ---------------------------------------------------------------------------------------------

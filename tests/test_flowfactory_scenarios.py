@@ -121,7 +121,7 @@ def test_time_window_opens_and_closes_at_its_instants(tmp_path):
     ('[[disruption]]\nstore = "filament"\nparameter = "capacity"\nvalue = 10\norders = [30, 25]\n',
      "disruption 1 (store 'filament' capacity): orders [30, 25]: the first is after the last"),
     ('[[disruption]]\nstore = "filament"\nparameter = "capacity"\nfactor = -1\norders = [1, 2]\n',
-     "factor must be a positive number"),
+     "factor must be a finite number more than 0"),
     ('[[disruption]]\nstore = "base"\nparameter = "lead_time"\nfactor = 2\norders = [1, 2]\n',
      "store 'base' has no supplier"),
     ('[[disruption]]\nstore = "gas"\nparameter = "capacity"\nvalue = 5\norders = [60, 70]\n',
