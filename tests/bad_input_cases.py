@@ -538,8 +538,11 @@ _NUMBERS = {
     ("experiment", "--seed"): ["-1", "nan", "x"],
     ("experiment", "--workers"): ["0", "-1", "1000000", "x"],
     ("experiment", "--generalise"): ["-1", "nan", "x"],
+    ("experiment", "--case"): ["0", "-1", "x"],
+    ("play", "--port"): ["-1", "65536", "x", "80.5"],
+    ("play", "--seed"): ["-1", "nan"],
 }
-_NEEDS_NET = {"simulate", "reach"}
+_NEEDS_NET = {"simulate", "reach", "play"}
 
 OPTIONS = [
     Case(f"{command}/option{option}={value or 'empty'}",

@@ -18,7 +18,7 @@ FAMILY = "flowfactory"
 def register() -> None:
     """Register the FlowFactory controllers, experiment and commands (the ``petri.plugins``
     entry point of this package); everything is imported only when first used."""
-    from petri.commands import COMMANDS
+    from petri.commands import COMMANDS, FILE_KINDS
 
     from control.registry import controllers, experiments
     controllers.register("traditional", "control.flowfactory.traditional:TraditionalController",
@@ -34,3 +34,6 @@ def register() -> None:
                          family=FAMILY)
     COMMANDS.register("experiment", "control.flowfactory.commands.experiment", family=FAMILY)
     COMMANDS.register("train", "control.flowfactory.commands.train", family=FAMILY)
+    for table in ("scenario", "disruption"):     # the tables that mark a scenario file
+        FILE_KINDS.register(table, "control.flowfactory.scenarios:check_scenario_file",
+                            family=FAMILY)

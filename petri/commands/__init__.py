@@ -6,7 +6,7 @@ plugin (``COMMANDS.register("name", "package.module")``, see ``petri.registry``)
 """
 from ..registry import Registry
 
-__all__ = ["COMMANDS", "add_force", "add_allow_outside"]
+__all__ = ["COMMANDS", "FILE_KINDS", "add_force", "add_allow_outside"]
 
 #: command name -> its module (imported when the parser is built)
 COMMANDS = Registry("command")
@@ -15,10 +15,10 @@ for _name in ("validate", "simulate", "reach", "export", "invariants", "draw", "
 del _name
 
 #: Kinds of TOML file ``petri validate`` checks besides nets: the top-level table that marks
-#: the kind -> "module:function" taking the file's path, returning a short description of
-#: what it found and raising ``PetriError`` (with ``.problems`` for several) otherwise.
-FILE_KINDS = {"scenario": "control.flowfactory.scenarios:check_scenario_file",
-              "disruption": "control.flowfactory.scenarios:check_scenario_file"}
+#: the kind -> a function taking the file's path, returning a short description of what it
+#: found and raising ``PetriError`` (with ``.problems`` for several) otherwise. Case studies
+#: register theirs from their plugin (e.g. their scenario files).
+FILE_KINDS = Registry("kind of file")
 
 
 def add_force(parser) -> None:

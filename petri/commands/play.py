@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import threading
 
+from ..cli import SEED, whole_number
 from . import add_allow_outside
 
 NAME = "play"
@@ -14,14 +15,14 @@ HELP = ("play the token game in a browser: the drawn net, click a transition to 
 def add_arguments(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="a net: TOML file(s) loaded together, or one PNML file (.pnml, .xml)")
-    p.add_argument("--port", type=int, default=8000,
+    p.add_argument("--port", type=whole_number(0, 65535), default=8000,
                    help="the port to serve on (default 8000; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1",
                    help="the address to serve on (default 127.0.0.1: this machine only)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--controller", metavar="NAME",
                    help="a registered controller takes the decisions when the engine steps")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random choices (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the random choices (default 0)")
     add_allow_outside(p)
 
 
@@ -30,8 +31,6 @@ def run(args) -> int:
     from ..workbench import Game, make_server
     from .reach import load_net
 
-    if not 0 <= args.port <= 65535:
-        raise CommandError(f"--port must be between 0 and 65535, not {args.port}")
     factory = None
     if args.controller is not None:
         from ..registry import controllers
