@@ -17,8 +17,9 @@ from .files import reading_inputs
 __all__ = ["main", "CommandError", "number", "whole_number", "SEED"]
 
 
-def number(low: float | None = None, *, above: bool = False):
-    """An argparse ``type`` for a finite number, at least ``low`` (more than it if ``above``).
+def number(low: float | None = None, high: float | None = None, *, above: bool = False):
+    """An argparse ``type`` for a finite number, at least ``low`` (more than it if ``above``)
+    and at most ``high``.
 
     argparse names the option in the message: ``argument --until: must be a finite number of
     0 or more, got 'nan'``.
@@ -29,13 +30,16 @@ def number(low: float | None = None, *, above: bool = False):
         wanted = f"a finite number more than {low:g}"
     else:
         wanted = f"a finite number of {low:g} or more"
+    if high is not None:
+        wanted += f" and at most {high:g}"
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not math.isfinite(value) or (low is not None and (value <= low if above else value < low)):
+        if not math.isfinite(value) or (low is not None and (value <= low if above else value < low)) \
+                or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
         return value
     parse.__name__ = "number"

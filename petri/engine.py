@@ -25,6 +25,7 @@ then time advances. Same net, same seed, same controller: the identical run.
 from __future__ import annotations
 
 import heapq
+import math
 import random
 import time as _time
 from collections import Counter
@@ -224,6 +225,15 @@ class _Enabled:
                 self.pos[last] = k
 
 
+def _same_kind(what: str, old, new) -> None:
+    """A number stays a finite number: the compiled inscriptions rely on it (an operator on
+    numbers needs no guard against building long text)."""
+    def number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+    if number(old) and not (number(new) and math.isfinite(new)):
+        raise NetError(f"{what} holds a number; its new value must be a finite number, got {new!r}")
+
+
 class Simulator:
     """Play the token game on ``net``.
 
@@ -347,6 +357,7 @@ class Simulator:
     def set_constant(self, name: str, value) -> None:
         if name not in self.net.constants:
             raise NetError(f"unknown constant {name!r}")
+        _same_kind(f"constant {name!r}", self.compiled.namespace["c_" + name], value)
         self.compiled.namespace["c_" + name] = value
         self._recheck(range(len(self.compiled.transitions)))
 
@@ -359,6 +370,7 @@ class Simulator:
         tab = self.compiled.namespace["t_" + table]
         if key not in tab.rows:
             raise NetError(f"table {table!r} has no row {key!r}")
+        _same_kind(f"table {table!r} row {key!r}", tab.rows[key], value)
         if tab is self.net.tables[table]:   # give this run its own copy before changing it
             from .model import Table
             tab = Table(tab.name, dict(tab.rows), tab.key, tab.value, tab.source)

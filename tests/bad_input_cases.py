@@ -541,12 +541,22 @@ _NUMBERS = {
     ("experiment", "--case"): ["0", "-1", "x"],
     ("play", "--port"): ["-1", "65536", "x", "80.5"],
     ("play", "--seed"): ["-1", "nan"],
+    ("schedule", "--time-limit"): ["nan", "inf", "-1"],
+    ("schedule", "--seed"): ["-1", "x"],
+    ("generate-plant", "--jobs"): ["0", "100001", "x"],
+    ("generate-plant", "--machines"): ["0", "1.5"],
+    ("generate-plant", "--hours"): ["0", "nan", "inf", "1e8"],
+    ("generate-plant", "--seed"): ["-1"],
+    ("train-scheduler", "--instances"): ["0", "x"],
+    ("train-scheduler", "--checkpoint-every"): ["0"],
+    ("train-scheduler", "--seed"): ["nan"],
 }
 _NEEDS_NET = {"simulate", "reach", "play"}
+_NEEDS = {"schedule": ["ft06.txt"], "generate-plant": ["-o", "plant"]}
 
 OPTIONS = [
     Case(f"{command}/option{option}={value or 'empty'}",
-         [command, *(["net.toml"] if command in _NEEDS_NET else []), f"{option}={value}"],
+         [command, *(["net.toml"] if command in _NEEDS_NET else _NEEDS.get(command, [])), f"{option}={value}"],
          net() if command in _NEEDS_NET else {}, f"argument {option}: must be", 2)
     for (command, option), values in _NUMBERS.items() for value in values
 ]
@@ -639,6 +649,9 @@ SCENARIOS = [
     experiment_scenario("value-negative", scenario("factor = 3", "value = -1"), "value must not be negative"),
     experiment_scenario("value-text", scenario("factor = 3", 'value = "slow"'), "value must be a finite number"),
     experiment_scenario("capacity-float", {"s.toml": "[[disruption]]\nstore = 'gas'\nparameter = 'capacity'\nvalue = 2.5\ndays = [1, 2]\n"}, "a capacity is a whole number"),
+    Case("experiment/scenario-constant-text", ["experiment", "--scenario", "s.toml", "--case", "1", "--controller", "traditional", "--out", "out"],
+         {"s.toml": "[[disruption]]\nconstant = 'DAY'\nvalue = 'long'\ndays = [0, 2]\n"},
+         "s.toml: disruption 1 (constant 'DAY'): constant 'DAY' holds a number; the value must be a finite number, got 'long'"),
     experiment_scenario("constant-nan", {"s.toml": "[[disruption]]\nconstant = 'DAY'\nvalue = nan\ndays = [1, 2]\n"}, "value must be a finite number, got nan"),
     experiment_scenario("table-no-key", {"s.toml": "[[disruption]]\ntable = 'lead_days'\nfactor = 2\ndays = [1, 2]\n"}, "a table disruption needs key"),
     experiment_scenario("key-not-table", scenario("factor = 3", "factor = 3\nkey = 'x'"), "key is only for table disruptions"),

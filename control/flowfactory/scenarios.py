@@ -189,6 +189,10 @@ class Scenario:
                                    element=where)
             elif d.kind == "constant" and d.target not in net.constants:
                 raise NetError(f"unknown constant {d.target!r}", file=self.file, element=d.label)
+            elif d.kind == "constant" and _finite(net.constants[d.target]) and d.value is not None \
+                    and not _finite(d.value):
+                raise NetError(f"constant {d.target!r} holds a number; the value must be a finite "
+                               f"number, got {d.value!r}", file=self.file, element=where)
             if d.window[0] == "orders" and orders is not None:
                 lo, hi = d.window[1], d.window[2]
                 if not any(lo <= o <= hi for o in orders):

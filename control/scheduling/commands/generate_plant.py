@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from petri.cli import SEED, number, whole_number
 from petri.commands import add_force
 from petri.errors import CommandError
 
@@ -11,11 +12,11 @@ HELP = "generate a plant's scheduling data (jobs, machine groups, calendars) as 
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--jobs", type=int, default=411, metavar="N", help="jobs (default 411)")
-    p.add_argument("--machines", type=int, default=149, metavar="N", help="machines (default 149)")
-    p.add_argument("--hours", type=float, default=14951, metavar="H",
+    p.add_argument("--jobs", type=whole_number(1, 100_000), default=411, metavar="N", help="jobs (default 411)")
+    p.add_argument("--machines", type=whole_number(1, 10_000), default=149, metavar="N", help="machines (default 149)")
+    p.add_argument("--hours", type=number(0, 1e7, above=True), default=14951, metavar="H",
                    help="total hours of work (default 14951)")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed (default 0)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write")
     add_force(p)
 
@@ -23,10 +24,6 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from control.scheduling.generate import generate_plant, write_plant
 
-    if not 1 <= args.jobs <= 100_000 or not 1 <= args.machines <= 10_000:
-        raise CommandError("--jobs must be 1..100000 and --machines 1..10000")
-    if not 0 < args.hours <= 1e7:
-        raise CommandError("--hours must be more than 0 (and at most 10,000,000)")
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise CommandError(f"{out}: exists and is not a folder")

@@ -6,6 +6,7 @@ import resource
 import sys
 from pathlib import Path
 
+from petri.cli import SEED, number
 from petri.commands import add_force
 from petri.errors import CommandError
 
@@ -20,9 +21,9 @@ def add_arguments(p) -> None:
                    help="policy (default: the learned policy, one pass) or rule:NAME (fifo, "
                         "spt, mwkr, mor, edd)")
     p.add_argument("--policy", metavar="FILE", help="a policy file (default: the shipped one)")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+    p.add_argument("--time-limit", type=number(0), default=None, metavar="S",
                    help="improve for up to S seconds")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("-o", "--output", metavar="SCHEDULE.csv",
                    help="write one row per operation: job, operation, machine, start, end")
@@ -39,8 +40,6 @@ def run(args) -> int:
     from control.scheduling.schedule import check_schedule
     from petri.formats.jobshop import read_instance
 
-    if args.time_limit is not None and not args.time_limit >= 0:
-        raise CommandError("--time-limit must be 0 or more seconds")
     if args.gantt and Path(args.gantt).suffix.lower() != ".png":
         raise CommandError(f"{args.gantt}: the Gantt chart is written as .png")
     for out in (args.output, args.gantt):

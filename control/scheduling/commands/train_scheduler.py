@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from petri.cli import SEED, whole_number
 from petri.errors import CommandError
 
 NAME = "train-scheduler"
@@ -10,12 +11,12 @@ HELP = "train the scheduling policy on generated job shops (needs torch: pip ins
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--instances", type=int, default=None, metavar="N",
+    p.add_argument("--instances", type=whole_number(1), default=None, metavar="N",
                    help="training instances in all (default: as in control/scheduling/train.py)")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed (default 0)")
     p.add_argument("--out", default="policy.json", metavar="FILE",
                    help="policy file: FILE.json and FILE.npz (default policy.json)")
-    p.add_argument("--checkpoint-every", type=int, default=40, metavar="K",
+    p.add_argument("--checkpoint-every", type=whole_number(1), default=40, metavar="K",
                    help="validate and write the best policy so far every K instances (default 40)")
     p.add_argument("--resume", action="store_true", help="continue training from --out")
     p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
@@ -32,8 +33,6 @@ def run(args) -> int:
     from petri.progress import Progress
 
     total = tr.INSTANCES if args.instances is None else args.instances
-    if total < 1 or args.checkpoint_every < 1:
-        raise CommandError("--instances and --checkpoint-every must be 1 or more")
     out = Path(args.out)
     resume, done, seed = None, 0, args.seed
     if args.resume:
