@@ -264,10 +264,9 @@ class _Checker:
                                  f"tuple of these, got {value!r}")
         for name, table in net.tables.items():
             for row, value in getattr(table, "rows", {}).items():
-                if not _is_value(value) or not _is_value(row):
-                    bad = value if not _is_value(value) else row
+                if not _is_value(value):
                     yield self.error(f"table {name}", f"table {name!r}",
-                                     f"row {row!r}: {bad!r} is not a finite number, text or a "
+                                     f"row {row!r}: {value!r} is not a finite number, text or a "
                                      f"boolean")
                     break
 

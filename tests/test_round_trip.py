@@ -163,8 +163,14 @@ def test_a_pnml_table_name_cannot_write_outside_the_export_folder(tmp_path, caps
     err = capsys.readouterr().err
     assert err.startswith("petri: error: ") and "table '../../escape'" in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["evil.pnml"]
-    # a net built in code with such a table name: dump refuses it too
-    net = pnml.loads(pnml_with_table("../../escape", "x.txt"))
+    # reading the file refuses the name; a net built in code with such a table name: dump
+    # refuses it too
+    with pytest.raises(NetError, match="table '../../escape'"):
+        pnml.loads(pnml_with_table("../../escape", "x.txt"))
+    from petri.model import Table
+    net = Net("n")
+    net.add_place("a", initial=1)
+    net.tables["../../escape"] = Table("../../escape", {"A": 1}, ("p",), "v", "x.txt")
     with pytest.raises(NetError) as e:
         toml.dump(net, out)
     assert str(e.value) == ("table '../../escape': the table's name cannot name a CSV file (use "
