@@ -51,15 +51,15 @@ def add_arguments(p) -> None:
     p.add_argument("--resources", default=None, metavar="P,...",
                    help="resource places to draw as a Gantt chart: which token held which "
                         "resource when; P[0] names a resource by the first field of its tokens")
-    p.add_argument("--replications", type=int, default=None, metavar="N",
+    p.add_argument("--replications", type=whole_number(1, 100_000), default=None, metavar="N",
                    help="run N replications (seeds SEED, SEED+1, ...) and report each measure's "
                         "mean and 95%% confidence interval")
-    p.add_argument("--warm-up", type=float, default=0.0, metavar="T",
+    p.add_argument("--warm-up", type=number(0), default=0.0, metavar="T",
                    help="replications: measure only after model time T (default 0)")
     p.add_argument("--sojourn", action="append", default=[], metavar="FROM,TO[,VAR]",
                    help="replications: mean time from a firing of FROM to the firing of TO with "
                         "the same value of VAR (default: the variables both share); repeatable")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--workers", type=whole_number(1, 256), default=None, metavar="N",
                    help="replications: worker processes (default: one per CPU, at most N); the "
                         "results do not depend on it")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
