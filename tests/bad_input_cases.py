@@ -563,7 +563,7 @@ OPTIONS = [
 OPTIONS += [
     Case("simulate/unknown-option", ["simulate", "net.toml", "--untill", "3"], net(), "unrecognized arguments", 2),
     Case("simulate/choice", ["simulate", "net.toml", "--choice", "best"], net(), "argument --choice: invalid choice", 2),
-    Case("simulate/events-suffix", ["simulate", "net.toml", "--events", "log.txt"], net(), "log.txt: the event log is written as .csv or .parquet"),
+    Case("simulate/events-suffix", ["simulate", "net.toml", "--events", "log.txt"], net(), "log.txt: the event log is written as .csv, .parquet, .xes or .json"),
     Case("simulate/no-file", ["simulate"], {}, "the following arguments are required: FILE", 2),
     Case("validate/no-file", ["validate"], {}, "the following arguments are required: FILE", 2),
     Case("export/no-format", ["export", "net.toml"], net(), "the following arguments are required: --to", 2),
