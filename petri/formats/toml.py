@@ -143,6 +143,8 @@ def _read_text(text: str, path: str, allow_outside: bool = False
         return None, [NetError(f"malformed TOML: {e}", file=path)]
     except RecursionError:
         return None, [NetError("malformed TOML: arrays or tables nested too deeply", file=path)]
+    if not data:
+        return None, [NetError("the file holds no net (it is empty or only comments)", file=path)]
     reader = _Reader(path, allow_outside)
     return reader.read(data), reader.errors
 
