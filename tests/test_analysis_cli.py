@@ -12,6 +12,7 @@ import pytest
 
 from petri.cli import main
 from petri.formats import pnml
+from terminal import default_sigint
 
 DATA = Path(__file__).parent / "data" / "mcc"
 PRODUCER = """
@@ -159,7 +160,8 @@ def cpu_seconds(pid: int) -> float:
 def test_ctrl_c_reports_the_partial_result():
     proc = subprocess.Popen([sys.executable, "-m", "petri", "reach",
                              str(DATA / "Kanban-PT-00005.pnml"), "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     # interrupt once the command has had 2 s of CPU (imports done, exploring), however busy
     # the machine is; Kanban-PT-00005 needs several seconds more to finish
     deadline = time.monotonic() + 120

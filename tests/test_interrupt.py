@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from petri.formats.pnml import PNML_NS, PTNET_TYPE
+from terminal import default_sigint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def interrupt(args, after_cpu: float, timeout: float = 120, group: bool = True):
     terminal does, else to the command's own process only."""
     proc = subprocess.Popen([sys.executable, "-m", "petri", *map(str, args)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=default_sigint)
     try:
         deadline = time.monotonic() + timeout
         while cpu_seconds(proc.pid) < after_cpu:

@@ -11,6 +11,7 @@ import pytest
 from control.flowfactory import plant as ff
 from control.flowfactory.rl import FlowFactoryQController
 from petri.cli import main
+from terminal import default_sigint
 
 
 @pytest.fixture
@@ -149,7 +150,8 @@ def test_sigint_keeps_exactly_the_finished_episodes(small, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "petri", "train", *small, "--out", str(out), "--seed", "3",
          "--episodes", "1000", "--checkpoint-every", "1"],
-        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint)
     try:
         deadline = time.monotonic() + 120
         while not (out.exists() and _tables(out)[0] >= 2):   # two episodes written

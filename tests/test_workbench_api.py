@@ -13,6 +13,7 @@ from petri import Net
 from petri.formats.toml import load
 from petri.workbench import Game, make_server
 from petri.workbench.server import MAX_BODY
+from terminal import default_sigint
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "production_line.toml"
@@ -307,7 +308,8 @@ def test_petri_play_serves_until_interrupted():
     import signal
     import urllib.request
     p = subprocess.Popen([sys.executable, "-m", "petri", "play", str(EXAMPLE), "--no-browser",
-                          "--port", "0"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                          "--port", "0"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=default_sigint)
     try:
         line = p.stderr.readline()
         assert line.startswith("playing production line (5 places, 2 transitions) at http://127.0.0.1:")
