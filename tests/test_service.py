@@ -306,6 +306,51 @@ def test_reschedule_moves_to_another_capable_machine():
     assert out.operations == [ScheduledOperation(0, 0, 1, 0, 6)]
 
 
+WEEK = ["mon", "tue", "wed", "thu", "fri"]
+#: machine A works 6:00-14:00 on weekdays with a break 12:00-12:30 (windows 360-720 and
+#: 750-840 on Monday, 1800-2160 and 2190-2280 on Tuesday, ...); B always works
+CALENDARED = {
+    "jobs": [{"operations": [{"machines": {"A": 200}}, {"machines": {"B": 10}}]},
+             {"operations": [{"machines": {"A": 300}, "splittable": True}]},
+             {"operations": [{"machines": {"B": 30}}, {"machines": {"A": 60}}]}],
+    "machines": [{"name": "A", "calendar": "day"}, "B"],
+    "calendars": [{"name": "day", "shifts": {d: [[360, 840]] for d in WEEK},
+                   "breaks": {d: [[720, 750]] for d in WEEK}}],
+    "start": "2026-01-05", "method": "rule:spt"}
+
+
+def _op(job, k, machine, start, end):
+    return {"job": job, "operation": k, "machine": machine, "start": start, "end": end}
+
+
+def test_reschedule_with_calendars(server):
+    # rule:spt by hand: job 2 on B 0-30, then waits for A's window at 360: 360-420 (shortest);
+    # job 0 on A 420-620, then B 620-630; job 1 (splittable) 620-720, 750-840, Tue 1800-1910
+    r = server.client.post("/schedules", json=CALENDARED)
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["operations"] == [_op(0, 0, "A", 420, 620), _op(0, 1, "B", 620, 630),
+                                   _op(1, 0, "A", 620, 1910), _op(2, 0, "B", 0, 30),
+                                   _op(2, 1, "A", 360, 420)]
+    # at 400, A breaks down until 1900 (Tuesday 7:40): job 2's operations started and stay;
+    # job 0 waits for A: 1900-2100 fits Tuesday's first window; B 2100-2110; job 1 on A from
+    # 2100: 2100-2160, 2190-2280, Wednesday 3240-3390 (60 + 90 + 150 = 300)
+    r = server.client.post(f"/schedules/{first['id']}/reschedule",
+                           json={"down": {"machine": "A", "start": 450, "end": 1900}, "now": 400})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    moved = [_op(0, 0, "A", 1900, 2100), _op(0, 1, "B", 2100, 2110), _op(1, 0, "A", 2100, 3390)]
+    assert body["makespan"] == 3390 and body["parent"] == first["id"]
+    assert body["operations"] == moved + first["operations"][3:]
+    assert body["moved"] == [{**m, "was": w} for m, w in zip(moved, first["operations"])]
+    assert server.client.get(f"/schedules/{body['id']}").json()["operations"] == \
+        body["operations"]
+    # time alone moves on to Monday 13:00 (780): everything has started, nothing moves
+    r = server.client.post(f"/schedules/{first['id']}/reschedule", json={"now": 780})
+    assert r.status_code == 201 and r.json()["moved"] == []
+    assert r.json()["operations"] == first["operations"]
+
+
 @st.composite
 def shop_and_schedule(draw):
     from control.scheduling import schedule
@@ -336,6 +381,52 @@ def test_reschedule_properties(case):
             assert o.start >= now
             if o.machine == down[0] and o.end > o.start:  # nothing new on the broken machine
                 assert o.end <= down[1] or o.start >= down[2]
+
+
+
+@st.composite
+def calendared_shop_and_schedule(draw):
+    """Up to 3 machines, machine 0 on a weekday calendar with a break, operations that may
+    be split; a schedule by a rule, a current time and a breakdown."""
+    from control.scheduling import schedule
+    from petri.jobshop import Calendar
+    n_machines = draw(st.integers(1, 3))
+    jobs = []
+    for j in range(draw(st.integers(1, 4))):
+        ops = []
+        for k in range(draw(st.integers(1, 3))):
+            ms = draw(st.lists(st.integers(0, n_machines - 1), min_size=1, max_size=2,
+                               unique=True))
+            ops.append(Operation(j, k, tuple(ms), tuple(draw(st.integers(0, 300)) for _ in ms),
+                                 draw(st.booleans())))
+        jobs.append(Job(str(j), ops))
+    cal = Calendar("day", {d: [(360, 840)] for d in range(5)}, {d: [(720, 750)] for d in range(5)})
+    inst = Instance("cal", jobs, [str(m) for m in range(n_machines)],
+                    machine_calendars=[0] + [-1] * (n_machines - 1), calendars=[cal])
+    s = schedule(inst, method=draw(st.sampled_from(["rule:spt", "rule:mwkr"])))
+    ops = [ScheduledOperation(o.job, o.operation, o.machine, o.start, o.end)
+           for o in s.operations]                    # as stored: without the pieces
+    t1 = draw(st.integers(0, 3000))
+    return inst, ops, draw(st.integers(0, 3000)), (draw(st.integers(0, n_machines - 1)), t1,
+                                                   t1 + draw(st.integers(1, 2000)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(calendared_shop_and_schedule())
+def test_reschedule_with_calendars_properties(case):
+    inst, ops, now, down = case
+    out = reschedule(inst, ops, now=now, down=down)
+    assert check_schedule(inst, out) == []           # windows, breaks and splits respected
+    before = {(o.job, o.operation): o for o in ops}
+    for o in out.operations:
+        old = before[(o.job, o.operation)]
+        if old.start < now:
+            assert (o.machine, o.start, o.end) == (old.machine, old.start, old.end)
+        else:
+            assert o.start >= now
+            if o.machine == down[0]:
+                for s, e in o.pieces or ((o.start, o.end),):
+                    assert e <= down[1] or s >= down[2] or (s == e and not down[1] <= s)
 
 
 # -- the database ------------------------------------------------------------------------------

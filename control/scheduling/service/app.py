@@ -376,9 +376,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             inst = instance_from_source(irow.format, irow.source, irow.name)
         except RequestError as e:
             raise HTTPException(422, f"schedule {schedule_id}: {e.message}") from None
-        if inst.has_calendars:
-            raise HTTPException(422, f"schedule {schedule_id}: rescheduling instances with "
-                                     f"working calendars is not supported")
         index = {m: k for k, m in enumerate(inst.machine_names)}
         down = None
         if req.down is not None:
