@@ -205,6 +205,34 @@ def timed_line_invariants(machines=MACHINES, products=PRODUCTS,
             ({"idle": 1}, len(machines))]
 
 
+# ---------------------------------------------------------------------------------------------
+# 4. one timed place filling up (the scaling of the timed token store)
+# ---------------------------------------------------------------------------------------------
+
+SCALING_TOKENS = (10, 1_000, 100_000)
+#: how long a served part stays away: not at all, a constant time (tokens come back in
+#: timestamp order), a random time (they come back out of order)
+SCALING_DELAYS = {"no delay": 0, "delay 5": 5, "delay uniform(1, 10)": "uniform(1, 10)"}
+
+
+def timed_place_ours(tokens: int, delay) -> Net:
+    """``tokens`` parts of one product in one timed place; ``serve`` takes the oldest ready
+    part and puts it back ``delay`` later. Every part has the same colour, so every firing
+    takes from and adds to one list of ``tokens`` timestamps."""
+    net = Net(f"timed_place_{tokens}")
+    net.add_colour_set("Part", values=["part"], timed=True)
+    net.add_place("queue", "Part", initial=[Token("part", tokens, 0)])
+    net.add_transition("serve", delay=delay, inputs=[("queue", "p")], outputs=[("queue", "p")])
+    return net
+
+
+def scaling_benches() -> list[tuple[int, str, Bench]]:
+    """(tokens, delay's label, bench) of each row of the scaling table."""
+    return [(n, label, Bench(f"timed_place_{n}", f"one timed place, {n:,} tokens, {label}",
+                             (lambda n=n, d=d: timed_place_ours(n, d)), None, [({"queue": 1}, n)]))
+            for label, d in SCALING_DELAYS.items() for n in SCALING_TOKENS]
+
+
 BENCHES = [
     Bench("pt_line", f"untimed P/T line, {STATIONS} stations", pt_line_ours, pt_line_snakes,
           pt_line_invariants()),
@@ -312,6 +340,23 @@ def measure(bench: Bench, seconds: float, snakes_fraction: float, repeats: int) 
     return rows
 
 
+def scaling(seconds: float, repeats: int) -> int:
+    """The table of one timed place as it fills: firings/s without the event log, and each
+    row's rate over the rate with the fewest tokens."""
+    print("| tokens in the place | delay | firings/s (median) | min-max | vs 10 tokens |")
+    print("|---:|---|---:|---:|---:|")
+    first = {}
+    for tokens, delay, bench in scaling_benches():
+        n = calibrate(lambda k: run_ours(bench, k), seconds, 10_000)
+        rs = rates(lambda k: run_ours(bench, k), n, repeats)
+        med = statistics.median(rs)
+        first.setdefault(delay, med)
+        print(f"| {tokens:,} | {delay} | {med:,.0f} | {min(rs):,.0f}-{max(rs):,.0f} "
+              f"| {med / first[delay]:.2f} |", flush=True)
+    print("every run fired the requested number of times and kept its tokens")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=5, help="repeats per measurement (default 5)")
@@ -323,6 +368,8 @@ def main(argv=None) -> int:
                     help="run only this net (repeatable)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="time runs by elapsed (wall) or process CPU time (default wall)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="measure one timed place holding 10, 1,000 and 100,000 tokens instead")
     args = ap.parse_args(argv)
     global CLOCK
     CLOCK = args.clock
@@ -331,6 +378,8 @@ def main(argv=None) -> int:
           f"{platform.machine()}, SNAKES {sn.version if sn else 'not installed'}; "
           f"median of {args.repeats} repeats, {args.clock} clock")
     rows = []
+    if args.scaling:
+        return scaling(args.seconds, args.repeats)
     for bench in BENCHES:
         if not args.only or bench.name in args.only:
             rows += measure(bench, args.seconds, args.snakes_fraction, args.repeats)

@@ -4,7 +4,8 @@ Places and transitions become integers. Each place keeps its tokens in one of th
 
 * ``COUNT``  untimed black tokens: an ``int``;
 * ``MULTI``  untimed coloured tokens: a ``dict`` colour -> count;
-* ``TIMED``  timed tokens: a ``dict`` colour -> ascending ``list`` of timestamps.
+* ``TIMED``  timed tokens: a ``dict`` colour -> ``list`` of timestamps ordered as a binary
+  min-heap, oldest first (``petri.timestamps``).
 
 Each transition becomes two generated Python functions: ``bindings(m, now)`` yields the
 enabled bindings (tuples of variable values) at clock ``now``, and ``fire(m, now, b, heap)``
@@ -17,13 +18,13 @@ from __future__ import annotations
 
 import ast
 import math
-from bisect import bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass, field
 from heapq import heappush
 from typing import Any, Callable
 
 from . import expressions as ex
+from . import timestamps as _ts
 from .errors import SimulationError
 from .model import DOT, Net, NetError
 
@@ -313,7 +314,8 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             kinds.append(MULTI)
     capacity = [net.places[n].capacity for n in place_names]
     ns = ex.namespace(net.constants, net.tables)
-    ns.update({"_bisect": bisect_right, "_insort": insort, "_push": heappush, "_cap": capacity,
+    ns.update({"_push": heappush, "_pop": _ts.heappop, "_few": _ts.few_ready,
+               "_nth": _ts.nth_oldest, "_take": _ts.take, "_addn": _ts.add, "_cap": capacity,
                "_Err": SimulationError, "_NUM": (int, float), "_INF": float("inf"), "_tuple": tuple, "_int": int, "_repr": _short, "_type": type, "_len": len,
                "_sum": sum, "_map": map, "_list": list, "_sorted": sorted})
     # colour sets appear in generated code by number only, never by their (file-given) names
@@ -516,8 +518,11 @@ class _TransitionCode:
         per_place = Counter(a.place for _, a in normal if a.kind == "normal")
         joint = {p for p, c in per_place.items() if c > 1}
 
-        def ready(kind, var):
-            return var if kind == MULTI else f"_bisect({var}, now)"
+        def few(kind, var, w):
+            """The condition: fewer than ``w`` tokens of store ``var`` are ready."""
+            if kind == MULTI:
+                return f"{var} < {w}"
+            return f"{var}[0] > now" if w == 1 else f"_few({var}, now, {w})"
 
         remaining = []
         # 1. arcs that need no variable: checked first
@@ -532,7 +537,7 @@ class _TransitionCode:
             elif not self.needs(k):
                 val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
                 L.append(f"{ind}_s = m[{i}].get({val})")
-                L.append(f"{ind}if _s is None or {ready(kinds[i], '_s')} < {w}: return")
+                L.append(f"{ind}if _s is None or {few(kinds[i], '_s', w)}: return")
             else:
                 remaining.append((k, a))
         # 2. arcs with variables: look up when the pattern is determined, else iterate
@@ -578,7 +583,7 @@ class _TransitionCode:
                 bound.add(v)
                 self.variables.append(v)
                 L.append(f"{pad}{s} = m[{i}].get({x})")
-                L.append(f"{pad}if {s} is None or {ready(kind, s)} < {w}: continue")
+                L.append(f"{pad}if {s} is None or {few(kind, s, w)}: continue")
             elif lookup:
                 val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
                 L.append(f"{pad}for {x} in ({val},):")
@@ -586,13 +591,13 @@ class _TransitionCode:
                 loops += 1
                 pad = ind * (1 + depth)
                 L.append(f"{pad}{s} = m[{i}].get({x})")
-                L.append(f"{pad}if {s} is None or {ready(kind, s)} < {w}: continue")
+                L.append(f"{pad}if {s} is None or {few(kind, s, w)}: continue")
             else:
                 L.append(f"{pad}for {x}, {s} in m[{i}].items():")
                 depth += 1
                 loops += 1
                 pad = ind * (1 + depth)
-                L.append(f"{pad}if {ready(kind, s)} < {w}: continue")
+                L.append(f"{pad}if {few(kind, s, w)}: continue")
                 self._match(self.patterns[k], x, bound, L, pad, a.place)
         pad = ind * (1 + depth)
         # 3. declared variables no arc binds: try every value
@@ -623,11 +628,11 @@ class _TransitionCode:
                     L.append(f"{pad}_need = {{}}")
                     for val, w in need:
                         L.append(f"{pad}_need[{val}] = _need.get({val}, 0) + {w}")
-                    getter = "_s" if kinds[i] == MULTI else "_bisect(_s, now)"
+                    lacking = "_s < _w" if kinds[i] == MULTI else "_few(_s, now, _w)"
                     L.append(f"{pad}_ok = True")
                     L.append(f"{pad}for _v, _w in _need.items():")
                     L.append(f"{pad}    _s = m[{i}].get(_v)")
-                    L.append(f"{pad}    if _s is None or {getter} < _w: _ok = False; break")
+                    L.append(f"{pad}    if _s is None or {lacking}: _ok = False; break")
                     L.append(f"{pad}if not _ok: {skip}")
         # 5. inhibitor arcs: fewer tokens than the weight (any timestamp)
         for k, a in inhib:
@@ -691,7 +696,8 @@ class _TransitionCode:
             if a.kind == "inhibitor" or self.kinds[i] != TIMED:
                 continue
             val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
-            times.append(f"m[{i}][{val}][{int(a.weight) - 1}]")   # the w-th oldest token
+            w = int(a.weight)   # the w-th oldest token
+            times.append(f"m[{i}][{val}][0]" if w == 1 else f"_nth(m[{i}][{val}], {w})")
         if len(times) > 1:
             L.append(f"{ind}return _sorted(({', '.join(times)}), reverse=True)")
         else:
@@ -815,10 +821,10 @@ class _TransitionCode:
                            None if w == 1 else f"(({pname}, _x, 0),) * {w}")
             else:
                 L.append(f"{ind}_x = {val}; _d = m[{i}]; _l = _d[_x]")
+                L.append(f"{ind}_ts = _pop(_l)" if w == 1 else f"{ind}_ts = _take(_l, {w})")
                 if log:
-                    record(cparts, "c", f"({pname}, _x, _l[0])",
-                           None if w == 1 else f"_tuple([({pname}, _x, _ts) for _ts in _l[:{w}]])")
-                L.append(f"{ind}del _l[:{w}]")
+                    record(cparts, "c", f"({pname}, _x, _ts)",
+                           None if w == 1 else f"_tuple([({pname}, _x, _u) for _u in _ts])")
                 L.append(f"{ind}if not _l: del _d[_x]")
         timed_out = any(kinds[pidx[a.place]] == TIMED for a in t.outputs)
         if timed_out:
@@ -903,11 +909,10 @@ class _TransitionCode:
             L.append(f"{ind}_d = m[{i}]; _l = _d.get(_x)")
             if w == "1":
                 L.append(f"{ind}if _l is None: _d[_x] = [_t]")
-                L.append(f"{ind}elif _l[-1] <= _t: _l.append(_t)")
-                L.append(f"{ind}else: _insort(_l, _t)")
+                L.append(f"{ind}else: _push(_l, _t)")
             else:
                 L.append(f"{ind}if _l is None: _d[_x] = [_t] * {w}")
-                L.append(f"{ind}else: _l.extend([_t] * {w}); _l.sort()")
+                L.append(f"{ind}else: _addn(_l, _t, {w})")
             L.append(f"{ind}if _t > now: _push(heap, (_t, {i}))")
             if log:
                 record(pparts, "p", f"({pname}, _x, _t)",

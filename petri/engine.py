@@ -36,6 +36,7 @@ from .compiler import CompiledNet, SimulationError, compile_net
 from .distributions import Draws
 from .interrupt import Interrupt
 from .model import Net, NetError
+from .timestamps import latest as latest_of
 
 __all__ = ["Simulator", "Snapshot", "Binding", "Event", "EventLog", "RunResult", "StateView", "Decision",
            "compile_net", "SimulationError", "WAIT"]
@@ -648,8 +649,10 @@ class Simulator:
         for kind, s in zip(self.compiled.place_kinds, self._m):
             if kind == 2:
                 for stamps in s.values():
-                    if stamps and stamps[-1] > latest:
-                        latest = stamps[-1]
+                    if stamps:
+                        t = latest_of(stamps)
+                        if t > latest:
+                            latest = t
         return latest
 
     def _stop_at(self, limit: int | None) -> int | None:
