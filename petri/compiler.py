@@ -49,6 +49,7 @@ class CompiledTransition:
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
     order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
+    orders: Callable | None = None  # (m, now) -> [(order value, binding)] of enabled bindings
     expressions: dict = field(default_factory=dict)   # line -> [(what, text, source)]
 
     def expression_at(self, line: int, columns: tuple | None = None) -> tuple[str, str] | None:
@@ -228,7 +229,7 @@ class CompiledNet:
         """Code object of each generated function -> its transition's index."""
         if not hasattr(self, "_code_index"):
             self._code_index = {f.__code__: t.index for t in self.transitions
-                                for f in (t.bindings, t.check, t.since, t.fire, t.order)
+                                for f in (t.bindings, t.check, t.since, t.fire, t.order, t.orders)
                                 if f is not None}
         return self._code_index
 
@@ -314,6 +315,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             kinds.append(MULTI)
     capacity = [net.places[n].capacity for n in place_names]
     ns = ex.namespace(net.constants, net.tables)
+    ns.update({"t_" + name: TableRows(t) for name, t in net.tables.items()})
     ns.update({"_push": heappush, "_pop": _ts.heappop, "_few": _ts.few_ready,
                "_nth": _ts.nth_oldest, "_take": _ts.take, "_addn": _ts.add, "_cap": capacity,
                "_Err": SimulationError, "_NUM": (int, float), "_INF": float("inf"), "_tuple": tuple, "_int": int, "_repr": _short, "_type": type, "_len": len,
@@ -337,7 +339,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
         transitions.append(CompiledTransition(
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
-            local.get("order"), gen.expression_lines(src)))
+            local.get("order"), local.get("orders"), gen.expression_lines(src)))
 
     # dependents: who must be re-examined when a place's tokens change
     place_deps: list[set] = [set() for _ in place_names]
@@ -363,6 +365,28 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
                        {n: i for i, n in enumerate(net.transitions)})
 
 
+class TableRows(dict):
+    """A table as the compiled net reads it: a ``dict`` of its rows, so that a lookup costs no
+    Python call, failing as ``Table`` does on a missing row. It has the ``Table``'s ``name``,
+    ``rows`` (itself), ``key``, ``value`` and ``source``; changing it changes only the run."""
+
+    __slots__ = ("name", "key", "value", "source")
+
+    def __init__(self, table):
+        super().__init__(table.rows)
+        self.name, self.key, self.value, self.source = table.name, table.key, table.value, table.source
+
+    def __missing__(self, key):
+        raise KeyError(f"table {self.name} has no row {key!r}")
+
+    @property
+    def rows(self) -> dict:
+        return self
+
+    def __repr__(self):
+        return f"Table({self.name!r}, {len(self)} rows)"
+
+
 def _reads_clock(t) -> bool:
     """Whether the enabling of ``t`` depends on the clock: ``time()`` or ``clock`` in its guard
     or input inscriptions."""
@@ -381,9 +405,39 @@ def _reads_clock(t) -> bool:
 
 
 def _member_function(cs, colour_sets) -> Callable[[Any], bool]:
+    """Whether a value is in colour set ``cs``: ``cs.contains`` with the nesting of product
+    colour sets resolved once, here, instead of at every token."""
     if cs.kind == "enum":
         values = frozenset(cs.values)
         return values.__contains__
+    return _member(cs, colour_sets)
+
+
+def _member(cs, colour_sets) -> Callable[[Any], bool]:
+    """``cs.contains`` as one function (for a component of a product, or a product)."""
+    k = cs.kind
+    if k == "enum":
+        values = tuple(cs.values)
+        return lambda v: v in values
+    if k == "product":
+        parts = tuple(_member(colour_sets[c], colour_sets) for c in cs.components)
+        n = len(parts)
+        if n == 2:
+            first, second = parts
+            return lambda v: (isinstance(v, tuple) and len(v) == 2 and first(v[0])
+                              and second(v[1]))
+
+        def product(v):
+            if not isinstance(v, tuple) or len(v) != n:
+                return False
+            for part, x in zip(parts, v):
+                if not part(x):
+                    return False
+            return True
+        return product
+    if k == "int" and cs.low is not None and cs.high is not None:
+        low, high = cs.low, cs.high
+        return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
     return lambda v: cs.contains(v, colour_sets)
 
 
@@ -405,6 +459,8 @@ class _TransitionCode:
         self.lines: list[str] = []
         self.variables: list[str] = []
         self.var_origin: dict[str, str] = {}   # variable -> colour set of the place it came from
+        self.bound_by: dict[str, int] = {}     # variable -> the input arc whose pattern bound it
+        self._arc = -1                         # the input arc being matched
         self.patterns = {}
         seen = Counter()
         self.arc_label = {}
@@ -598,7 +654,9 @@ class _TransitionCode:
                 loops += 1
                 pad = ind * (1 + depth)
                 L.append(f"{pad}if {few(kind, s, w)}: continue")
+                self._arc = k
                 self._match(self.patterns[k], x, bound, L, pad, a.place)
+                self._arc = -1
         pad = ind * (1 + depth)
         # 3. declared variables no arc binds: try every value
         for v in self._declared_vars():
@@ -670,7 +728,23 @@ class _TransitionCode:
                  self._fire_source()]
         if t.order is not None:
             parts.append(self._order_source())
+            parts.append(self._orders_source(L))
         return "\n\n".join(parts) + "\n"
+
+    def _orders_source(self, L: list[str]) -> str:
+        """``orders(m, now)``: each enabled binding with its order value, in the order
+        ``bindings`` yields them: one call instead of a generator and a call per binding."""
+        out = ["def orders(m, now):", "    _o = []"]
+        value = self.expr(self.t.order, "order")
+        for line in L[1:]:
+            if line.endswith(": return"):
+                line += " _o"
+            elif line.lstrip().startswith("yield "):
+                pad = line[: len(line) - len(line.lstrip())]
+                line = f"{pad}_o.append((({value}), {line.lstrip()[len('yield '):]}))"
+            out.append(line)
+        out.append("    return _o")
+        return "\n".join(out)
 
     def _order_source(self) -> str:
         """``order(b)``: the value of the transition's ``order`` expression for binding ``b``."""
@@ -754,6 +828,7 @@ class _TransitionCode:
                 L.append(f"{pad}if {value} != v_{node.id}: continue")
             else:
                 L.append(f"{pad}v_{node.id} = {value}")
+                self.bound_by[node.id] = self._arc
                 bound.add(node.id)
                 self.variables.append(node.id)
                 if value.startswith("_x") and "[" not in value:
@@ -766,6 +841,29 @@ class _TransitionCode:
                 self._match(elt, f"{value}[{j}]", bound, L, pad, place)
             return
         L.append(f"{pad}if {value} != {ex.to_source(node, self.constants, self.tables)}: continue")
+
+    def _rebuilt(self, text: str, colour: str) -> bool:
+        """Whether output inscription ``text`` gives back the token an input arc from a place
+        of colour set ``colour`` matched: the same pattern (say ``(o, p)``), every variable in
+        it bound by that arc's match. Such a token is in ``colour`` already."""
+        try:
+            tree = ast.parse(str(text).strip(), mode="eval").body
+        except SyntaxError:
+            return False
+        if not isinstance(tree, ast.Tuple):
+            return False
+        shape = ast.dump(tree)
+        names = ex.pattern_variables(tree, self.constants) if ex.is_pattern(tree) else None
+        if not names:
+            return False
+        for k, a in enumerate(self.t.inputs):
+            if a.kind == "inhibitor" or k not in self.patterns \
+                    or self.net.places[a.place].colour != colour:
+                continue
+            if ast.dump(ast.parse(str(a.pattern).strip(), mode="eval").body) == shape \
+                    and all(self.bound_by.get(v) == k for v in names):
+                return True
+        return False
 
     def _negative_delay(self, ind: str, var: str, what: str) -> str:
         """A line stopping the run when a delay expression gives a negative number: a token
@@ -881,8 +979,9 @@ class _TransitionCode:
         val = repr(DOT) if a.expression is None else self.expr(a.expression, what)
         L.append(f"{ind}_x = {val}")
         colour = self.net.places[a.place].colour
-        bare = a.expression is not None and a.expression.strip() in self.var_origin \
-            and self.var_origin[a.expression.strip()] == colour
+        bare = a.expression is not None and (
+            (a.expression.strip() in self.var_origin and self.var_origin[a.expression.strip()] == colour)
+            or self._rebuilt(a.expression, colour))
         literal = self._literal(a.expression)
         if literal is not _NONE:
             # a constant colour: checked once, here

@@ -566,15 +566,15 @@ class Simulator:
     def _smallest(self, items: list[int]) -> tuple[int, tuple]:
         """Binding order: the enabled binding whose order value is the smallest, across the
         given transitions; ties are broken by the seeded RNG."""
-        ts = self.compiled.transitions
+        ts, m, now = self.compiled.transitions, self._m, self.clock
         best, first = [], None
         for u in sorted(items):
             t = ts[u]
-            for b in self._bindings(u):
-                try:
-                    v = t.order(b, self.clock)
-                except Exception as e:
-                    raise self._failure(t, e, b) from None
+            try:
+                pairs = t.orders(m, now)
+            except Exception as e:
+                raise self._failure(t, e) from None
+            for v, b in pairs:
                 try:
                     smaller = first is None or v < first
                     same = not smaller and v == first

@@ -26,8 +26,10 @@ def few_ready(h: list, now, w: int) -> bool:
     if w <= 0:
         return False
     n = len(h)
-    if n < w:
+    if n < w or h[0] > now:
         return True
+    if max(h[:w]) <= now:       # w entries ready: the usual case, in C
+        return False
     found = 0
     todo = [0]
     while todo:
