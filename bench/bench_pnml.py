@@ -8,6 +8,8 @@ ten times longer for ten times the places.
 Run it on one core::
 
     taskset -c 1 python bench/bench_pnml.py --places 2000 20000
+
+The section ``pnml`` of docs/performance.md is written by ``python -m bench --section pnml``.
 """
 from __future__ import annotations
 
@@ -43,6 +45,25 @@ def measure(n: int, repeat: int) -> float:
         times.append(time.process_time() - start)
         assert len(net.places) == n and len(net.transitions) == n
     return statistics.median(times)
+
+
+def pnml_section(quick: bool):
+    """Reading time by size: a linear reader takes twice the time for twice the places."""
+    from bench.harness import Result
+    sizes, repeat = ([250, 500, 1000], 1) if quick else ([2500, 5000, 10000, 20000, 40000], 3)
+    rows = [{"places": n, "cpu_seconds": measure(n, repeat)} for n in sizes]
+    lines = ["| places (and transitions) | arcs | CPU s | µs per place | time / time of half the places |",
+             "|---:|---:|---:|---:|---:|"]
+    for k, r in enumerate(rows):
+        n, t = r["places"], r["cpu_seconds"]
+        growth = f"{t / rows[k - 1]['cpu_seconds']:.2f}x" if k else ""
+        lines.append(f"| {n:,} | {2 * n:,} | {t:.3f} | {t / n * 1e6:.1f} | {growth} |")
+    return Result("\n".join(lines), rows,
+                  f"CPU time (`time.process_time`) of `petri.formats.pnml.loads` on the bytes "
+                  f"of a generated ring, " + (f"median of {repeat} repeats" if repeat > 1 else "one run"))
+
+
+SECTIONS = {"pnml": pnml_section}
 
 
 def main() -> None:
