@@ -130,7 +130,7 @@ def pin(cpu: int | None) -> str:
 
 
 def commit() -> str:
-    """The measured code's commit, with a note when files other than the figures differ."""
+    """The measured code's commit, with a note when files other than documentation differ."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                               capture_output=True, check=True).stdout.strip()
@@ -139,7 +139,7 @@ def commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "not in a git checkout"
     changed = [line[3:] for line in status.splitlines()
-               if not line[3:].startswith("docs/performance")]
+               if not line[3:].startswith("docs/")]
     return head + (" with uncommitted changes" if changed else "")
 
 
