@@ -78,3 +78,15 @@ def test_the_exchange_estimate_by_hand():
 def test_loopback_moves_every_byte():
     r = bd.loopback(4 * 2**20, 2**20, 5)
     assert r["bytes"] == 4 * 2**20 and r["bytes_per_second"] > 0 and r["round_trip_seconds"] > 0
+
+
+def test_drawing_section_quick_draws_the_production_line_both_ways():
+    from bench import bench_drawing
+    r = bench_drawing.drawing_section(True)
+    assert [(row["net"], row["picture"]) for row in r.figures] == [
+        ("production line (5 places, 2 transitions)", "SVG"),
+        ("production line (5 places, 2 transitions)", "PNG")]
+    width, height = r.figures[1]["pixels"]
+    assert width > height > 100
+    assert f"| PNG | {r.figures[1]['bytes'] / 1e3:,.0f} kB, {width:,} x {height:,} pixels |" \
+        in r.markdown
