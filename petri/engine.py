@@ -176,13 +176,28 @@ class StateView:
         return self._sim.colours(place)
 
 
-@dataclass(frozen=True)
 class Decision:
-    """What a controller sees at a decision point."""
+    """What a controller sees at a decision point: the clock, the enabled controllable
+    ``bindings`` (net order) and a read-only view of the ``state``. The engine builds the
+    list of bindings only when a controller first looks at it."""
 
-    clock: float
-    bindings: list
-    state: StateView
+    __slots__ = ("clock", "state", "_bindings", "_offer")
+
+    def __init__(self, clock: float, bindings: list | None = None, state: StateView | None = None,
+                 *, offer: Callable[[], list] | None = None):
+        self.clock = clock
+        self.state = state
+        self._bindings = bindings
+        self._offer = offer
+
+    @property
+    def bindings(self) -> list:
+        if self._bindings is None:
+            self._bindings = self._offer() if self._offer is not None else []
+        return self._bindings
+
+    def __repr__(self):
+        return f"Decision(clock={self.clock!r}, bindings={self.bindings!r})"
 
 
 @dataclass(frozen=True)
@@ -260,7 +275,7 @@ class Simulator:
         self.rng = random.Random(seed)
         #: the run's random draws (``uniform``, ``exponential``, ...), seeded from ``seed``
         self.draws = Draws(seed)
-        self.compiled.namespace.update({"f_" + k: f for k, f in self.draws.functions().items()})
+        self._start_parameters()
         self._instant_limit = None
         self.log = self.compiled.log
         self.clock: float = 0
@@ -287,14 +302,34 @@ class Simulator:
         self._has_order = any(pc[2] for pc in classes)
         self._uncontrolled = [(pc[0], self._sets[pc]) for pc in classes if not pc[1]]
         self._controlled = [(pc[0], self._sets[pc]) for pc in classes if pc[1]]
+        # The bindings of a transition, listed once and kept until one of the places it
+        # depends on changes (or the clock makes one of their tokens ready): whoever looks at
+        # them more than once between firings (a controller, binding orders, "oldest") reads
+        # them here. ``_offered`` holds them as Binding objects, built when a controller looks.
+        n = len(c.transitions)
+        keep = use_control or choice == "oldest" or self._has_order
+        self._listed: list | None = [None] * n if keep else None
+        self._offered: list | None = [None] * n if keep else None
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
                     heapq.heappush(self._heap, (tok.time, i))
         self._checks = [t.check for t in c.transitions]
+        self._rechecks = self._rechecker()
         self._recheck(range(len(c.transitions)))
         if controller is not None and hasattr(controller, "reset"):
             controller.reset(StateView(self))
+
+    def _start_parameters(self) -> None:
+        """A run starts from the net's own constants, tables, capacities and random draws,
+        whatever an earlier run on the same compiled net changed (``set_constant`` ...)."""
+        c, net = self.compiled, self.compiled.net
+        ns = c.namespace
+        ns.update({"c_" + k: v for k, v in net.constants.items()})
+        ns.update({"t_" + k: v for k, v in net.tables.items()})
+        ns.update({"f_" + k: f for k, f in self.draws.functions().items()})
+        for i, name in enumerate(c.place_names):
+            c.capacity[i] = net.places[name].capacity
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -343,7 +378,7 @@ class Simulator:
         if len(self.events) < snap.logged:
             raise NetError("this snapshot is not of this run (its event log is longer)")
         self.clock, self.firings, self._declined = snap.clock, snap.firings, snap.declined
-        self._m = self.compiled.copy_marking(snap.marking)
+        self._m[:] = self.compiled.copy_marking(snap.marking)    # in place: the run loop holds it
         self._heap = list(snap.heap)
         self.rng.setstate(snap.rng)
         if snap.draws:
@@ -353,6 +388,9 @@ class Simulator:
             s = self._sets[pc]
             s.items = list(items)
             s.pos = {t: k for k, t in enumerate(s.items)}
+        if self._listed is not None:
+            n = len(self._listed)
+            self._listed[:], self._offered[:] = [None] * n, [None] * n
 
     # -- parameters (for disruption scenarios) --------------------------------------------------------
     def set_constant(self, name: str, value) -> None:
@@ -402,28 +440,66 @@ class Simulator:
         self._observers.append(fn)
 
     # -- enabling ----------------------------------------------------------------------------------
-    def _recheck(self, transitions: Iterable[int]) -> None:
-        ts, m, now, sets = self.compiled.transitions, self._m, self.clock, self._class_of
-        for u in transitions:
+    def _rechecker(self) -> Callable[[Iterable[int], float], None]:
+        """``recheck(transitions, now)``: examine ``transitions`` again after a place they
+        depend on changed; each goes into or out of its enabled set, and its kept bindings are
+        forgotten. The one place where the enabling rule updates the enabled sets (a closure
+        over the run's state, so the run loop pays one call per firing)."""
+        checks, sets, m = self._checks, self._class_of, self._m
+        listed, offered, failure = self._listed, self._offered, self._failure
+        ts = self.compiled.transitions
+
+        def recheck(transitions: Iterable[int], now: float) -> None:
+            u = -1
             try:
-                ok = ts[u].check(m, now)
+                for u in transitions:
+                    s = sets[u]
+                    if checks[u](m, now):
+                        if u not in s.pos:
+                            s.pos[u] = len(s.items)
+                            s.items.append(u)
+                    elif u in s.pos:
+                        s.discard(u)
+                    if listed is not None:
+                        listed[u] = offered[u] = None
             except Exception as e:
-                raise self._failure(ts[u], e) from None
-            if ok:
-                sets[u].add(u)
-            else:
-                sets[u].discard(u)
+                raise failure(ts[u], e) from None
+        return recheck
+
+    def _recheck(self, transitions: Iterable[int]) -> None:
+        self._rechecks(transitions, self.clock)
 
     def _failure(self, t, e: Exception, b: tuple | None = None) -> SimulationError:
         """One line naming the file, transition, inscription and binding that failed."""
         return self.compiled.failure(e, self.clock, t.name)
 
     def _bindings(self, u: int) -> list[tuple]:
+        """The enabled bindings of transition ``u`` now (kept until its places change)."""
+        listed = self._listed
+        if listed is not None:
+            bs = listed[u]
+            if bs is not None:
+                return bs
         t = self.compiled.transitions[u]
         try:
-            return list(t.bindings(self._m, self.clock))
+            bs = list(t.bindings(self._m, self.clock))
         except Exception as e:
             raise self._failure(t, e) from None
+        if listed is not None:
+            listed[u] = bs
+        return bs
+
+    def _binding_objects(self, u: int) -> list[Binding]:
+        """The enabled bindings of ``u`` as Binding objects (kept as long as the bindings)."""
+        offered = self._offered
+        if offered is not None and offered[u] is not None:
+            return offered[u]
+        t = self.compiled.transitions[u]
+        name, variables = t.name, t.variables
+        out = [Binding(name, dict(zip(variables, b)), u, b) for b in self._bindings(u)]
+        if offered is not None:
+            offered[u] = out
+        return out
 
     def enabled(self) -> list[Binding]:
         """The bindings that may fire now (the highest priority level with any)."""
@@ -434,10 +510,8 @@ class Simulator:
         if best is None:
             return []
         out = []
-        ts = self.compiled.transitions
         for u in sorted(u for pc, s in self._sets.items() if pc[0] == best for u in s.items):
-            t = ts[u]
-            out += [Binding(t.name, dict(zip(t.variables, b)), u, b) for b in self._bindings(u)]
+            out += self._binding_objects(u)
         return out
 
     # -- firing ----------------------------------------------------------------------------------
@@ -484,7 +558,7 @@ class Simulator:
         get ready are examined again, place by place in the order their tokens got ready.
         """
         heap, deps, start = self._heap, self.compiled.place_dependents, self.clock
-        checks, sets, m, every = self._checks, self._class_of, self._m, self._sets.values()
+        recheck, every = self._rechecks, self._sets.values()
         pop = heapq.heappop
         while heap and heap[0][0] <= start:
             pop(heap)
@@ -500,28 +574,20 @@ class Simulator:
                     places.append(q)
             self.clock = t
             self._declined = False
-            v = -1
-            try:
-                for q in places:
-                    for v in deps[q]:
-                        s = sets[v]
-                        if checks[v](m, t):
-                            if v not in s.pos:
-                                s.pos[v] = len(s.items)
-                                s.items.append(v)
-                        elif v in s.pos:
-                            s.discard(v)
-            except Exception as e:
-                raise self._failure(self.compiled.transitions[v], e) from None
+            for q in places:
+                recheck(deps[q], t)
             for s in every:
                 if s.items:
                     return True
         self.clock = start
         return False
 
-    def _choose(self) -> tuple[int, tuple] | None:
-        """The next firing at this instant, or None if nothing may fire now."""
-        rng = self.rng
+    def _decide(self) -> tuple[_Enabled | None, int, tuple | None]:
+        """What fires next at this instant, when more than a uniform random choice among
+        uncontrolled transitions may decide: ``(s, -1, None)`` to let the run loop pick
+        uniformly from the enabled set ``s``; ``(None, u, b)`` for binding ``b`` of transition
+        ``u`` chosen here (binding order, oldest first, the controller); ``(None, -1, None)``
+        when nothing may fire now."""
         unc = None
         for prio, s in self._uncontrolled:
             if s.items:
@@ -534,34 +600,50 @@ class Simulator:
                     ctl = (prio, s)
                     break
         if unc is not None and (ctl is None or unc[0] >= ctl[0]):
-            items = unc[1].items
-            if unc[1].ordered:
-                return self._smallest(items)
+            s = unc[1]
+            if s.ordered:
+                return (None, *self._smallest(s.items))
             if self.choice == "oldest":
-                return self._oldest(items)
-            u = items[int(rng.random() * len(items))] if len(items) > 1 else items[0]
-            t = self.compiled.transitions[u]
-            if t.simple:
-                return u, ()
-            bs = self._bindings(u)
-            return u, (bs[int(rng.random() * len(bs))] if len(bs) > 1 else bs[0])
+                return (None, *self._oldest(s.items))
+            return s, -1, None
         if ctl is None:
-            return None
-        ts = self.compiled.transitions
-        choices = []
-        for u in sorted(ctl[1].items):
-            t = ts[u]
-            choices += [Binding(t.name, dict(zip(t.variables, b)), u, b) for b in self._bindings(u)]
-        chosen = self.controller.choose(Decision(self.clock, choices, StateView(self)))
+            return None, -1, None
+        s = ctl[1]
+        chosen = self.controller.choose(Decision(self.clock, state=StateView(self),
+                                                 offer=self._offer(s)))
         if chosen is WAIT:
             self._declined = True
-            return self._choose()
-        if not isinstance(chosen, Binding) or chosen not in choices:
-            raise SimulationError(f"the controller chose {chosen!r}, which is not one of the "
-                                  f"{len(choices)} bindings it was offered at time {self.clock}")
-        u = chosen._t if chosen._t >= 0 else self.compiled.transition_index[chosen.transition]
-        t = ts[u]
-        return u, (chosen._b if chosen._t == u else tuple(chosen.values[v] for v in t.variables))
+            return self._decide()
+        if isinstance(chosen, Binding):
+            u, b = chosen._t, chosen._b
+            if u < 0 or chosen.transition != self.compiled.transitions[u].name:
+                u = self.compiled.transition_index.get(chosen.transition, -1)
+                t = self.compiled.transitions[u] if u >= 0 else None
+                b = None if t is None or set(chosen.values) != set(t.variables) else \
+                    tuple(chosen.values[v] for v in t.variables)
+            if u in s.pos and b in self._bindings(u):
+                return None, u, b
+        offered = sum(len(self._bindings(u)) for u in s.items)
+        raise SimulationError(f"the controller chose {chosen!r}, which is not one of the "
+                              f"{offered} bindings it was offered at time {self.clock}")
+
+    def _offer(self, s: _Enabled) -> Callable[[], list[Binding]]:
+        """The bindings of the transitions in ``s`` as a decision offers them (net order):
+        their tuples taken now, their Binding objects built when the controller looks."""
+        us = sorted(s.items)
+        lists = [self._bindings(u) for u in us]
+
+        def offer() -> list[Binding]:
+            out = []
+            ts, listed = self.compiled.transitions, self._listed
+            for u, bs in zip(us, lists):
+                if listed[u] is bs:         # unchanged since the decision: the kept objects
+                    out += self._binding_objects(u)
+                else:
+                    t = ts[u]
+                    out += [Binding(t.name, dict(zip(t.variables, b)), u, b) for b in bs]
+            return out
+        return offer
 
     def _smallest(self, items: list[int]) -> tuple[int, tuple]:
         """Binding order: the enabled binding whose order value is the smallest, across the
@@ -674,22 +756,23 @@ class Simulator:
         """The run loop: choose a binding, fire it, re-examine the transitions it may have
         enabled or disabled; when nothing may fire, advance the clock.
 
-        Without a controller, binding orders or "oldest" choice, the choice (``_choose``'s
-        random branch: a transition of the highest enabled priority uniformly, then one of its
-        bindings) is written out here, because it is most of the work of a firing; otherwise
-        ``_choose`` decides. A failing inscription is reported against the transition it belongs to.
+        The uniform random choice (a transition of the highest enabled priority, then one of
+        its bindings) is made here, because it is most of the work of a firing; with a
+        controller, binding orders or "oldest" choice, ``_decide`` says first whether it
+        applies or what fires instead. A failing inscription is reported against the
+        transition it belongs to.
         """
         c = self.compiled
         ts = c.transitions
-        checks = self._checks
         fires = [t.fire for t in ts]
         binds = [t.bindings for t in ts]
         simple = [t.simple for t in ts]
         deps = c.dependents
-        sets = self._class_of
         levels = [s for _, s in self._uncontrolled]
         free = not self._controlled and self.choice == "random" and not self._has_order
-        choose, advance = self._choose, self.advance
+        decide, advance = self._decide, self.advance
+        checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
+        kept = self._bindings if listed is not None else None
         m, heap, rnd = self._m, self._heap, self.rng.random
         rows = self.events._rows if self.log else None
         observers = self._observers
@@ -699,18 +782,19 @@ class Simulator:
             if stop_at is not None and self.firings >= stop_at:
                 return "max_firings" if limit is not None and self.firings >= limit else "zero_time"
             if free:
+                u = -1
                 for s in levels:
-                    items = s.items
-                    if items:
-                        n = len(items)
-                        u = items[int(rnd() * n)] if n > 1 else items[0]
-                        b = () if simple[u] else None     # None: one of its bindings, below
+                    if s.items:
                         break
                 else:
-                    u = -1
+                    s = None
             else:
-                nxt = choose()
-                u, b = (-1, None) if nxt is None else nxt
+                s, u, b = decide()
+            if s is not None:       # uniformly: a transition, then (below) one of its bindings
+                items = s.items
+                n = len(items)
+                u = items[int(rnd() * n)] if n > 1 else items[0]
+                b = () if simple[u] else None
             if u < 0:
                 if stop.flag:
                     return "interrupted"
@@ -721,11 +805,12 @@ class Simulator:
                 continue
             try:
                 if b is None:
-                    bs = list(binds[u](m, now))
+                    bs = list(binds[u](m, now)) if kept is None else kept(u)
                     b = bs[int(rnd() * len(bs))] if len(bs) > 1 else bs[0]
                 record = fires[u](m, now, b, heap)
             except Exception as e:
                 raise self._failure(ts[u], e, b) from None
+            # recheck(deps[u], now), written out: the call alone costs 7 % of a firing on a P/T net
             cur = u
             try:
                 for cur in deps[u]:
@@ -736,6 +821,8 @@ class Simulator:
                             s.items.append(cur)
                     elif cur in s.pos:
                         s.discard(cur)
+                    if listed is not None:
+                        listed[cur] = offered[cur] = None
             except Exception as e:
                 raise self._failure(ts[cur], e) from None
             self.firings += 1

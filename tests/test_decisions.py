@@ -1,0 +1,262 @@
+"""Decisions without re-listing: kept bindings against a full recomputation, lazy decision
+objects, and a compiled net reused across runs against a fresh load."""
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from petri import Net, Token
+from petri.engine import WAIT, Binding, Simulator, compile_net
+from petri.errors import SimulationError
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def controlled_nets(draw):
+    """Random timed coloured nets with controllable transitions: colours 0..2 on timed and
+    untimed places, read and inhibitor arcs, capacities, delays, guards on the clock,
+    priorities and binding orders."""
+    net = Net("controlled")
+    net.add_colour_set("T", "int", low=0, high=2, timed=True)
+    net.add_colour_set("U", "int", low=0, high=2)
+    net.add_constant("k", draw(st.integers(0, 2)))
+    places = []
+    for i in range(draw(st.integers(1, 4))):
+        colour = draw(st.sampled_from(["T", "U"]))
+        tokens = draw(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 9)), max_size=5))
+        cap = draw(st.one_of(st.none(), st.integers(5, 8)))
+        net.add_place(f"p{i}", colour, capacity=cap,
+                      initial=[Token(v, 1, t if colour == "T" else 0) for v, t in tokens])
+        places.append(f"p{i}")
+    for k in range(draw(st.integers(1, 5))):
+        src = draw(st.sampled_from(places))
+        dst = draw(st.sampled_from(places))
+        guard = draw(st.sampled_from(["", "x >= k", "clock >= 4", "x != 1 or clock < 6"]))
+        kw = {}
+        others = [p for p in places if p != src]
+        if others and draw(st.booleans()):
+            kw["reads"] = [(draw(st.sampled_from(others)), "y")]
+        if others and draw(st.booleans()):
+            kw["inhibitors"] = [(draw(st.sampled_from(others)), None, 2)]
+        if draw(st.integers(0, 4)) == 0:
+            kw["order"] = "x"
+        net.add_transition(f"t{k}", guard=guard or None, delay=draw(st.integers(0, 4)),
+                           inputs=[(src, "x")], outputs=[(dst, f"(x + {draw(st.integers(0, 2))}) % 3")],
+                           controllable=draw(st.booleans()), priority=draw(st.integers(0, 1)),
+                           **kw)
+    return net
+
+
+def assert_kept_state_is_fresh(sim: Simulator) -> None:
+    """The enabled sets, kept binding lists and kept Binding objects are what a full
+    recomputation from the marking and the clock gives."""
+    c, m, now = sim.compiled, sim._m, sim.clock
+    for u, t in enumerate(c.transitions):
+        fresh = list(t.bindings(m, now))
+        assert (u in sim._class_of[u].pos) == t.check(m, now) == bool(fresh), t.name
+        if sim._listed is not None and sim._listed[u] is not None:
+            assert sim._listed[u] == fresh, t.name
+        if sim._offered is not None and sim._offered[u] is not None:
+            assert [(b.transition, b.values) for b in sim._offered[u]] == \
+                [(t.name, dict(zip(t.variables, b))) for b in fresh], t.name
+
+
+class Checking:
+    """Checks the engine's kept state at every decision, then picks at random or waits."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.sim = None
+        self.decisions = 0
+
+    def choose(self, decision):
+        sim = self.sim
+        assert_kept_state_is_fresh(sim)
+        c, m, now = sim.compiled, sim._m, sim.clock
+        top = max(c.transitions[u].priority for s in sim._sets.values() for u in s.items)
+        expected = [(t.name, dict(zip(t.variables, b))) for t in c.transitions
+                    if t.controllable and t.priority == top for b in t.bindings(m, now)]
+        assert [(b.transition, b.values) for b in decision.bindings] == expected
+        self.decisions += 1
+        if self.rng.random() < 0.3:
+            return WAIT
+        return self.rng.choice(decision.bindings)
+
+
+@SETTINGS
+@given(controlled_nets(), st.integers(0, 1000), st.sampled_from(Simulator.CHOICES))
+def test_kept_bindings_equal_a_full_recomputation(net, seed, choice):
+    ctl = Checking(seed)
+    sim = Simulator(net, controller=ctl, seed=seed, choice=choice)
+    ctl.sim = sim
+    for _ in range(40):
+        assert_kept_state_is_fresh(sim)
+        if sim.step() is None:
+            break
+    assert_kept_state_is_fresh(sim)
+
+
+@SETTINGS
+@given(controlled_nets(), st.integers(0, 1000))
+def test_kept_bindings_survive_parameter_changes_and_restores(net, seed):
+    ctl = Checking(seed)
+    sim = Simulator(net, controller=ctl, seed=seed)
+    ctl.sim = sim
+    sim.run(max_firings=5)
+    snap = sim.snapshot()
+    k = sim.constant("k")
+    sim.set_constant("k", 2 - k)
+    assert_kept_state_is_fresh(sim)
+    sim.run(max_firings=5)
+    sim.set_constant("k", k)        # a snapshot does not hold parameters
+    sim.restore(snap)
+    assert_kept_state_is_fresh(sim)
+    sim.run(max_firings=5)
+    assert_kept_state_is_fresh(sim)
+
+
+def two_jobs() -> Net:
+    net = Net()
+    net.add_colour_set("Job", values=["a", "b"], timed=True)
+    net.add_constant("speed", 2)
+    net.add_place("queue", "Job", initial=["a", "b"])
+    net.add_place("done", "Job", capacity=2)
+    net.add_place("machine", initial=1)
+    net.add_transition("start", inputs=[("queue", "j"), "machine"], delay="speed",
+                       outputs=[("done", "j"), "machine"], controllable=True)
+    return net
+
+
+class Last:
+    """Takes the last offered binding; counts how often it looked at the bindings."""
+
+    def __init__(self, look=True):
+        self.look = look
+        self.offered = []
+
+    def choose(self, decision):
+        if not self.look:
+            return WAIT
+        self.offered.append([repr(b) for b in decision.bindings])
+        return decision.bindings[-1]
+
+
+def test_a_decision_offers_the_same_binding_objects_until_a_place_changes():
+    seen = []
+
+    class Keep:
+        def choose(self, decision):
+            seen.append((decision.clock, decision.bindings))
+            return WAIT if len(seen) == 1 else decision.bindings[-1]
+
+    net = two_jobs()
+    net.add_place("tick", "Job", initial=[Token("a", 1, 3)])
+    net.add_place("tocked", "Job")
+    net.add_transition("tock", inputs=[("tick", "j")], outputs=[("tocked", "j")])
+    sim = Simulator(net, controller=Keep(), seed=0)
+    sim.run()
+    # clock 0: wait; clock 3 (tock fired, the queue did not change): start<j=b>, then a
+    assert [(t, [repr(b) for b in bs]) for t, bs in seen] == [
+        (0, ["start<j='a'>", "start<j='b'>"]), (3, ["start<j='a'>", "start<j='b'>"]),
+        (3, ["start<j='a'>"])]
+    assert all(x is y for x, y in zip(seen[0][1], seen[1][1]))
+    assert seen[0][1] is not seen[1][1]     # each decision its own list
+    assert sim.tokens("done") == [("a", 5), ("b", 5)]
+
+
+def test_no_binding_object_is_built_for_a_controller_that_does_not_look():
+    sim = Simulator(two_jobs(), controller=Last(look=False), seed=3)
+    assert sim.run().reason == "waiting"
+    assert sim._offered == [None] and sim._listed == [[("a",), ("b",)]]
+
+
+def test_a_binding_made_by_hand_or_from_an_earlier_decision_is_accepted():
+    class ByHand:
+        def __init__(self):
+            self.kept = None
+
+        def choose(self, decision):
+            if self.kept is None:
+                self.kept = decision.bindings[1]          # start<j=b>
+                return Binding("start", {"j": "a"})
+            return self.kept
+
+    sim = Simulator(two_jobs(), controller=ByHand(), seed=0)
+    sim.run()
+    assert [(e.time, e.transition, e.binding) for e in sim.events] == [
+        (0, "start", {"j": "a"}), (0, "start", {"j": "b"})]
+
+
+@pytest.mark.parametrize("chosen, message", [
+    (Binding("start", {"j": "c"}), "start<j='c'>"),
+    (Binding("start", {"j": "a", "x": 1}), "start<j='a', x=1>"),
+    (Binding("stop", {"j": "a"}), "stop<j='a'>"),
+    ("start", "'start'"),
+])
+def test_a_choice_not_offered_is_refused_naming_it(chosen, message):
+    class Bad:
+        def choose(self, decision):
+            return chosen
+
+    sim = Simulator(two_jobs(), controller=Bad(), seed=0)
+    with pytest.raises(SimulationError) as e:
+        sim.run()
+    assert str(e.value) == (f"the controller chose {message}, which is not one of the 2 "
+                            f"bindings it was offered at time 0")
+
+
+def test_a_decision_kept_after_the_run_moved_on_still_shows_what_was_offered():
+    kept = []
+
+    class Keep:
+        def choose(self, decision):     # looks at no binding
+            kept.append(decision)
+            return WAIT
+
+    net = two_jobs()
+    net.places["queue"].initial = [Token("a")]
+    net.add_place("later", "Job", initial=[Token("b", 1, 5)])
+    net.add_transition("arrive", inputs=[("later", "j")], outputs=[("queue", "j")])
+    sim = Simulator(net, controller=Keep(), seed=0)
+    assert sim.run().reason == "waiting"
+    assert [(d.clock, [repr(b) for b in d.bindings]) for d in kept] == [
+        (0, ["start<j='a'>"]), (5, ["start<j='a'>", "start<j='b'>"])]
+
+
+# -- a compiled net reused across runs ------------------------------------------------------------
+
+def events(sim):
+    return [(e.time, e.transition, e.binding, e.consumed, e.produced) for e in sim.events]
+
+
+@SETTINGS
+@given(controlled_nets(), st.integers(0, 1000), st.sampled_from(Simulator.CHOICES))
+def test_a_reused_compiled_net_runs_as_a_fresh_load(net, seed, choice):
+    compiled = compile_net(net)
+    first = Simulator(compiled, controller=Checking(seed), seed=seed + 1, choice=choice)
+    first.controller.sim = first
+    first.set_constant("k", 2 - first.constant("k"))     # left changed by the first run
+    first.run(max_firings=30)
+    again = Simulator(compiled, controller=Checking(seed), seed=seed, choice=choice)
+    again.controller.sim = again
+    fresh = Simulator(net, controller=Checking(seed), seed=seed, choice=choice)
+    fresh.controller.sim = fresh
+    a, b = again.run(max_firings=30), fresh.run(max_firings=30)
+    assert (a.firings, a.reason, a.clock) == (b.firings, b.reason, b.clock)
+    assert events(again) == events(fresh)
+    assert again.marking == fresh.marking
+
+
+def test_a_new_run_on_a_compiled_net_starts_from_the_nets_parameters():
+    compiled = compile_net(two_jobs())
+    sim = Simulator(compiled, controller=Last(), seed=0)
+    sim.set_constant("speed", 10)
+    sim.set_capacity("done", 1)
+    assert sim.run().reason == "dead"
+    assert sim.tokens("done") == [("b", 10)]
+    again = Simulator(compiled, controller=Last(), seed=0)
+    assert again.constant("speed") == 2 and again.capacity("done") == 2
+    again.run()
+    assert again.tokens("done") == [("a", 2), ("b", 2)]
