@@ -148,7 +148,10 @@ class ActionSet:
 
     def index(self, binding: Binding) -> int:
         """The number of an offered binding."""
-        values = tuple(binding.values[v] for v in self.variables[binding.transition])
+        if binding._t >= 0:     # offered by the engine: its values in the variables' order
+            values = binding._b
+        else:
+            values = tuple(binding.values[v] for v in self.variables[binding.transition])
         try:
             return self._index[(binding.transition, values)]
         except KeyError:
@@ -158,10 +161,15 @@ class ActionSet:
     def mask(self, bindings: Iterable[Binding], wait: bool = True) -> np.ndarray:
         """True for the actions offered now (and for wait, when ``wait``)."""
         m = np.zeros(len(self), dtype=bool)
-        for b in bindings:
-            m[self.index(b)] = True
+        index = self.index
+        m[[index(b) for b in bindings]] = True
         m[self.wait] = wait
         return m
+
+    def offered(self, bindings: Iterable[Binding]) -> dict[int, Binding]:
+        """Action number -> binding, for the bindings offered now."""
+        index = self.index
+        return {index(b): b for b in bindings}
 
     def binding(self, action: int, bindings: Iterable[Binding]):
         """The offered binding numbered ``action`` (``WAIT`` for the wait action); raises

@@ -14,7 +14,9 @@
 * **Episode end**: ``terminated`` when nothing more can happen (the run is dead, or only the
   agent could act and it waited); ``truncated`` after ``max_decisions`` decisions.
 * **Reset**: ``reset(seed=...)`` seeds the engine's free choices from the env's generator, so
-  the same seed and the same actions give the same episode.
+  the same seed and the same actions give the same episode. A net given as a Net is compiled
+  once; every episode starts a new run on it (marking, clock, random numbers and parameters
+  from the net).
 
 >>> from petri import Net
 >>> net = Net()
@@ -38,7 +40,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from petri.engine import WAIT, Decision, Simulator, StateView
+from petri.engine import WAIT, Decision, Simulator, StateView, compile_net
 from petri.errors import NetError, SimulationError
 from petri.model import Net
 
@@ -112,7 +114,9 @@ class PetriNetEnv(gym.Env):
         n = len(self.places) + 1
         self.observation_space = spaces.Box(0.0, np.finfo(np.float32).max, shape=(n,), dtype=np.float32)
         self.sim: Simulator | None = None
+        self._compiled = None if self._make_net is not None else compile_net(template, log=False)
         self._decision: Decision | None = None
+        self._offered: dict | None = None      # action -> binding at this decision point
         self._handoff = _Handoff()
         self._done = True
         self._decisions = 0
@@ -121,7 +125,7 @@ class PetriNetEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         options = dict(options or {})
-        net = self.net
+        net = self._compiled
         if self._make_net is not None:
             net = self._make_net(self.np_random, options)
             if [t for t, x in net.transitions.items() if x.controllable] != self.actions.transitions:
@@ -144,11 +148,14 @@ class PetriNetEnv(gym.Env):
         if self._done:
             raise SimulationError("the episode is over; call reset()")
         invalid = False
-        try:
-            chosen = self.actions.binding(int(action), self._decision.bindings)
-        except InvalidAction:
-            if self.invalid_action == "raise":
-                raise
+        action = int(action)
+        chosen = self._offers().get(action, WAIT)
+        if chosen is WAIT and action != self.actions.wait:
+            try:
+                self.actions.binding(action, ())        # says why: out of range or not offered
+            except InvalidAction:
+                if self.invalid_action == "raise":
+                    raise
             chosen, invalid = WAIT, True
         before = self.sim.clock
         self._handoff.pending.append(chosen)
@@ -167,7 +174,17 @@ class PetriNetEnv(gym.Env):
             m = np.zeros(len(self.actions), dtype=bool)
             m[self.actions.wait] = True
             return m
-        return self.actions.mask(self._decision.bindings)
+        m = np.zeros(len(self.actions), dtype=bool)
+        m[list(self._offers())] = True
+        m[self.actions.wait] = True
+        return m
+
+    def _offers(self) -> dict:
+        """Action number -> binding offered at this decision point."""
+        if self._offered is None:
+            self._offered = {} if self._done or self._decision is None else \
+                self.actions.offered(self._decision.bindings)
+        return self._offered
 
     def render(self):
         if self.render_mode != "ansi" or self.sim is None:
@@ -179,20 +196,20 @@ class PetriNetEnv(gym.Env):
     # -- the engine between decisions ---------------------------------------------------------------
     def _run(self) -> None:
         """Fire uncontrollable bindings and move the clock until the next decision point."""
-        sim, fired = self.sim, 0
-        while True:
-            try:
-                event = sim.step()
-            except _DecisionPoint as point:
-                self._decision = point.decision
-                return
-            if event is None:
-                self._done, self._decision = True, None
-                return
-            fired += 1
-            if fired > self.max_firings:
-                raise SimulationError(f"more than {self.max_firings:,} firings without a decision "
-                                   f"point at clock {sim.clock:g}: the net runs on without control")
+        sim = self.sim
+        self._offered = None
+        try:
+            # the chosen binding (if any) is one firing more than the uncontrolled ones
+            reason = sim.run(max_firings=self.max_firings + 1).reason
+        except _DecisionPoint as point:
+            self._decision = point.decision
+            return
+        if reason == "interrupted":
+            raise KeyboardInterrupt
+        if reason == "max_firings":
+            raise SimulationError(f"more than {self.max_firings:,} firings without a decision "
+                                  f"point at clock {sim.clock:g}: the net runs on without control")
+        self._done, self._decision = True, None
 
     def _reward(self, before: float) -> float:
         if self.reward_fn is not None:
@@ -202,10 +219,10 @@ class PetriNetEnv(gym.Env):
 
     def _observation(self) -> np.ndarray:
         sim = self.sim
-        obs = [sim.count(p) for p in self.places]
+        obs = sim.counts()
         obs.append(sim.clock / self.time_scale)
         return np.asarray(obs, dtype=np.float32)
 
     def _info(self) -> dict:
         return {"clock": self.sim.clock, "decisions": self._decisions,
-                "enabled": 0 if self._done else len(self._decision.bindings)}
+                "enabled": len(self._offers())}

@@ -352,6 +352,11 @@ class Simulator:
     def count(self, place: str) -> int:
         return self.compiled.place_count(self._m, self._place(place))
 
+    def counts(self) -> list[int]:
+        """The token count of every place, in the net's order of places."""
+        m, count = self._m, self.compiled.place_count
+        return [count(m, i) for i in range(len(m))]
+
     def colours(self, place: str) -> Counter:
         """Counter of colours in ``place``, timestamps ignored."""
         c = Counter()

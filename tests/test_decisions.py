@@ -260,3 +260,21 @@ def test_a_new_run_on_a_compiled_net_starts_from_the_nets_parameters():
     assert again.constant("speed") == 2 and again.capacity("done") == 2
     again.run()
     assert again.tokens("done") == [("a", 2), ("b", 2)]
+
+
+def test_flowfactory_cases_on_one_compiled_plant_run_as_on_fresh_loads():
+    from control.flowfactory import plant as ff
+    from control.flowfactory.earliest import EarliestOrderController
+    from control.flowfactory.scenarios import load_scenario, resolve_scenario
+    cases = ff.read_cases(ff.DATA / "initial_stock.csv")
+    compiled = ff.compiled_plant()
+    assert ff.compiled_plant() is compiled
+    for case, name in ((2, "malfunction"), (1, "storage")):
+        reused = ff.run_case(compiled, case, cases[case], EarliestOrderController(),
+                             load_scenario(resolve_scenario(name)), seed=case)
+        fresh = ff.run_case(ff.load_plant(), case, cases[case], EarliestOrderController(),
+                            load_scenario(resolve_scenario(name)), seed=case)
+        assert (reused.makespan, reused.shipped, reused.reason) == \
+            (fresh.makespan, fresh.shipped, fresh.reason)
+        assert reused.events.equals(fresh.events)
+        assert len(reused.events) > 1000

@@ -27,7 +27,7 @@ from petri.model import NetError, Token
 __all__ = [
     "NET_DIR", "DATA", "NET_FILES", "PRODUCTS", "CONSUMABLES", "STORES", "MAIN_STORES",
     "STATIONS", "STATION_ORDER", "START", "DAY", "read_orders", "read_cases", "load_plant",
-    "set_case", "CaseRun", "run_case", "to_date",
+    "set_case", "CaseRun", "run_case", "to_date", "compiled_plant",
 ]
 
 #: the folder of the FlowFactory nets (package data of ``nets.flowfactory``)
@@ -179,6 +179,27 @@ def load_plant(orders: dict[int, dict[str, int]] | None = None, dispatch: bool =
     return net
 
 
+#: compiled plants of this process: (order list, dispatch) -> CompiledNet
+_COMPILED: dict = {}
+
+
+def compiled_plant(orders: dict[int, dict[str, int]] | None = None, dispatch: bool = False):
+    """The plant of ``load_plant(orders, dispatch)``, loaded and compiled once per process
+    and kept (the last four order lists): the cases of an experiment run on it one after
+    another. Every run on it starts afresh (marking, clock, random numbers, parameters), with
+    the initial stock ``run_case`` sets, so a case gives the same run as on a fresh load."""
+    from petri.engine import compile_net
+    key = (None if orders is None else tuple((o, tuple(q.items())) for o, q in orders.items()),
+           bool(dispatch))
+    compiled = _COMPILED.pop(key, None)
+    if compiled is None:
+        compiled = compile_net(load_plant(orders, dispatch=dispatch), log=True)
+    _COMPILED[key] = compiled
+    while len(_COMPILED) > 4:
+        del _COMPILED[next(iter(_COMPILED))]
+    return compiled
+
+
 def set_case(net, stock: dict[str, int]) -> None:
     """Set the initial stock of every store (a row of initial_stock.csv)."""
     for s in STORES:
@@ -215,11 +236,12 @@ def run_case(net, case: int, stock: dict[str, int], controller=None, scenario=No
              seed: int = 0, log: bool = True) -> CaseRun:
     """Run every order of ``net`` from the initial ``stock`` until all are shipped.
 
-    ``scenario``: a ``control.flowfactory.scenarios.Scenario`` whose disruptions are applied
-    and reverted in their windows.
+    ``net``: the plant's Net, or a compiled one (``compiled_plant``: no compiling per case;
+    its event log is on). ``scenario``: a ``control.flowfactory.scenarios.Scenario`` whose
+    disruptions are applied and reverted in their windows.
     """
-    from petri.engine import Simulator
-    set_case(net, stock)
+    from petri.engine import CompiledNet, Simulator
+    set_case(net.net if isinstance(net, CompiledNet) else net, stock)
     t0 = time.perf_counter()
     sim = Simulator(net, controller=controller, seed=seed, log=log or scenario is not None)
     n_orders = sim.count("backlog")

@@ -1,0 +1,193 @@
+"""Controlled runs and Gymnasium steps: what decisions cost, side by side with an earlier version.
+
+Measures, in CPU time of one process (pin it: ``taskset -c 1``):
+
+* **cases**: the FlowFactory experiment's cases as ``petri experiment`` runs them
+  (``control.flowfactory.experiment.run_one``: plant, lower bound, the controlled run, KPI
+  tables), ideal scenario, every FlowFactory controller, cases 1-10: CPU seconds per case;
+* **decisions**: the controlled runs alone, under ``cProfile``: the share of the run's time
+  spent choosing (listing the decision's bindings and the controller's ``choose``;
+  uncontrolled choices by binding order excluded);
+* **env**: ``control.env.PetriNetEnv`` steps per second with a random policy over the
+  offered actions (``action_masks`` + ``step``; resets counted in), on the FlowFactory plant
+  (50 orders, case 1's stock) and on a 20-job x 10-machine job shop as a net.
+
+``--baseline REV`` also measures the git revision ``REV`` of this repository (extracted to a
+temporary folder), alternating with the working tree repeat by repeat, and prints ratios.
+
+    taskset -c 1 python bench/bench_decisions.py --repeats 5 --baseline main
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
+
+
+def measure_cases(cases: list[int]) -> float:
+    """CPU seconds per case of the experiment's case runner."""
+    from control.flowfactory import experiment as ex
+    from control.flowfactory import plant as ff
+    from control.flowfactory.scenarios import resolve_scenario
+    stock = ff.read_cases(ff.DATA / "initial_stock.csv")
+    scenario = str(resolve_scenario("ideal"))
+    start = time.process_time()
+    n = 0
+    for ctrl in CONTROLLERS:
+        for case in cases:
+            ex.run_one(scenario, ctrl, case, stock[case], None, 0)
+            n += 1
+    return (time.process_time() - start) / n
+
+
+def measure_decisions(cases: list[int]) -> dict:
+    """Share of the controlled runs' time spent on decisions, under cProfile."""
+    import cProfile
+    import pstats
+    from control import registry
+    from control.flowfactory import plant as ff
+    from petri.engine import Simulator, compile_net
+    stock = ff.read_cases(ff.DATA / "initial_stock.csv")
+    runs = []
+    for name in CONTROLLERS:
+        ctrl = registry.create(name)
+        runs.append((ctrl, compile_net(ff.load_plant(None, dispatch=getattr(ctrl, "dispatch", False)))))
+    profile = cProfile.Profile()
+    profile.enable()
+    for ctrl, compiled in runs:
+        for case in cases:
+            ff.set_case(compiled.net, stock[case])
+            Simulator(compiled, controller=ctrl, seed=0).run()
+    profile.disable()
+    stats = pstats.Stats(profile).stats
+    cum = {}
+    for (file, _, func), (_, _, _, ct, _) in stats.items():
+        if file.endswith(os.path.join("petri", "engine.py")):
+            cum[func] = cum.get(func, 0.0) + ct
+    choosing = cum.get("_decide", cum.get("_choose", 0.0)) - cum.get("_smallest", 0.0) \
+        - cum.get("_oldest", 0.0)
+    return {"share": choosing / cum["run"], "run_seconds_profiled": cum["run"]}
+
+
+def flowfactory_env():
+    from control.env import PetriNetEnv
+    from control.flowfactory import plant as ff
+    net = ff.load_plant()
+    ff.set_case(net, ff.read_cases(ff.DATA / "initial_stock.csv")[1])
+    return PetriNetEnv(net, values={"o": range(1, 51)}, time_scale=3600.0)
+
+
+def jobshop_env():
+    import random
+    from control.env import PetriNetEnv
+    from control.scheduling.generate import random_jobshop
+    from petri.jobshop import instance_net
+    inst = random_jobshop(20, 10, random.Random(0))
+    return PetriNetEnv(instance_net(inst), values={"k": range(10)})
+
+
+def measure_env(make, steps: int) -> dict:
+    """Steps per CPU second of a random policy over the offered actions (wait only when
+    nothing else is offered)."""
+    import numpy as np
+    env = make()
+    rng = np.random.default_rng(0)
+    episodes, done = 0, True
+    start = time.process_time()
+    for _ in range(steps):
+        if done:
+            env.reset(seed=episodes)
+            episodes += 1
+        mask = env.action_masks()
+        offered = np.flatnonzero(mask[:-1])
+        action = int(offered[rng.integers(len(offered))]) if len(offered) else len(mask) - 1
+        _, _, terminated, truncated, _ = env.step(action)
+        done = terminated or truncated
+    cpu = time.process_time() - start
+    return {"steps_per_second": steps / cpu, "episodes": episodes}
+
+
+def child(args) -> None:
+    cases = list(range(1, args.cases + 1))
+    out = {}
+    if "cases" in args.parts:
+        out["case_seconds"] = measure_cases(cases)
+    if "decisions" in args.parts:
+        out.update(measure_decisions(cases))
+    if "env" in args.parts:
+        out["env_flowfactory"] = measure_env(flowfactory_env, args.steps)["steps_per_second"]
+        out["env_jobshop"] = measure_env(jobshop_env, args.steps)["steps_per_second"]
+    print(json.dumps(out))
+
+
+def run_child(tree: Path, args) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--cases", str(args.cases),
+           "--steps", str(args.steps), "--parts", *args.parts]
+    r = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"measuring {tree} failed:\n{r.stderr[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+FIGURES = [("case_seconds", "CPU s per experiment case", "lower"),
+           ("share", "share of a controlled run spent choosing (cProfile)", "lower"),
+           ("env_flowfactory", "env steps/s, FlowFactory plant", "higher"),
+           ("env_jobshop", "env steps/s, 20x10 job shop", "higher")]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--cases", type=int, default=10, help="cases 1..N of each controller (default 10)")
+    p.add_argument("--steps", type=int, default=20000, help="env steps per measurement")
+    p.add_argument("--parts", nargs="+", default=["cases", "decisions", "env"],
+                   choices=["cases", "decisions", "env"])
+    p.add_argument("--baseline", metavar="REV", help="also measure this git revision")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        child(args)
+        return 0
+    trees = {"this": ROOT}
+    tmp = None
+    if args.baseline:
+        tmp = tempfile.TemporaryDirectory()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp.name], input=archive, check=True)
+        trees = {args.baseline: Path(tmp.name), "this": ROOT}
+    results = {k: [] for k in trees}
+    for _ in range(args.repeats):
+        for k, tree in trees.items():
+            results[k].append(run_child(tree, args))
+    print(f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; medians of {args.repeats} "
+          f"repeats, CPU time")
+    for key, label, better in FIGURES:
+        if key not in results["this"][0]:
+            continue
+        med = {k: statistics.median(r[key] for r in rs) for k, rs in results.items()}
+        line = "  ".join(f"{k}: {v:,.3f}" if key in ("case_seconds", "share") else f"{k}: {v:,.0f}"
+                         for k, v in med.items())
+        if args.baseline:
+            ratio = med["this"] / med[args.baseline]
+            line += f"  (this / {args.baseline}: {ratio:.2f}x)"
+        print(f"{label}: {line}")
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
