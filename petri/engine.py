@@ -310,6 +310,11 @@ class Simulator:
         keep = use_control or choice == "oldest" or self._has_order
         self._listed: list | None = [None] * n if keep else None
         self._offered: list | None = [None] * n if keep else None
+        # A controllable transition whose places changed is only marked: whether it is enabled
+        # is settled (by listing its bindings, which a decision needs anyway) when someone
+        # asks whether a decision is due. ``_dirty`` holds the marked ones.
+        self._lazy = [t.controllable and use_control for t in c.transitions]
+        self._dirty: dict[int, None] = {}
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
@@ -372,6 +377,7 @@ class Simulator:
         event log's length), for ``restore``: undo in an interactive game, what-if runs.
         A controller's own memory and parameters changed with ``set_constant`` and the like
         are not part of it."""
+        self._settle()
         return Snapshot(self.clock, self.firings, self.compiled.copy_marking(self._m),
                         list(self._heap), self.rng.getstate(), self._declined, len(self.events),
                         {pc: list(s.items) for pc, s in self._sets.items()},
@@ -396,6 +402,7 @@ class Simulator:
         if self._listed is not None:
             n = len(self._listed)
             self._listed[:], self._offered[:] = [None] * n, [None] * n
+        self._dirty.clear()
 
     # -- parameters (for disruption scenarios) --------------------------------------------------------
     def set_constant(self, name: str, value) -> None:
@@ -452,12 +459,18 @@ class Simulator:
         over the run's state, so the run loop pays one call per firing)."""
         checks, sets, m = self._checks, self._class_of, self._m
         listed, offered, failure = self._listed, self._offered, self._failure
+        lazy, dirty = self._lazy, self._dirty
         ts = self.compiled.transitions
 
         def recheck(transitions: Iterable[int], now: float) -> None:
             u = -1
             try:
                 for u in transitions:
+                    if listed is not None:
+                        listed[u] = offered[u] = None
+                        if lazy[u]:
+                            dirty[u] = None
+                            continue
                     s = sets[u]
                     if checks[u](m, now):
                         if u not in s.pos:
@@ -465,11 +478,23 @@ class Simulator:
                             s.items.append(u)
                     elif u in s.pos:
                         s.discard(u)
-                    if listed is not None:
-                        listed[u] = offered[u] = None
             except Exception as e:
                 raise failure(ts[u], e) from None
         return recheck
+
+    def _settle(self) -> None:
+        """Settle whether the marked controllable transitions are enabled, listing (and
+        keeping) their bindings."""
+        dirty, sets, listed = self._dirty, self._class_of, self._listed
+        while dirty:
+            u = next(iter(dirty))
+            bs = listed[u] if listed[u] is not None else self._bindings(u)
+            del dirty[u]
+            s = sets[u]
+            if bs:
+                s.add(u)
+            else:
+                s.discard(u)
 
     def _recheck(self, transitions: Iterable[int]) -> None:
         self._rechecks(transitions, self.clock)
@@ -508,6 +533,7 @@ class Simulator:
 
     def enabled(self) -> list[Binding]:
         """The bindings that may fire now (the highest priority level with any)."""
+        self._settle()
         best = None
         for pc, s in self._sets.items():
             if s.items and (best is None or pc[0] > best):
@@ -563,7 +589,11 @@ class Simulator:
         get ready are examined again, place by place in the order their tokens got ready.
         """
         heap, deps, start = self._heap, self.compiled.place_dependents, self.clock
-        recheck, every = self._rechecks, self._sets.values()
+        recheck, dirty = self._rechecks, self._dirty
+        uncontrolled = [s for _, s in self._uncontrolled]
+        controlled = [s for _, s in self._controlled]
+        if dirty:           # what changed at this instant is judged at this instant
+            self._settle()
         pop = heapq.heappop
         while heap and heap[0][0] <= start:
             pop(heap)
@@ -581,7 +611,12 @@ class Simulator:
             self._declined = False
             for q in places:
                 recheck(deps[q], t)
-            for s in every:
+            for s in uncontrolled:
+                if s.items:
+                    return True
+            if dirty:
+                self._settle()
+            for s in controlled:
                 if s.items:
                     return True
         self.clock = start
@@ -600,6 +635,8 @@ class Simulator:
                 break
         ctl = None
         if not self._declined:
+            if self._dirty:
+                self._settle()
             for prio, s in self._controlled:
                 if s.items:
                     ctl = (prio, s)
@@ -753,6 +790,7 @@ class Simulator:
     def _stopped_reason(self, until) -> str:
         if until is not None and self._heap and self._heap[0][0] > until:
             return "until"
+        self._settle()
         if any(s.items for _, s in self._controlled):
             return "waiting"
         return "dead"
@@ -777,6 +815,7 @@ class Simulator:
         free = not self._controlled and self.choice == "random" and not self._has_order
         decide, advance = self._decide, self.advance
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
+        lazy, dirty = self._lazy, self._dirty
         kept = self._bindings if listed is not None else None
         m, heap, rnd = self._m, self._heap, self.rng.random
         rows = self.events._rows if self.log else None
@@ -819,6 +858,11 @@ class Simulator:
             cur = u
             try:
                 for cur in deps[u]:
+                    if listed is not None:
+                        listed[cur] = offered[cur] = None
+                        if lazy[cur]:
+                            dirty[cur] = None
+                            continue
                     s = sets[cur]
                     if checks[cur](m, now):
                         if cur not in s.pos:
@@ -826,8 +870,6 @@ class Simulator:
                             s.items.append(cur)
                     elif cur in s.pos:
                         s.discard(cur)
-                    if listed is not None:
-                        listed[cur] = offered[cur] = None
             except Exception as e:
                 raise self._failure(ts[cur], e) from None
             self.firings += 1
