@@ -120,21 +120,37 @@ def limit(args):
     subset = set(args.subset.split(","))
     methods = ["policy", "cpsat"]
     results = defaultdict(lambda: defaultdict(list))
+    per_instance = []
     for row in benchmark_rows():
         if row["instance"] not in subset:
             continue
         inst = read_instance(INSTANCES / row["file"])
         fam = family(row, inst)
         best = int(row["best_known"])
+        got = {}
         for m in methods:
             s, cpu, wall = run_one(inst, m, time_limit=args.time_limit)
             gap = s.makespan / best - 1
             results[fam][m].append((gap, wall))
+            got[m] = s
             write_rows(args.out, [[row["instance"], fam, m, args.time_limit, s.makespan, best,
                                    round(gap, 5), round(cpu, 2), round(wall, 2)]])
             print(f"{row['instance']} {m}: {s.makespan} (best known {best}, gap "
                   f"{100 * gap:.1f} %) in {wall:.1f} s; {s.stats}", flush=True)
+        per_instance.append((row["instance"], best, got))
     print(table(results, methods))
+    print()
+    print("| instance | best known | policy, limit | after rules and samples | after tabu search "
+          "| after CP-SAT | CP-SAT alone |")
+    print("|---|---|---|---|---|---|---|")
+    for name, best, got in per_instance:
+        p, c = got["policy"], got["cpsat"]
+        st = p.stats
+
+        def cell(v):
+            return "" if v is None else f"{v} ({100 * (v / best - 1):.1f} %)"
+        print(f"| {name} | {best} | {cell(p.makespan)} | {cell(st.get('sampled', st.get('rules')))} "
+              f"| {cell(st.get('tabu'))} | {cell(st.get('cpsat'))} | {cell(c.makespan)} |")
 
 
 def scale(args):

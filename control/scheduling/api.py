@@ -36,9 +36,9 @@ def schedule(instance: Instance, method: str = "policy", time_limit: float | Non
         raise CommandError("the time limit must be 0 or more seconds")
     stats: dict = {}
     if method == "cpsat":
-        from .cpsat import solve
+        from .cpsat import cores, solve
         limit = 60.0 if time_limit is None else time_limit
-        result, bound = solve(instance, limit, seed=seed, workers=2)
+        result, bound = solve(instance, limit, seed=seed, workers=cores())
         if result is None:
             raise CommandError(f"CP-SAT found no schedule in {limit:g} s")
         stats["cpsat_bound"] = bound
@@ -76,13 +76,19 @@ def schedule(instance: Instance, method: str = "policy", time_limit: float | Non
 def improve(instance: Instance, first: Schedule, deadline: float, seed: int, policy,
             stats: dict) -> Schedule:
     """The rules' one-pass schedules, the policy's samples, tabu search, CP-SAT: the best
-    schedule found before ``deadline``."""
-    from . import cpsat
+    schedule found before ``deadline``.
+
+    A job shop without calendars and with one machine per operation gets the fast tabu
+    search (``control.scheduling.localsearch``) for most of the time and CP-SAT, hinted
+    with the best schedule, for the last fifth; other instances get the general tabu search
+    (which also moves operations between machines) and CP-SAT half and half when CP-SAT can
+    model them (no calendars)."""
+    from . import cpsat, localsearch
     from .improve import sample_policy, tabu_search
     method = first.method
     best = first
-    left = deadline - _time.perf_counter()
     use_cpsat = cpsat.available() and not instance.has_calendars
+    fast = localsearch.applies(instance)
     for name in ("mwkr", "mor"):          # one pass each: cheap starting points
         s = dispatch(instance, Rule(name))
         if s.makespan < best.makespan:
@@ -90,21 +96,27 @@ def improve(instance: Instance, first: Schedule, deadline: float, seed: int, pol
     stats["rules"] = best.makespan
     left = deadline - _time.perf_counter()
     if policy is not None and left > 0:
-        s = sample_policy(instance, policy, _time.perf_counter() + 0.1 * left, seed)
+        share = 0.03 if fast else 0.1
+        s = sample_policy(instance, policy, _time.perf_counter() + share * left, seed)
         if s is not None and s.makespan < best.makespan:
             best = s
         stats["sampled"] = best.makespan
     left = deadline - _time.perf_counter()
     if left > 0:
-        share = 0.5 if use_cpsat else 1.0
-        s = tabu_search(instance, best, _time.perf_counter() + share * left, seed)
+        share = (0.8 if fast else 0.5) if use_cpsat else 1.0
+        until = _time.perf_counter() + share * left
+        if fast:
+            s = localsearch.tabu_search(instance, best, until, seed, stats=stats)
+        else:
+            s = tabu_search(instance, best, until, seed)
         if s.makespan < best.makespan:
             best = s
         stats["tabu"] = best.makespan
     left = deadline - _time.perf_counter()
-    if use_cpsat and left > 1.0:
+    if use_cpsat and left > 1.0 and best.makespan > instance.lower_bound():
         # model building and presolve take time too: leave them a share of what is left
-        s, bound = cpsat.solve(instance, 0.8 * left - 0.5, hint=best, seed=seed, workers=2)
+        s, bound = cpsat.solve(instance, 0.8 * left - 0.5, hint=best, seed=seed,
+                               workers=cpsat.cores())
         if s is not None and s.makespan < best.makespan:
             best = s
         stats["cpsat"] = best.makespan

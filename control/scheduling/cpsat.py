@@ -7,12 +7,22 @@ search starts from it. Calendars are not modelled: instances with calendars are 
 """
 from __future__ import annotations
 
+import os
+
 from petri.errors import CommandError
 from petri.jobshop import Instance
 
 from .schedule import Schedule, ScheduledOperation
 
-__all__ = ["solve", "available"]
+__all__ = ["solve", "available", "cores"]
+
+
+def cores() -> int:
+    """The cores this process may run on (CP-SAT's number of workers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def available() -> bool:
