@@ -32,7 +32,7 @@ from control.scheduling.policy import PolicyController, shipped_policy  # noqa: 
 from control.scheduling.rules import RULES, Rule  # noqa: E402
 from petri.formats.jobshop import read_instance  # noqa: E402
 
-INSTANCES = ROOT / "nets" / "scheduling" / "instances"
+from nets.scheduling import INSTANCES  # noqa: E402
 DEFAULT_SUBSET = "ta01,ta11,ta21,ta31,ta41,ta51,ta61,ta71,mk01,mk02,mk03,mk04,mk05,mk06,mk07,mk08,mk09,mk10"
 
 

@@ -302,6 +302,51 @@ def test_generate_plant_and_export_the_net(tmp_path):
     assert json.loads(r.stdout)["states"] == 64
 
 
+def test_petri_load_opens_every_kind_of_instance(tmp_path):
+    import petri
+    from petri.formats import format_of
+    three = petri.load(DATA / "three.txt")
+    assert three == instance_net(read_instance(DATA / "three.txt"))
+    assert sorted(three.places) == ["finished", "machines_m0", "machines_m1", "machines_m2",
+                                    "waiting"]
+    assert [t.value for t in three.places["waiting"].initial] == [(0, 0), (1, 0), (2, 0)]
+    assert petri.reachability_graph(three).num_states == 64
+    assert petri.load(DATA / "plant") == instance_net(read_instance(DATA / "plant"))
+    mk01 = ROOT / "nets/scheduling/instances/brandimarte/mk01.fjs"
+    assert petri.load(mk01) == instance_net(read_instance(mk01))
+    # a .txt file is a job shop only if its first line is two whole numbers
+    notes = tmp_path / "notes.txt"
+    notes.write_text("# comment\n[places.p]\ninitial = 1\n")
+    assert format_of(notes) == "toml" and format_of(DATA / "three.txt") == "jobshop"
+    assert petri.load(notes).places["p"].initial[0].count == 1
+    with pytest.raises(NetError) as e:
+        petri.load(DATA / "three.txt", notes)
+    assert str(e.value) == ("a scheduling instance is read on its own: give one .txt, .fjs "
+                            "file or plant folder")
+    bad = tmp_path / "bad.fjs"
+    bad.write_text("1 2\n1 1 3 4\n")
+    with pytest.raises(NetError, match="bad.fjs.*machine 3"):
+        petri.load(bad)
+
+
+def test_shipped_instances_by_name():
+    from nets.scheduling import INSTANCES, benchmark, instance_path, names
+    rows = benchmark()
+    assert len(names()) == 90 and names()[0] == "ta01" and names()[-1] == "mk10"
+    assert rows["mk10"] == {"family": "brandimarte", "instance": "mk10",
+                            "file": "brandimarte/mk10.fjs", "jobs": 20, "machines": 15,
+                            "lower_bound": rows["mk10"]["lower_bound"], "best_known": 193}
+    assert all((INSTANCES / r["file"]).is_file() for r in rows.values())
+    inst = read_instance(instance_path("ta41"))
+    assert (inst.n_jobs, inst.n_machines) == (30, 20)
+    r = petri("schedule", "ta01", "--method", "rule:mwkr", "--json")
+    assert r.returncode == 0, r.stderr
+    by_file = schedule(read_instance(instance_path("ta01")), method="rule:mwkr")
+    assert json.loads(r.stdout)["makespan"] == by_file.makespan
+    r = petri("schedule", "ta99")
+    assert r.returncode == 1 and r.stderr.strip() == "petri: error: ta99: no such file or folder"
+
+
 def test_schedule_api_reports_bound_and_method():
     inst = read_instance(DATA / "three.txt")
     s = schedule(inst, method="rule:mwkr")

@@ -67,6 +67,8 @@ def test_wheel_runs_the_experiment_outside_the_checkout(tmp_path):
     assert all(Path(f).is_relative_to(purelib) for f in where), where
     assert (purelib / "nets" / "flowfactory" / "data" / "orders.csv").is_file()
     assert (purelib / "petri" / "net-format.schema.json").is_file()
+    assert (purelib / "nets" / "scheduling" / "instances" / "taillard" / "ta80.txt").is_file()
+    assert (purelib / "nets" / "scheduling" / "instances" / "brandimarte" / "mk10.fjs").is_file()
 
     petri = env_dir / "bin" / "petri"
     assert "experiment" in _run([str(petri), "--help"], cwd=work, env=clean).stdout
@@ -86,3 +88,14 @@ def test_wheel_runs_the_experiment_outside_the_checkout(tmp_path):
     keys = _run([str(petri), "keys", "create", "wheel", "--database",
                  f"sqlite:///{work / 'service.db'}"], cwd=work, env=clean)
     assert keys.stdout.startswith("pk_") and (work / "service.db").is_file()
+    # the shipped benchmark instances: by name, and as nets, outside the checkout
+    shop = json.loads(_run([str(petri), "schedule", "mk01", "--method", "rule:mwkr", "--json"],
+                           cwd=work, env=clean).stdout)
+    here = json.loads(_run([sys.executable, "-m", "petri", "schedule",
+                            "nets/scheduling/instances/brandimarte/mk01.fjs", "--method",
+                            "rule:mwkr", "--json"], cwd=ROOT).stdout)
+    assert shop["makespan"] == here["makespan"] and shop["operations"] == 55
+    net = _run([str(python), "-c", "import petri; from nets.scheduling import instance_path; "
+                "n = petri.load(instance_path('ta01')); print(len(n.places['waiting'].initial))"],
+               cwd=work, env=clean)
+    assert net.stdout.split() == ["15"]

@@ -43,23 +43,23 @@ def add_arguments(p) -> None:
 
 def is_jobshop(path) -> bool:
     """A scheduling instance: an OR-Library .txt, a Brandimarte .fjs, or a plant's CSV folder."""
-    p = Path(str(path))
-    return p.suffix.lower() in (".txt", ".fjs") or (p.is_dir() and (p / "operations.csv").exists())
+    from ..errors import NetError
+    from ..formats import format_of
+    try:
+        return format_of(path) == "jobshop"
+    except (NetError, OSError):
+        return False
 
 
 def load_net(files, allow_outside: bool = False):
-    """One net from TOML file(s) or one PNML file."""
+    """One net from TOML file(s), one PNML file or one scheduling instance."""
     from ..cli import CommandError
     files = [os.fspath(f) for f in files]
     for f in files:
         if not os.path.exists(f):
             raise CommandError(f"{f}: no such file")
-    if len(files) == 1 and is_jobshop(files[0]):
-        from ..formats.jobshop import read_instance
-        from ..jobshop import instance_net
-        return instance_net(read_instance(files[0]))
     for f in files:
-        if os.path.isdir(f):
+        if os.path.isdir(f) and not is_jobshop(f):
             raise CommandError(f"{f}: is a directory, not a net file")
     from ..formats import load
     return load(*files, allow_outside=allow_outside)

@@ -16,7 +16,8 @@ HELP = "schedule a job shop (.txt OR-Library, .fjs Brandimarte, or a folder of p
 
 def add_arguments(p) -> None:
     p.add_argument("instance", metavar="INSTANCE",
-                   help="a .txt (OR-Library) or .fjs (Brandimarte) file, or a plant's CSV folder")
+                   help="a .txt (OR-Library) or .fjs (Brandimarte) file, a plant's CSV folder, "
+                        "or the name of a shipped benchmark instance (ta01-ta80, mk01-mk10)")
     p.add_argument("--method", default=None, metavar="METHOD",
                    help="policy (default: the learned policy, one pass) or rule:NAME (fifo, "
                         "spt, mwkr, mor, edd)")
@@ -32,6 +33,15 @@ def add_arguments(p) -> None:
                    help="also store the schedule in the scheduling service's database "
                         "(a SQLAlchemy URL, e.g. sqlite:///petri.db; needs the serve extra)")
     add_force(p)
+
+
+def instance_file(name: str):
+    """``name`` itself, or the shipped benchmark instance of that name when no file or
+    folder is called so (``ta01``, ``mk01``)."""
+    if Path(name).exists():
+        return name
+    from nets.scheduling import benchmark, instance_path
+    return instance_path(name) if name in benchmark() else name
 
 
 def run(args) -> int:
@@ -53,7 +63,8 @@ def run(args) -> int:
             raise CommandError("--database needs SQLAlchemy and Alembic: "
                                "python -m pip install 'petri-flow[serve]'") from None
         db = open_database(args.database)
-    inst = read_instance(args.instance)
+    source = instance_file(args.instance)
+    inst = read_instance(source)
     if args.policy and (args.method or "policy") != "policy":
         raise CommandError("--policy goes with --method policy")
     result = schedule(inst, method=args.method or "policy", time_limit=args.time_limit,
@@ -63,7 +74,7 @@ def run(args) -> int:
         raise CommandError(f"{args.instance}: the schedule is infeasible: {problems[0]}")
     summary = result.summary()
     if db is not None:
-        summary["id"] = db.save(name=inst.name, **_stored_source(args.instance), instance=inst,
+        summary["id"] = db.save(name=inst.name, **_stored_source(source), instance=inst,
                                 schedule=result, fallback=False, origin="cli")
     summary["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.output:
