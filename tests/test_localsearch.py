@@ -165,9 +165,26 @@ def test_refuses_flexible_and_calendar_instances():
 @pytest.mark.skipif(not localsearch.numba_available(), reason="numba (the fast extra)")
 def test_time_limit_uses_the_fast_search():
     ta01 = read_instance(ROOT / "nets/scheduling/instances/taillard/ta01.txt")
+    from control.scheduling import cpsat
     localsearch.kernels(True)           # compile (or load from the cache) before timing
-    r = schedule(ta01, method="rule:mwkr", time_limit=4)
+    cpsat.available()                   # and import OR-Tools (seconds on a busy machine)
+    r = schedule(ta01, method="rule:mwkr", time_limit=10)
     assert check_schedule(ta01, r) == []
     assert r.stats["tabu_iterations"] > 1000
     assert r.makespan <= r.stats["tabu"] < r.stats["rules"] <= r.stats["one_pass"]
     assert r.makespan <= 1.05 * 1231
+
+
+@pytest.mark.skipif(not localsearch.numba_available(), reason="numba (the fast extra)")
+def test_searches_in_threads_count_every_step():
+    ta11 = read_instance(ROOT / "nets/scheduling/instances/taillard/ta11.txt")
+    first = dispatch(ta11, Rule("mwkr"))
+    stats = {}
+    s = localsearch.tabu_search(ta11, first, time.perf_counter() + 600, seed=3,
+                                max_iterations=500, workers=2, stats=stats)
+    assert stats["tabu_workers"] == 2 and stats["tabu_iterations"] == 1000
+    assert check_schedule(ta11, s) == [] and s.makespan < first.makespan
+    # the best of the two searches: each alone is no better
+    one = [localsearch.tabu_search(ta11, first, time.perf_counter() + 600, seed=3 + w,
+                                   max_iterations=500, workers=1) for w in (0, 1)]
+    assert s.makespan == min(o.makespan for o in one)

@@ -18,8 +18,10 @@ hundred times slower: 8 µs against 1.2 ms per step on a 15x15 job shop).
 """
 from __future__ import annotations
 
+import threading
 import time as _time
 import types
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -107,24 +109,54 @@ class _Arrays:
 
 def tabu_search(inst: Instance, schedule: Schedule, deadline: float, seed: int = 0,
                 max_iterations: int | None = None, compiled: bool | None = None,
-                stats: dict | None = None) -> Schedule:
+                stats: dict | None = None, workers: int | None = None) -> Schedule:
     """The best schedule found from ``schedule`` before ``deadline`` (a
     ``time.perf_counter()`` value) or after ``max_iterations`` steps; never worse than
     ``schedule`` (which is returned when nothing better is found). ``compiled``: use the
-    numba kernels (default: when numba is installed)."""
+    numba kernels (default: when numba is installed). ``workers``: independent searches
+    (seeds ``seed``, ``seed + 1``, ...) run at once in threads, the compiled kernel
+    releasing the interpreter (default: one per available core when compiled, else one)."""
     if not applies(inst):
         raise ValueError("the fast tabu search needs one machine per operation and no calendars")
+    if compiled is None:
+        compiled = numba_available()
     k = kernels(compiled)
     a = _Arrays(inst, schedule)
-    n = len(a.dur)
-    if n == 0:
+    if len(a.dur) == 0:
         return schedule
-    n_jobs = max(inst.n_jobs, 1)
+    if workers is None:
+        from .cpsat import cores
+        workers = cores() if compiled else 1
+    workers = max(1, int(workers))
     lb = inst.lower_bound()
-    best_seq = a.seq.copy()
-    elite = np.repeat(a.seq[None, :, :], 8, axis=0)
+    stop = threading.Event()
+    if workers == 1:
+        runs = [_run(k, inst, a, a.seq.copy(), seed, deadline, max_iterations, lb, stop)]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            futures = [pool.submit(_run, k, inst, a, a.seq.copy(), seed + w, deadline,
+                                   max_iterations, lb, stop) for w in range(workers)]
+            runs = [f.result() for f in futures]
+    if stats is not None:
+        stats["tabu_iterations"] = sum(int(st[_lskernel.IT]) for _, _, st in runs)
+        stats["tabu_restarts"] = sum(int(st[_lskernel.RESTARTS]) for _, _, st in runs)
+        if workers > 1:
+            stats["tabu_workers"] = workers
+    best_ms, best_seq, _ = min(runs, key=lambda r: r[0])
+    if best_ms < 0 or best_ms >= schedule.makespan:
+        return schedule              # nothing better (or the starting orders make a cycle)
+    return _to_schedule(inst, a, best_seq)
+
+
+def _run(k, inst, a: _Arrays, seq, seed: int, deadline: float, max_iterations, lb: int,
+         stop: threading.Event):
+    """One search from the machine orders ``seq``: (best makespan or -1 for a cycle, its
+    orders, the kernel's state)."""
+    n = len(a.dur)
+    best_seq = seq.copy()
+    elite = np.repeat(seq[None, :, :], 8, axis=0)
     elite_ms = np.full(8, np.iinfo(np.int64).max, np.int64)
-    tabu = np.zeros((n, n_jobs), np.int64)
+    tabu = np.zeros((n, max(inst.n_jobs, 1)), np.int64)
     state = np.zeros(8, np.int64)
     big = np.iinfo(np.int64).max
     state[_lskernel.BEST] = big
@@ -134,29 +166,26 @@ def tabu_search(inst: Instance, schedule: Schedule, deadline: float, seed: int =
     hi = int(lo * 1.4) + 1
     patience = max(2000, 20 * n)
     k.seed_rng(int(seed) & 0x7FFFFFFF)
-    start_ms = schedule.makespan
     steps = 0
     chunk = 200
-    while True:
+    while not stop.is_set():
         t0 = _time.perf_counter()
         todo = chunk if max_iterations is None else min(chunk, max_iterations - steps)
         if todo <= 0:
             break
-        got = k.search(a.jpred, a.jsucc, a.dur, a.rel, a.job, a.mach, a.seq, a.seqlen, best_seq,
+        got = k.search(a.jpred, a.jsucc, a.dur, a.rel, a.job, a.mach, seq, a.seqlen, best_seq,
                        elite, elite_ms, tabu, state, todo, patience, lo, hi, lb)
-        if got < 0:                  # the starting orders make a cycle: nothing to improve
-            return schedule
+        if got < 0:
+            return -1, best_seq, state
         steps += todo
-        if state[_lskernel.BEST] <= lb or _time.perf_counter() >= deadline:
+        if state[_lskernel.BEST] <= lb:
+            stop.set()               # optimal: the other searches can stop too
+            break
+        if _time.perf_counter() >= deadline:
             break
         if _time.perf_counter() - t0 < 0.02:     # look at the clock about every 20-40 ms
             chunk = min(chunk * 2, 1_000_000)
-    if stats is not None:
-        stats["tabu_iterations"] = int(state[_lskernel.IT])
-        stats["tabu_restarts"] = int(state[_lskernel.RESTARTS])
-    if state[_lskernel.BEST] >= start_ms:
-        return schedule
-    return _to_schedule(inst, a, best_seq)
+    return int(state[_lskernel.BEST]), best_seq, state
 
 
 def _to_schedule(inst: Instance, a: _Arrays, seq) -> Schedule:
