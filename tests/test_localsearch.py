@@ -166,11 +166,11 @@ def test_refuses_flexible_and_calendar_instances():
 def test_time_limit_uses_the_fast_search():
     ta01 = read_instance(ROOT / "nets/scheduling/instances/taillard/ta01.txt")
     from control.scheduling import cpsat
-    localsearch.kernels(True)           # compile (or load from the cache) before timing
+    localsearch.warm_up().wait()        # compile (or load from the cache) before timing
     cpsat.available()                   # and import OR-Tools (seconds on a busy machine)
     r = schedule(ta01, method="rule:mwkr", time_limit=10)
     assert check_schedule(ta01, r) == []
-    assert r.stats["tabu_iterations"] > 1000
+    assert r.stats["tabu_compiled"] is True and r.stats["tabu_iterations"] > 1000
     assert r.makespan <= r.stats["tabu"] < r.stats["rules"] <= r.stats["one_pass"]
     assert r.makespan <= 1.05 * 1231
 
@@ -188,3 +188,14 @@ def test_searches_in_threads_count_every_step():
     one = [localsearch.tabu_search(ta11, first, time.perf_counter() + 600, seed=3 + w,
                                    max_iterations=500, workers=1) for w in (0, 1)]
     assert s.makespan == min(o.makespan for o in one)
+
+
+def test_time_limit_runs_the_python_search_while_the_kernels_compile(monkeypatch):
+    import threading
+    from control.scheduling import cpsat
+    cpsat.available()
+    monkeypatch.setattr(localsearch, "warm_up", lambda: threading.Event())   # never ready
+    three = read_instance(DATA / "three.txt")
+    r = schedule(three, method="rule:edd", time_limit=2)
+    assert r.stats["tabu_compiled"] is False and r.stats["tabu_iterations"] >= 1
+    assert check_schedule(three, r) == [] and r.makespan == 11

@@ -89,8 +89,11 @@ def improve(instance: Instance, first: Schedule, deadline: float, seed: int, pol
     from .improve import sample_policy, tabu_search
     method = first.method
     best = first
-    use_cpsat = cpsat.available() and not instance.has_calendars
     fast = localsearch.applies(instance)
+    compiled = fast and localsearch.numba_available()
+    if compiled:
+        ready = localsearch.warm_up()       # compiles while the rules and samples run
+    use_cpsat = cpsat.available() and not instance.has_calendars
     for name in ("mwkr", "mor"):          # one pass each: cheap starting points
         s = dispatch(instance, Rule(name))
         if s.makespan < best.makespan:
@@ -108,7 +111,11 @@ def improve(instance: Instance, first: Schedule, deadline: float, seed: int, pol
         share = (0.9 if fast else 0.5) if use_cpsat else 1.0
         until = _time.perf_counter() + share * left
         if fast:
-            s = localsearch.tabu_search(instance, best, until, seed, stats=stats)
+            # the compiled search if it is ready in time, else the same search in Python
+            compiled = compiled and ready.wait(max(0.0, until - _time.perf_counter()))
+            stats["tabu_compiled"] = compiled
+            s = localsearch.tabu_search(instance, best, until, seed, stats=stats,
+                                        compiled=compiled)
         else:
             s = tabu_search(instance, best, until, seed)
         if s.makespan < best.makespan:

@@ -66,6 +66,30 @@ def kernels(compiled: bool | None = None):
     return _COMPILED
 
 
+_WARM: threading.Event | None = None
+
+
+def warm_up() -> threading.Event:
+    """Compile the kernels (or load them from numba's cache) in the background; the event
+    is set when they are ready. Compiling takes seconds to minutes on a busy machine, once
+    per installation: a caller with a deadline waits for the event only as long as it can."""
+    global _WARM
+    if _WARM is None:
+        _WARM = threading.Event()
+        done = _WARM
+
+        def work():
+            two = Instance.from_routes([[(0, 1), (1, 1)], [(1, 1), (0, 1)]])
+            from .schedule import ScheduledOperation
+            ops = [ScheduledOperation(0, 0, 0, 0, 1), ScheduledOperation(0, 1, 1, 1, 2),
+                   ScheduledOperation(1, 0, 1, 0, 1), ScheduledOperation(1, 1, 0, 1, 2)]
+            tabu_search(two, Schedule(two, ops), _time.perf_counter() + 1, max_iterations=1,
+                        compiled=True, workers=1)
+            done.set()
+        threading.Thread(target=work, name="tabu-kernel-compile", daemon=True).start()
+    return _WARM
+
+
 def applies(inst: Instance) -> bool:
     """Whether the fast search handles ``inst``: one machine per operation, no calendars."""
     return not inst.has_calendars and all(len(op.machines) == 1 for op in inst.operations())
