@@ -6,6 +6,7 @@ known makespans; and how the one-pass time grows with the number of jobs.
     python bench/bench_scheduling.py limit [--time-limit 60] [--subset ta01,ta11,...]
     python bench/bench_scheduling.py scale            # time per decision, 10 to 2,000 jobs
     python bench/bench_scheduling.py plant            # one pass on the 411 x 149 plant
+    python bench/bench_scheduling.py tabu             # time per tabu-search step
 
 Each part prints a Markdown table and appends its raw rows to ``--out`` (CSV). Times are the
 process's CPU time (``time.process_time``) of the scheduling call alone (reading excluded).
@@ -117,6 +118,10 @@ def quick(args):
 
 
 def limit(args):
+    from control.scheduling import cpsat, localsearch
+    if localsearch.numba_available():
+        localsearch.warm_up().wait()     # compiled (or loaded from the cache) once, not timed
+    cpsat.available()                    # OR-Tools imported once, not timed
     subset = set(args.subset.split(","))
     methods = ["policy", "cpsat"]
     results = defaultdict(lambda: defaultdict(list))
@@ -151,6 +156,35 @@ def limit(args):
             return "" if v is None else f"{v} ({100 * (v / best - 1):.1f} %)"
         print(f"| {name} | {best} | {cell(p.makespan)} | {cell(st.get('sampled', st.get('rules')))} "
               f"| {cell(st.get('tabu'))} | {cell(st.get('cpsat'))} | {cell(c.makespan)} |")
+
+
+def tabu(args):
+    """CPU time per step of the job-shop tabu search, compiled (numba) and plain Python."""
+    from control.scheduling.localsearch import kernels, numba_available, tabu_search
+    print("| instance | operations | compiled (numba) | plain Python | ratio |")
+    print("|---|---|---|---|---|")
+    if numba_available():
+        kernels(True)
+    for name in ("ta01", "ta41", "ta71"):
+        row = next(r for r in benchmark_rows() if r["instance"] == name)
+        inst = read_instance(INSTANCES / row["file"])
+        first = dispatch(inst, Rule("mwkr"))
+        per = {}
+        for compiled, steps in ((True, 20000), (False, 200)):
+            if compiled and not numba_available():
+                continue
+            tabu_search(inst, first, float("inf"), max_iterations=5, compiled=compiled,
+                        workers=1)                                 # warm up
+            times = []
+            for rep in range(3):
+                t0 = time.process_time()
+                tabu_search(inst, first, float("inf"), seed=rep, max_iterations=steps,
+                            compiled=compiled, workers=1)
+                times.append((time.process_time() - t0) / steps)
+            per[compiled] = statistics.median(times)
+        c, p = per.get(True), per[False]
+        print(f"| {name} | {inst.n_operations} | {'' if c is None else f'{c * 1e6:.1f} µs'} | "
+              f"{p * 1e3:.2f} ms | {'' if c is None else f'{p / c:.0f}'} |", flush=True)
 
 
 def scale(args):
@@ -189,13 +223,14 @@ def plant(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=["quick", "limit", "scale", "plant"])
+    p.add_argument("part", choices=["quick", "limit", "scale", "plant", "tabu"])
     p.add_argument("--time-limit", type=float, default=60)
     p.add_argument("--subset", default=DEFAULT_SUBSET)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="bench_scheduling.csv", help="CSV file the raw rows go to")
     args = p.parse_args()
-    {"quick": quick, "limit": limit, "scale": scale, "plant": plant}[args.part](args)
+    {"quick": quick, "limit": limit, "scale": scale, "plant": plant,
+     "tabu": tabu}[args.part](args)
 
 
 if __name__ == "__main__":
