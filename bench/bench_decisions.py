@@ -16,6 +16,9 @@ Measures, in CPU time of one process (pin it: ``taskset -c 1``):
 temporary folder), alternating with the working tree repeat by repeat, and prints ratios.
 
     taskset -c 1 python bench/bench_decisions.py --repeats 5 --baseline main
+
+Section ``decisions`` of ``python -m bench``: the same, against ``BASELINE`` (the version
+before decisions kept their bindings and compiled nets were reused).
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
+#: the last version that listed every binding at every decision and compiled every case
+BASELINE = "fb44384"
 
 
 def measure_cases(cases: list[int]) -> float:
@@ -136,8 +141,54 @@ def run_child(tree: Path, args) -> dict:
            "--steps", str(args.steps), "--parts", *args.parts]
     r = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
     if r.returncode:
-        sys.exit(f"measuring {tree} failed:\n{r.stderr[-2000:]}")
+        raise RuntimeError(f"measuring {tree} failed:\n{r.stderr[-2000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def side_by_side(args) -> dict:
+    """Revision -> list of measurements, the baseline (if any) and this tree alternating."""
+    trees = {"this": ROOT}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.baseline:
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            trees = {args.baseline: Path(tmp), "this": ROOT}
+        results = {k: [] for k in trees}
+        for _ in range(args.repeats):
+            for k, tree in trees.items():
+                results[k].append(run_child(tree, args))
+    return results
+
+
+def decisions_section(quick: bool):
+    """Section ``decisions`` of ``python -m bench``: this version against ``BASELINE``."""
+    from bench.harness import Result
+    args = argparse.Namespace(repeats=1 if quick else 3, cases=1 if quick else 10,
+                              steps=300 if quick else 20000, parts=["cases", "decisions", "env"],
+                              baseline=None if quick else BASELINE)
+    results = side_by_side(args)
+    med = {k: {key: statistics.median(r[key] for r in rs) for key, _, _ in FIGURES}
+           for k, rs in results.items()}
+    before = med.get(args.baseline)
+    rows = ["| what | before | after | after/before |", "|---|---:|---:|---:|"]
+    for key, label, _ in FIGURES:
+        a = med["this"][key]
+        fmt = (lambda v: f"{v:.3f}") if key in ("case_seconds", "share") else (lambda v: f"{v:,.0f}")
+        b = before[key] if before else None
+        rows.append(f"| {label} | {fmt(b) if b is not None else '-'} | {fmt(a)} | "
+                    f"{f'{a / b:.2f}x' if b else '-'} |")
+    text = "\n".join(rows) + "\n"
+    if before:
+        text += (f"\nBefore: revision `{args.baseline}`; after: this version; each measured in its "
+                 f"own process, alternating, {args.repeats} times.\n")
+    return Result(markdown=text, figures=results,
+                  method=f"CPU time (time.process_time) in a child process per version and repeat, "
+                         f"median of {args.repeats}: experiment cases 1-{args.cases} x 5 controllers; "
+                         f"the choosing share under cProfile; {args.steps:,} environment steps per net")
+
+
+SECTIONS = {"decisions": decisions_section}
 
 
 FIGURES = [("case_seconds", "CPU s per experiment case", "lower"),
@@ -159,18 +210,7 @@ def main(argv=None) -> int:
     if args.child:
         child(args)
         return 0
-    trees = {"this": ROOT}
-    tmp = None
-    if args.baseline:
-        tmp = tempfile.TemporaryDirectory()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", tmp.name], input=archive, check=True)
-        trees = {args.baseline: Path(tmp.name), "this": ROOT}
-    results = {k: [] for k in trees}
-    for _ in range(args.repeats):
-        for k, tree in trees.items():
-            results[k].append(run_child(tree, args))
+    results = side_by_side(args)
     print(f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; medians of {args.repeats} "
           f"repeats, CPU time")
@@ -184,8 +224,6 @@ def main(argv=None) -> int:
             ratio = med["this"] / med[args.baseline]
             line += f"  (this / {args.baseline}: {ratio:.2f}x)"
         print(f"{label}: {line}")
-    if tmp is not None:
-        tmp.cleanup()
     return 0
 
 

@@ -6,6 +6,10 @@ calls ``choose(decision)``. ``decision.bindings`` lists the enabled controllable
 ``tokens(place)``, ``count(place)``, ``colours(place)``, ``net``). The controller returns one
 of the bindings, or ``WAIT`` (``None``) to let time advance. Rules, Q-learning and the
 Gymnasium environment all plug in here; the engine knows nothing else about them.
+
+``decision.bindings`` is built when first read, and its ``Binding`` objects are kept by the
+engine (and offered again) until a place of their transition changes: read them, do not
+change them.
 """
 from __future__ import annotations
 

@@ -280,3 +280,16 @@ def test_flowfactory_cases_on_one_compiled_plant_run_as_on_fresh_loads():
             (fresh.makespan, fresh.shipped, fresh.reason)
         assert reused.events.equals(fresh.events)
         assert len(reused.events) > 1000
+
+
+def test_the_decisions_benchmark_plays_whole_job_shop_episodes():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
+    spec = importlib.util.spec_from_file_location("bench_decisions", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # 20 jobs x 10 machines: 200 operations, one started per step (waiting is never chosen
+    # while an operation can start), so 300 steps are one episode and half of the next
+    assert bench.measure_env(bench.jobshop_env, 300)["episodes"] == 2
+    assert bench.measure_env(bench.flowfactory_env, 50)["steps_per_second"] > 0
