@@ -129,18 +129,16 @@ def pin(cpu: int | None) -> str:
     return f"pinned to CPU {cpu} (as `taskset -c {cpu}`)"
 
 
-def commit() -> str:
-    """The measured code's commit, with a note when files other than documentation differ."""
+def uncommitted() -> bool:
+    """Whether the code differs from its last commit (documentation aside): then the figures
+    measured code that no commit holds, and the header says so. (The commit's name itself is not
+    recorded: it changes when the branch is rebased before it lands.)"""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                              capture_output=True, check=True).stdout.strip()
         status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                 cwd=ROOT, text=True, capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        return "not in a git checkout"
-    changed = [line[3:] for line in status.splitlines()
-               if not line[3:].startswith("docs/")]
-    return head + (" with uncommitted changes" if changed else "")
+        return False
+    return any(not line[3:].startswith("docs/") for line in status.splitlines())
 
 
 def machine() -> dict:
@@ -158,13 +156,14 @@ def command(name: str, quick: bool) -> str:
 
 
 def header(name: str, quick: bool, when: datetime.datetime, mach: dict, pinned: str,
-           method: str, code: str, json_path: str) -> str:
+           method: str, changed: bool, json_path: str) -> str:
     load = mach["load_average"]
     load = (f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1 / 5 / 15 min) "
             "when the section started" if load else "load average unknown")
     lines = [f"- Command: `{command(name, quick)}`, run on {when:%Y-%m-%d} at {when:%H:%M} UTC"
-             f" (code at commit {code})" + (". **Quick run: small sizes, few repeats; do not quote"
-                                            " these figures.**" if quick else "."),
+             + (" on code with uncommitted changes" if changed else "")
+             + (". **Quick run: small sizes, few repeats; do not quote these figures.**"
+                if quick else "."),
              f"- Machine: {mach['cpu']}, {mach['cores']} cores, {mach['system']}, {mach['python']},"
              f" numpy {mach['numpy']}; {load}.",
              f"- Method: {pinned}; {method.rstrip('.')}.",
@@ -247,7 +246,7 @@ def regenerate(names: list[str], registry: dict[str, str], doc: Path, *, quick: 
     for name in names:
         mach = machine()
         when = datetime.datetime.now(datetime.timezone.utc)
-        code = commit()
+        changed = uncommitted()
         print(f"bench: {name} ({registry[name]}) ...", file=sys.stderr, flush=True)
         try:
             result = measure_in_child(registry[name], quick)
@@ -259,9 +258,10 @@ def regenerate(names: list[str], registry: dict[str, str], doc: Path, *, quick: 
         jpath = json_dir(doc) / f"{name}.json"
         write_atomic(jpath, json.dumps({
             "section": name, "command": command(name, quick), "quick": quick,
-            "date": when.isoformat(timespec="seconds"), "commit": code, "machine": mach,
+            "date": when.isoformat(timespec="seconds"), "uncommitted_changes": changed,
+            "machine": mach,
             "method": f"{pinned}; {result.method}", "figures": result.figures}, indent=1) + "\n")
-        body = (header(name, quick, when, mach, pinned, result.method, code, shown(jpath))
+        body = (header(name, quick, when, mach, pinned, result.method, changed, shown(jpath))
                 + "\n" + result.markdown.strip("\n") + "\n")
         text = doc.read_text(encoding="utf-8") if doc.exists() else ""
         write_atomic(doc, replace_block(text, name, body))
