@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import resource
 import socket
 import statistics
 import sys
@@ -64,6 +65,15 @@ def partition_figures(markings: np.ndarray, src: np.ndarray, dst: np.ndarray) ->
         out.append({"workers": w, "cross_fraction": cross,
                     "imbalance": float(counts.max() / counts.mean())})
     return out
+
+
+def levels(parent: np.ndarray) -> int:
+    """Breadth-first levels of a graph whose states are numbered in breadth-first order (each
+    state's parent comes before it), the initial state's level being 1."""
+    depth = np.zeros(len(parent), dtype=np.int64)
+    for i in range(1, len(parent)):
+        depth[i] = depth[parent[i]] + 1
+    return int(depth.max()) + 1
 
 
 def bits_per_marking(markings: np.ndarray) -> int:
@@ -158,15 +168,19 @@ def measure(quick: bool) -> dict:
     n, repeats = (2, 1) if quick else (4, 3)
     net = kanban(n)
     times = []
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for _ in range(repeats):
         t = time.process_time()
         g = reachability_graph(net)
         times.append(time.process_time() - t)
+    peak_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
     markings = g.markings
     narrow = markings.astype(np.min_scalar_type(int(markings.max())))
     states, edges = g.num_states, g.num_edges
     figures = {"net": f"Kanban, {n} kanbans per cell", "states": states, "edges": edges,
                "places": markings.shape[1], "explore_seconds": statistics.median(times),
+               "levels": levels(g.parent),
+               "peak_growth_bytes_per_state": peak_growth / g.num_states,
                "bytes_narrow": int(narrow.shape[1] * narrow.itemsize),
                "bits_packed": bits_per_marking(markings),
                "partition": partition_figures(markings, g.src, g.dst)}
@@ -215,6 +229,40 @@ def estimate(f: dict) -> list[dict]:
     return rows
 
 
+def conclusion(f: dict) -> str:
+    """What the measured figures say, in a few sentences computed from them."""
+    e = next(r for r in f["estimate"] if r["workers"] == 16)
+    local = e["local_seconds_per_state"]
+    per_second = e["bytes_per_state"] / (local + e["network_seconds_per_state"])
+    growth = f["peak_growth_bytes_per_state"]
+    sync = f["levels"] * 15 * f["loopback"]["round_trip_seconds"]
+    imbalance = next(p["imbalance"] for p in f["partition"] if p["workers"] == 16)
+    share = per_second / NETWORK["bytes_per_second"]
+    speedup = 16 / imbalance * local / (local + e["network_seconds_per_state"])
+    text = (f"At W = 16 the exchange adds about {_ns(e['network_seconds_per_state'])} per state "
+            f"over a 10 Gbit/s link to the {_ns(local)} the explorer spends per state "
+            f"({e['network_seconds_per_state'] / local:.0%} more), and a worker exploring at "
+            f"that pace sends about {per_second / 1e6:,.0f} MB/s, {share:.1%} of its link: "
+            + ("the search stays bound by exploring. " if share < 0.5 else
+               "the link, not exploring, sets the pace. ")
+            + f"As the largest worker holds {imbalance:.3f} times the mean share and sets the pace "
+            f"of every round, 16 workers would explore about {speedup:.1f} times as fast as one "
+            "(estimated from the measured inputs, not run). ")
+    if growth > 0:
+        per_worker = WORKER_MEMORY / growth
+        text += (f"With {WORKER_MEMORY / 2**30:.0f} GiB per worker (assumed) and the measured "
+                 f"memory per state, one worker holds about {per_worker / 1e6:,.0f} million "
+                 f"states and 16 workers about {16 * per_worker / 1e9:,.1f} billion. ")
+    else:
+        text += "The net is too small for its memory per state to show. "
+    return text + (f"The end-of-round markers cost {f['levels']} levels x 15 messages x one "
+                   f"round trip = {sync * 1e3:,.1f} ms for the whole search.")
+
+
+#: memory a worker gives to the search, assumed for the capacity figure
+WORKER_MEMORY = 64 * 2**30
+
+
 def distributed_section(quick: bool) -> Result:
     f = measure(quick)
     f["estimate"] = estimate(f)
@@ -227,6 +275,9 @@ def distributed_section(quick: bool) -> Result:
         f"| explorer, one core: time per state | {_ns(local)} "
         f"({f['states'] / f['explore_seconds']:,.0f} states/s) |",
         f"| successors (edges) per state | {f['edges'] / f['states']:.2f} |",
+        f"| breadth-first levels (rounds of exchange) | {f['levels']} |",
+        f"| explorer's peak memory growth per state (states, edges, temporaries) | "
+        f"{f['peak_growth_bytes_per_state']:,.0f} B |",
         f"| a marking on the wire: narrowest integer rows | {f['bytes_narrow']} B |",
         f"| a marking bit-packed to each place's largest count | {f['bits_packed']} bits "
         f"({math.ceil(f['bits_packed'] / 8)} B) |",
@@ -268,6 +319,7 @@ def distributed_section(quick: bool) -> Result:
               f"{NETWORK['message_seconds'] * 1e6:.0f} µs per message, assumed, not measured."
               + (" Ray: the owner hash plus the measured cost of a batch through `ray.put` and a "
                  "task, per marking." if ray_col else "")]
+    lines += ["", conclusion(f)]
     return Result("\n".join(lines), f,
                   "wall-clock time (`time.perf_counter`) of the hash, pickling and transfer steps "
                   "(median of repeats), CPU time of the exploration (median of "

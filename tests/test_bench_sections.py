@@ -90,3 +90,12 @@ def test_drawing_section_quick_draws_the_production_line_both_ways():
     assert width > height > 100
     assert f"| PNG | {r.figures[1]['bytes'] / 1e3:,.0f} kB, {width:,} x {height:,} pixels |" \
         in r.markdown
+
+
+def test_levels_counts_breadth_first_levels_from_parents():
+    assert bd.levels(np.array([0, 0, 0, 1, 3])) == 4
+    assert bd.levels(np.array([0])) == 1
+    g = reachability_graph(bs.kanban(2))
+    import networkx as nx
+    graph = nx.DiGraph(zip(g.src.tolist(), g.dst.tolist()))
+    assert bd.levels(g.parent) == max(nx.single_source_shortest_path_length(graph, 0).values()) + 1
