@@ -311,7 +311,7 @@ def table(rows: list[dict]) -> str:
 
 def engine_section(quick: bool):
     from bench.harness import Result
-    seconds, repeats = (0.05, 1) if quick else (1.0, 5)
+    seconds, repeats = (0.05, 1) if quick else (0.6, 5)
     rows = measure(seconds, repeats)
     text = table(rows) + ("\n\nEvery run fired the requested number of times and kept the "
                           "net's token invariants, in every tool.")

@@ -40,11 +40,11 @@ def _repeats(repeats: int) -> str:
     return f"median of {repeats} repeats" if repeats > 1 else "one run"
 
 
-def _rate_rows(benches, seconds: float, repeats: int) -> list[dict]:
+def _rate_rows(benches, seconds: float, repeats: int, trial: int = 1_000) -> list[dict]:
     be.CLOCK = "cpu"
     rows = []
     for key, bench in benches:
-        n = be.calibrate(lambda k: be.run_ours(bench, k), seconds, 1_000)
+        n = be.calibrate(lambda k: be.run_ours(bench, k), seconds, trial)
         rates = be.rates(lambda k: be.run_ours(bench, k), n, repeats)
         rows.append(key | {"firings": n, "rates": rates, "median": statistics.median(rates)})
         print(f"  {bench.title}: {rows[-1]['median']:,.0f} firings/s", file=sys.stderr, flush=True)
@@ -92,7 +92,7 @@ def one_place(tokens: int, kind: str) -> Net:
 
 
 def tokens_section(quick: bool) -> Result:
-    sizes, seconds, repeats = ((10, 1_000), 0.02, 1) if quick else ((10, 1_000, 100_000), 0.5, 5)
+    sizes, seconds, repeats = ((10, 1_000), 0.02, 1) if quick else ((10, 1_000, 100_000), 0.3, 5)
     benches = [({"kind": kind, "tokens": n},
                 be.Bench(f"one_place_{n}", f"one place, {n:,} tokens, {kind}",
                          lambda n=n, kind=kind: one_place(n, kind), None, [({"queue": 1}, n)]))
@@ -111,18 +111,19 @@ def tokens_section(quick: bool) -> Result:
 # ---------------------------------------------------------------------------------------------
 
 def places_section(quick: bool) -> Result:
-    sizes, seconds, repeats = ((10, 100), 0.02, 1) if quick else ((10, 100, 1_000, 10_000), 0.5, 5)
+    sizes, seconds, repeats = ((10, 100), 0.02, 1) if quick else ((10, 100, 1_000, 10_000), 0.3, 5)
     rows = []
     for stations in sizes:
         bench = be.Bench(f"pt_line_{stations}", f"P/T line, {stations:,} stations",
                          lambda s=stations: be.pt_line_ours(s), None,
                          be.pt_line_invariants(stations))
         setups = []
-        for _ in range(repeats):
+        for _ in range(min(repeats, 3)):
             t = time.process_time()
             be.Simulator(bench.ours(), seed=0, log=False)
             setups.append(time.process_time() - t)
-        row = _rate_rows([({"stations": stations}, bench)], seconds, repeats)[0]
+        row = _rate_rows([({"stations": stations}, bench)], seconds, repeats,
+                         trial=1_000 if quick else 30_000)[0]
         row["setup_seconds"] = statistics.median(setups)
         rows.append(row)
     first = rows[0]["median"]
@@ -179,7 +180,7 @@ BINDING_NETS = {"k jobs waiting for one machine (k bindings)":
 
 
 def bindings_section(quick: bool) -> Result:
-    sizes, seconds, repeats = ((1, 10), 0.02, 1) if quick else ((1, 10, 100, 1_000, 10_000), 0.5, 5)
+    sizes, seconds, repeats = ((1, 10), 0.02, 1) if quick else ((1, 10, 100, 1_000, 10_000), 0.3, 5)
     benches = [({"net": title, "k": k},
                 be.Bench(f"{build.__name__}_{k}", f"{title}, k={k:,}", lambda b=build, k=k: b(k),
                          None, inv(k)))
