@@ -248,6 +248,13 @@ def conclusion(f: dict) -> str:
             + f"As the largest worker holds {imbalance:.3f} times the mean share and sets the pace "
             f"of every round, 16 workers would explore about {speedup:.1f} times as fast as one "
             "(estimated from the measured inputs, not run). ")
+    if "ray_seconds_per_state" in e:
+        ray = e["ray_seconds_per_state"]
+        text += (f"Through Ray's object store with one `ray.put` and one task per batch, the "
+                 f"exchange would cost {_ns(ray)} per state, {ray / local:.1f} times the "
+                 "exploration" + (": Ray would have to carry much larger batches, or only start "
+                 "long-lived workers that exchange over their own connections. " if ray > local
+                                  else ". "))
     if growth > 0:
         per_worker = WORKER_MEMORY / growth
         text += (f"With {WORKER_MEMORY / 2**30:.0f} GiB per worker (assumed) and the measured "
