@@ -71,28 +71,29 @@ def _grid(rows: list[dict], row_key: str, col_key: str, row_title: str, unit: st
 # tokens in one place
 # ---------------------------------------------------------------------------------------------
 
-TOKEN_KINDS = {"black tokens": None, "one colour, untimed": None, "timed, no delay": 0,
-               "timed, delay 5": 5, "timed, delay uniform(1, 10)": "uniform(1, 10)"}
+#: black tokens and one untimed colour beside the timed place of ``bench_engine.py`` with each
+#: of its delays
+TOKEN_KINDS = ["black tokens", "one colour, untimed"] + [f"timed, {d}" for d in be.SCALING_DELAYS]
 
 
 def one_place(tokens: int, kind: str) -> Net:
     """``tokens`` tokens in place ``queue``; ``serve`` takes the oldest ready one and puts it
-    back (after the kind's delay when the place is timed)."""
+    back (after the kind's delay when the place is timed: ``bench_engine.timed_place_ours``)."""
+    if kind.startswith("timed, "):
+        return be.timed_place_ours(tokens, be.SCALING_DELAYS[kind.removeprefix("timed, ")])
     net = Net(f"one_place_{tokens}")
     if kind == "black tokens":
         net.add_place("queue", initial=tokens)
         net.add_transition("serve", inputs=["queue"], outputs=["queue"])
         return net
-    timed = kind.startswith("timed")
-    net.add_colour_set("Part", values=["part"], timed=timed)
-    net.add_place("queue", "Part", initial=[Token("part", tokens, 0)])
-    net.add_transition("serve", delay=TOKEN_KINDS[kind] if timed else None,
-                       inputs=[("queue", "p")], outputs=[("queue", "p")])
+    net.add_colour_set("Part", values=["part"])
+    net.add_place("queue", "Part", initial=[Token("part", tokens)])
+    net.add_transition("serve", inputs=[("queue", "p")], outputs=[("queue", "p")])
     return net
 
 
 def tokens_section(quick: bool) -> Result:
-    sizes, seconds, repeats = ((10, 1_000), 0.02, 1) if quick else ((10, 1_000, 100_000), 0.3, 5)
+    sizes, seconds, repeats = ((10, 1_000), 0.02, 1) if quick else (be.SCALING_TOKENS, 0.3, 5)
     benches = [({"kind": kind, "tokens": n},
                 be.Bench(f"one_place_{n}", f"one place, {n:,} tokens, {kind}",
                          lambda n=n, kind=kind: one_place(n, kind), None, [({"queue": 1}, n)]))
