@@ -99,3 +99,11 @@ def test_levels_counts_breadth_first_levels_from_parents():
     import networkx as nx
     graph = nx.DiGraph(zip(g.src.tolist(), g.dst.tolist()))
     assert bd.levels(g.parent) == max(nx.single_source_shortest_path_length(graph, 0).values()) + 1
+
+
+def test_training_runs_a_command_and_counts_its_cpu_time():
+    from bench import bench_training
+    r = bench_training.run(["-c", "sum(i * i for i in range(3_000_000))"])
+    assert 0.05 < r["cpu_seconds"] <= r["wall_seconds"] + 0.5
+    with pytest.raises(RuntimeError, match=r"-c import sys; sys.exit\(3\) failed"):
+        bench_training.run(["-c", "import sys; sys.exit(3)"])
