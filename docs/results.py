@@ -5,8 +5,9 @@ on inputs drawn from three --generalise seeds, the ablation and the resilience t
 
 Runs ``petri experiment`` on the four bundled scenarios under each timing, for each input
 set (CSV tables and plots stay in DIR, default ``out/results``; the rows printed go to
-``DIR/<input set>/<timing>.json``) and writes ``docs/results.md`` from them. ``--reuse``
-reads a ``.json`` already there instead of running that part again.
+``DIR/<input set>/<timing><part>.json``) and writes ``docs/results.md`` from them. ``--reuse``
+reads a ``.json`` already there instead of running that part again (remove ``plant-rl.json``
+files to measure a retrained ``rl`` policy again, the other parts read back).
 """
 from __future__ import annotations
 
@@ -27,24 +28,36 @@ SCENARIOS = ["ideal", "storage", "malfunction", "workforce"]
 SEEDS = [1, 2, 3]
 
 
-def experiment(out: Path, timing: str, reuse: bool, *extra: str) -> tuple[list[dict], float]:
-    """The rows of one input set under one timing, and the wall time it took (s)."""
-    cache = out / f"{timing}.json"
+def experiment(out: Path, timing: str, reuse: bool, *extra: str, controllers=(),
+               part: str = "") -> tuple[list[dict], float]:
+    """The rows of one input set under one timing (only ``controllers`` if given), and the wall
+    time it took (s). ``part`` names the cached file: ``DIR/<timing><part>.json``."""
+    cache = out / f"{timing}{part}.json"
     if reuse and cache.is_file():
         data = json.loads(cache.read_text(encoding="utf-8"))
         return data["rows"], data["wall_seconds"]
     cmd = [sys.executable, "-m", "petri", "experiment", "--timing", timing, "--out",
-           str(out / timing), "--json", "--force", *extra]
+           str(out / f"{timing}{part}"), "--json", "--force", *extra]
     for sc in SCENARIOS:
         cmd += ["--scenario", sc]
+    for c in controllers:
+        cmd += ["--controller", c]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
     rows = json.loads(done.stdout)
     out.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"rows": rows, "wall_seconds": wall}, default=str),
-                     encoding="utf-8")
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"rows": rows, "wall_seconds": wall}, default=str), encoding="utf-8")
+    os.replace(tmp, cache)
     return rows, wall
+
+
+#: the parts of one input set: (timing, controllers, cache suffix). The learned controller
+#: has its own plant part, so that a retrained policy is measured again with ``--reuse`` and
+#: without removing the other parts' files.
+PARTS = [("plant", RULES + ["thesis-rl"], ""), ("plant", ["rl"], "-rl"),
+         ("thesis", CONTROLLERS, "")]
 
 
 def cell(rows, timing, scenario, controller) -> dict | None:
@@ -134,10 +147,11 @@ def main(argv=None) -> int:
         (f"generalise {s}", out / f"generalise-{s}", ("--generalise", str(s))) for s in SEEDS]
     for name, folder, extra in parts:
         sets[name], walls[name] = [], {}
-        for timing in ("plant", "thesis"):
-            rows, wall = experiment(folder, timing, args.reuse, *extra)
+        for timing, controllers, part in PARTS:
+            rows, wall = experiment(folder, timing, args.reuse, *extra,
+                                    controllers=controllers, part=part)
             sets[name] += rows
-            walls[name][timing] = wall
+            walls[name][timing] = walls[name].get(timing, 0.0) + wall
     thesis = sets["thesis inputs"]
     lines = [
         "# Results: every controller, scenario and timing",

@@ -178,6 +178,10 @@ class StateView:
     def colours(self, place: str) -> Counter:
         return self._sim.colours(place)
 
+    def capacity(self, place: str):
+        """The capacity of ``place`` now in force (a scenario may change it during a run)."""
+        return self._sim.capacity(place)
+
 
 class Decision:
     """What a controller sees at a decision point: the clock, the enabled controllable

@@ -277,7 +277,7 @@ class Scenario:
                         if w.disruption.window[0] == "time" for k in (1, 2)})
         total = None
         for t, k, i in marks:
-            if t > sim.clock or total is None:
+            if t > sim.clock:           # a window from time 0 applies to the first firings
                 r = sim.run(until=t)
                 total = _add(total, r)
                 if r.reason == "interrupted":
