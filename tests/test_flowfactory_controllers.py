@@ -168,3 +168,48 @@ def test_under_the_storage_disruption_the_gap_is_in_the_decisions_not_the_bound(
                        HoldWindowOrders(dict(INITIAL)), scenario, log=False)
     assert rule.makespan > 1.2 * bound
     assert bound <= held.makespan < 1.002 * bound
+
+
+# -- what the learned controller sees ----------------------------------------------------------
+
+def _complete_orders(n):
+    orders = {o: {p: int(p == "ProductA") * 2 for p in ff.PRODUCTS} for o in range(1, n + 1)}
+    stock = {s: 0 for s in ff.STORES}
+    stock.update({"ProductA_complete": 30, "cutting": 30, "gas": 30, "filament": 30,
+                  "electrical_func": 30, "base": 30})
+    return orders, stock
+
+
+@pytest.mark.parametrize("factor", [1, 2])
+def test_the_learned_controller_sees_a_slowed_station(factor):
+    """Three orders of two complete A parts: commissioning runs its six jobs back to back, each
+    for 1420 + 1430 s times the disruption's factor; the controller sees each finished job
+    (the station's token back) at a later decision: all six, each at exactly the factor."""
+    from control.flowfactory.learned import INITIAL, LearnedController
+    from control.flowfactory.scenarios import Disruption, Scenario
+    orders, stock = _complete_orders(3)
+    scenario = None
+    if factor != 1:
+        d = Disruption("d", "station", "Commissioning", "processing_time", factor=factor)
+        d.window = ("time", 0.0, 10 * 86400.0)
+        scenario = Scenario("slow", disruptions=[d])
+    ctrl = LearnedController(dict(INITIAL))
+    run = ff.run_case(ff.load_plant(orders, dispatch=True), 0, stock, ctrl, scenario)
+    starts = run.events[run.events["transition"] == "commission"]["time"].tolist()
+    assert starts == [k * 2850 * factor for k in range(6)]
+    paces = [r for _, r in ctrl._pace["Commissioning"]]
+    assert paces == [float(factor)] * 6
+
+
+def test_the_learned_release_gate_holds_orders_by_commissioning_work_upstream():
+    """Gate 1 - (commissioning hours not yet started) / 24 > 0: orders of two A parts carry
+    2 x 2850 s = 1.583 h each, so at time 0 the 16th release brings the work upstream to
+    25.3 h and the 17th waits; with the earliest-order parameters all 20 go at once."""
+    from control.flowfactory.learned import INITIAL, LearnedController
+    orders, stock = _complete_orders(20)
+    for params, released in (({"r1": -1.0}, 16), ({}, 20)):
+        run = ff.run_case(ff.load_plant(orders, dispatch=True), 0, stock,
+                          LearnedController({**INITIAL, **params}))
+        ev = run.events
+        assert int(((ev["transition"] == "release") & (ev["time"] == 0)).sum()) == released
+        assert run.shipped == 20
