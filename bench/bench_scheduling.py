@@ -103,7 +103,10 @@ def quick(args):
     methods = [f"rule:{r}" for r in RULES] + ["policy"]
     results = defaultdict(lambda: defaultdict(list))
     rows = []
+    only = set(getattr(args, "only", None) or [])
     for row in benchmark_rows():
+        if only and row["instance"] not in only:
+            continue
         inst = read_instance(INSTANCES / row["file"])
         fam = family(row, inst)
         best = int(row["best_known"])
@@ -161,16 +164,18 @@ def limit(args):
 def tabu(args):
     """CPU time per step of the job-shop tabu search, compiled (numba) and plain Python."""
     from control.scheduling.localsearch import kernels, numba_available, tabu_search
+    names = getattr(args, "only", None) or ("ta01", "ta41", "ta71")
+    scale = getattr(args, "steps_scale", 1.0)
     print("| instance | operations | compiled (numba) | plain Python | ratio |")
     print("|---|---|---|---|---|")
     if numba_available():
         kernels(True)
-    for name in ("ta01", "ta41", "ta71"):
+    for name in names:
         row = next(r for r in benchmark_rows() if r["instance"] == name)
         inst = read_instance(INSTANCES / row["file"])
         first = dispatch(inst, Rule("mwkr"))
         per = {}
-        for compiled, steps in ((True, 20000), (False, 200)):
+        for compiled, steps in ((True, int(20000 * scale)), (False, int(200 * scale))):
             if compiled and not numba_available():
                 continue
             tabu_search(inst, first, float("inf"), max_iterations=5, compiled=compiled,
@@ -204,7 +209,8 @@ def scale(args):
 
 
 def plant(args):
-    inst = generate_plant(411, 149, 14951, seed=args.seed)
+    size = getattr(args, "size", None) or (411, 149, 14951)
+    inst = generate_plant(*size, seed=args.seed)
     pol = shipped_policy()
     times = []
     for _ in range(3):
@@ -214,11 +220,58 @@ def plant(args):
     assert check_schedule(inst, s) == []
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mwkr = dispatch(inst, Rule("mwkr"))
-    print(f"plant 411 jobs x 149 machines ({inst.n_operations} operations, "
+    print(f"plant {inst.n_jobs} jobs x {inst.n_machines} machines ({inst.n_operations} operations, "
           f"{inst.total_work() / 60:.0f} h of work, seed {args.seed}): one pass "
           f"{_t(statistics.median(times))} CPU (median of 3), makespan "
           f"{inst.to_hours(s.makespan):.1f} h (mwkr {inst.to_hours(mwkr.makespan):.1f} h, lower "
           f"bound {inst.to_hours(inst.lower_bound()):.1f} h), peak memory {rss:.0f} MB")
+
+
+# -- sections of docs/performance.md (python -m bench --section NAME) -----------------------
+
+def _capture(fn, **kw) -> str:
+    import contextlib
+    import io
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        args = argparse.Namespace(time_limit=60, subset=DEFAULT_SUBSET, seed=1,
+                                  out=str(Path(tmp) / "rows.csv"), **kw)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            fn(args)
+    return buf.getvalue().strip()
+
+
+def one_pass_section(quick: bool):
+    """Every rule and the policy, one pass, on Taillard's and Brandimarte's instances."""
+    from bench.harness import Result
+    text = _capture(globals()["quick"], only=["ta01", "mk01"] if quick else None)
+    return Result(text, {"table": text},
+                  "CPU time (`time.process_time`) of one scheduling call per instance and "
+                  "method, reading excluded; mean gap to the best known makespan and median "
+                  "time per family")
+
+
+def plant_section(quick: bool):
+    """One pass of the shipped policy over a generated 411 x 149 plant."""
+    from bench.harness import Result
+    text = _capture(plant, size=(40, 13, 1456) if quick else None)
+    return Result(text, {"line": text},
+                  "CPU time (`time.process_time`) of one dispatch with the shipped policy, "
+                  "median of 3; peak resident memory of the process (`getrusage`)")
+
+
+def tabu_section(quick: bool):
+    """CPU time per step of the job-shop tabu search, compiled and plain Python."""
+    from bench.harness import Result
+    text = _capture(tabu, only=["ta01"] if quick else None, steps_scale=0.05 if quick else 1.0)
+    return Result(text, {"table": text},
+                  "CPU time (`time.process_time`) per step, median of 3 runs of 20,000 "
+                  "(compiled) or 200 (plain Python) steps from the `mwkr` schedule")
+
+
+SECTIONS = {"scheduling-one-pass": one_pass_section, "scheduling-plant": plant_section,
+            "scheduling-tabu": tabu_section}
 
 
 def main():
