@@ -111,8 +111,9 @@ def improve(instance: Instance, first: Schedule, deadline: float, seed: int, pol
         share = (0.9 if fast else 0.5) if use_cpsat else 1.0
         until = _time.perf_counter() + share * left
         if fast:
-            # the compiled search if it is ready in time, else the same search in Python
-            compiled = compiled and ready.wait(max(0.0, until - _time.perf_counter()))
+            # the compiled search if it is ready within half the search's time, else the
+            # same search in Python for the rest
+            compiled = compiled and ready.wait(0.5 * max(0.0, until - _time.perf_counter()))
             stats["tabu_compiled"] = compiled
             s = localsearch.tabu_search(instance, best, until, seed, stats=stats,
                                         compiled=compiled)

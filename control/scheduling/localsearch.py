@@ -191,7 +191,7 @@ def _run(k, inst, a: _Arrays, seq, seed: int, deadline: float, max_iterations, l
     patience = max(2000, 20 * n)
     k.seed_rng(int(seed) & 0x7FFFFFFF)
     steps = 0
-    chunk = 200
+    chunk = 5 if k is _lskernel else 200       # plain Python: about a millisecond a step
     while not stop.is_set():
         t0 = _time.perf_counter()
         todo = chunk if max_iterations is None else min(chunk, max_iterations - steps)
