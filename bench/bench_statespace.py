@@ -1,15 +1,30 @@
-"""State-space exploration benchmark: this toolkit, SNAKES and pm4py side by side in one run.
+"""State-space exploration benchmark: this toolkit against a tuned C breadth-first search (and,
+optionally, SNAKES and pm4py) side by side in one run.
 
-    python bench/bench_statespace.py [--repeat 5] [--budget 60]
+    taskset -c 1 python bench/bench_statespace.py [--repeat 5] [--budget 0]
 
 For each model (MCC nets in tests/data/mcc, and two chains of 100,000 markings built in code:
-``chain_net``) it measures ``reachability_graph(net)`` (the whole
-call, default options, PNML parsing excluded) ``--repeat`` times and reports the median time and
-states/s; Kanban-PT-00005 runs in a child process so that its peak memory can be read. SNAKES's
-``StateGraph`` and pm4py's ``construct_reachability_graph`` are far slower: each gets at most
-``--budget`` seconds per model, and its rate is the number of markings it finished expanding in
-that time divided by the time (their rate only falls as their graphs grow, so the ratios are
-lower bounds). pm4py is optional (``pip install pm4py``); without it its column says so.
+``chain_net``) it measures ``reachability_graph(net)`` (the whole call, default options, PNML
+parsing excluded) in a fresh child process per model: the process CPU time of ``--repeat``
+explorations (median, min, max) and the growth of the resident set during the first one (peak
+resident memory after it minus the resident memory before it, after a first exploration of
+2,000 states has imported what the explorer needs) per state.
+
+The C reference (``bench/bfs_reference.c``) is compiled with the system compiler (``cc -O2``,
+or ``$CC``) when there is one, otherwise its columns say why they are empty. It gets the same
+net as enabling conditions and changes derived from ``petri.structure.pt_view`` (the firing rule
+of ``petri.structure.is_enabled``: consuming, read and inhibitor arcs, capacities), the bits of
+each place's largest count (from our graph), and is run ``--repeat`` times (a fresh process
+each); its CPU time excludes reading the net. States, edges and deadlocks must agree exactly with
+ours (``BenchError`` otherwise). ``speed`` is (our states/s) / (C states/s), ``memory`` (our bytes/state) / (C bytes/state).
+
+``--cold`` also times a whole ``python -m petri reach FILE`` (wall clock, interpreter start and
+imports included) on the nets given, median of ``--repeat``.
+
+SNAKES's ``StateGraph`` and pm4py's ``construct_reachability_graph`` are far slower: with
+``--budget S`` > 0 each gets at most S seconds per MCC model, and its rate is the number of
+markings it finished expanding in that time divided by the time (their rate only falls as their
+graphs grow, so the ratios are lower bounds). pm4py is optional (``pip install pm4py``).
 """
 from __future__ import annotations
 
@@ -25,7 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "mcc"
 sys.path.insert(0, str(ROOT))
 
-from petri.analysis import reachability_graph  # noqa: E402
 from petri.formats import pnml  # noqa: E402
 
 MODELS = ["Philosophers-PT-000010", "TokenRing-PT-010", "Kanban-PT-00005", "chain-move-100000",
@@ -56,32 +70,147 @@ def load(model: str):
     return chain_net(model) if model.startswith("chain-") else pnml.load(DATA / f"{model}.pnml")
 
 
-CLOCK = time.perf_counter
+class BenchError(Exception):
+    """Ours and the C reference disagree, or the reference failed."""
+
+
+CHILD = r"""
+import json, resource, statistics, sys, time
+sys.path.insert(0, %(root)r)
+import numpy as np
+from bench.bench_statespace import load, rss_bytes
+from petri.analysis import reachability_graph
+net = load(%(model)r)
+reachability_graph(net, max_states=2000)   # imports whatever the exploration needs
+before = rss_bytes()
+times = []
+for i in range(%(repeat)d):
+    t = time.process_time()
+    g = reachability_graph(net)
+    times.append(time.process_time() - t)
+    if i == 0:
+        growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+assert g.complete, g.stop_message()
+out = g.out_degree()
+held = sum(a.nbytes for a in (g.src, g.dst, g.transition, g.parent, g.parent_transition))
+print(json.dumps({"states": g.num_states, "edges": g.num_edges,
+                  "deadlocks": int((out == 0).sum()), "times": times,
+                  "rss_growth_bytes": growth, "held_bytes": held,
+                  "max_tokens": g.markings.max(axis=0).tolist()}))
+"""
+
+
+def rss_bytes() -> int:
+    """The resident memory of this process now (Linux), else 0."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096
+    except OSError:
+        return 0
+
+
+def summary(times: list[float], states: int) -> dict:
+    med = statistics.median(times)
+    return {"median_s": med, "min_s": min(times), "max_s": max(times), "rate": states / med}
 
 
 def ours(model: str, repeat: int) -> dict:
-    net = load(model)
+    """Our explorer in a fresh child process: CPU times, resident-set growth, the results."""
+    code = CHILD % {"root": str(ROOT), "model": model, "repeat": repeat}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode:
+        raise BenchError(f"{model}: our exploration failed:\n{out.stderr}")
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r.update(summary(r["times"], r["states"]))
+    r["bytes_per_state"] = r["rss_growth_bytes"] / r["states"]
+    return r
+
+
+# -- the C reference ---------------------------------------------------------------------------
+
+C_SOURCE = ROOT / "bench" / "bfs_reference.c"
+
+
+def compile_reference(folder: Path) -> tuple[Path | None, str]:
+    """Compile ``bfs_reference.c`` into ``folder`` with ``$CC`` or ``cc`` (``-O2``): (the
+    program, how) or (None, why not)."""
+    import os
+    import shutil
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc) is None:
+        return None, f"no C compiler ({cc!r} is not on PATH): the C reference is skipped"
+    exe = Path(folder) / "bfs_reference"
+    cmd = [cc, "-O2", "-o", str(exe), str(C_SOURCE)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        return None, f"{' '.join(cmd[:2])} failed: the C reference is skipped\n{out.stderr}"
+    return exe, f"{cc} -O2"
+
+
+def reference_input(net, bits) -> str:
+    """The net as ``bfs_reference`` reads it: from ``pt_view``, the conditions of
+    ``petri.structure.is_enabled`` and the changes of ``fire``."""
+    from petri.structure import pt_view
+    v = pt_view(net)
+    P, T = len(v.places), len(v.transitions)
+    lines = [f"{P} {T}", " ".join(str(int(b)) for b in bits),
+             " ".join(str(int(x)) for x in v.initial)]
+    change = v.post - v.pre
+    for t in range(T):
+        conds = []
+        for p in range(P):
+            lo = max(int(v.pre[t, p]), int(v.test[t, p]))
+            hi = -1
+            if v.inhibitor[t, p]:
+                hi = int(v.inhibitor[t, p]) - 1
+            if v.limited[t, p]:
+                cap = int(v.capacity[p]) - int(change[t, p])
+                hi = cap if hi < 0 else min(hi, cap)
+            if lo > 0 or hi >= 0:
+                conds.append(f"{p} {lo} {hi}")
+        changes = [f"{p} {int(change[t, p])}" for p in range(P) if change[t, p]]
+        lines.append(f"{len(conds)} {' '.join(conds)} {len(changes)} {' '.join(changes)}")
+    return "\n".join(lines) + "\n"
+
+
+def run_reference(exe: Path, net, bits, repeat: int) -> dict:
+    """``bfs_reference`` on ``net``, ``repeat`` fresh processes: CPU times and memory."""
+    text = reference_input(net, bits)
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([str(exe)], input=text, capture_output=True, text=True)
+        if out.returncode:
+            raise BenchError(f"the C reference failed on {net.name}: {out.stderr.strip()}")
+        runs.append(json.loads(out.stdout))
+    r = dict(runs[0])
+    r["times"] = [x["cpu_s"] for x in runs]
+    r.update(summary(r["times"], r["states"]))
+    r["rss_growth_bytes"] = statistics.median(x["rss_growth_bytes"] for x in runs)
+    r["bytes_per_state"] = r["rss_growth_bytes"] / r["states"]
+    return r
+
+
+def bits_for(max_tokens) -> list[int]:
+    return [max(1, int(m).bit_length()) for m in max_tokens]
+
+
+def check_same(model: str, a: dict, c: dict) -> None:
+    for key in ("states", "edges", "deadlocks"):
+        if a[key] != c[key]:
+            raise BenchError(f"{model}: {key} differ: ours {a[key]:,}, C reference {c[key]:,}")
+
+
+def cold_reach(model: str, repeat: int) -> dict:
+    """Wall time of a whole ``python -m petri reach`` on an MCC net (start and imports included)."""
     times = []
     for _ in range(repeat):
-        t = CLOCK()
-        g = reachability_graph(net)
-        times.append(CLOCK() - t)
-    assert g.complete
-    med = statistics.median(times)
-    return {"states": g.num_states, "edges": g.num_edges, "median_s": med,
-            "min_s": min(times), "max_s": max(times), "rate": g.num_states / med}
-
-
-def ours_in_child(model: str, repeat: int) -> dict:
-    code = ("import json, resource, sys, time; sys.path.insert(0, %r);"
-            "import bench.bench_statespace as b;"
-            + ("b.CLOCK = time.process_time;" if CLOCK is time.process_time else "") +
-            "from bench.bench_statespace import ours;"
-            "r = ours(%r, %d);"
-            "r['peak_gib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20;"
-            "print(json.dumps(r))") % (str(ROOT), model, repeat)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "petri", "reach", str(DATA / f"{model}.pnml")],
+                             cwd=ROOT, capture_output=True, text=True)
+        times.append(time.perf_counter() - t)
+        if out.returncode:
+            raise BenchError(f"petri reach {model} failed: {out.stderr.strip()}")
+    return {"times": times, "median_s": statistics.median(times)}
 
 
 def snakes_rate(model: str, budget: float) -> dict:
@@ -131,46 +260,95 @@ def pm4py_rate(model: str, budget: float) -> dict:
     return {"expanded": len(outgoing), "seconds": elapsed, "rate": len(outgoing) / elapsed}
 
 
+def measure(models, repeat: int, budget: float = 0.0, cold_models=(), log=print) -> dict:
+    """Ours and the C reference (and the peers with ``budget`` > 0) on each model, side by side."""
+    import tempfile
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        exe, how = compile_reference(Path(folder))
+        if exe is None:
+            log(how)
+        for model in models:
+            r = ours(model, repeat)
+            row = {"model": model, "ours": r, "c": None, "snakes": None, "pm4py": None}
+            if exe is not None:
+                c = run_reference(exe, load(model), bits_for(r["max_tokens"]), repeat)
+                check_same(model, r, c)
+                row["c"] = c
+                row["speed"] = r["rate"] / c["rate"]
+                row["memory"] = r["bytes_per_state"] / c["bytes_per_state"]
+            if budget > 0 and not model.startswith("chain-"):
+                row["snakes"] = snakes_rate(model, budget)
+                row["pm4py"] = pm4py_rate(model, budget)
+            del r["max_tokens"]
+            rows.append(row)
+            log(line(row))
+        cold = {m: cold_reach(m, repeat) for m in cold_models}
+        for m, c in cold.items():
+            states = next((row["ours"]["states"] for row in rows if row["model"] == m), None)
+            if states is None:
+                states = ours(m, 1)["states"]
+            c["states"] = states
+            c["rate"] = states / c["median_s"]
+            log(f"cold `petri reach` {m}: median {c['median_s']:.3f} s wall = "
+                f"{c['rate']:,.0f} states/s")
+    return {"compiler": how, "repeat": repeat, "rows": rows, "cold": cold}
+
+
+def line(row) -> str:
+    r, c = row["ours"], row["c"]
+    s = (f"{row['model']}: {r['states']:,} states, {r['edges']:,} edges; ours median "
+         f"{r['median_s']:.3f} s CPU (min {r['min_s']:.3f}, max {r['max_s']:.3f}) = "
+         f"{r['rate']:,.0f} states/s, {r['bytes_per_state']:.0f} B/state")
+    if c is not None:
+        s += (f"; C {c['median_s']:.3f} s = {c['rate']:,.0f} states/s, "
+              f"{c['bytes_per_state']:.0f} B/state; speed ours/C {row['speed']:.2f}, "
+              f"memory ours/C {row['memory']:.2f}")
+    for peer in ("snakes", "pm4py"):
+        p = row[peer]
+        if p is not None:
+            s += (f"; {peer}: {p['error']}" if "error" in p else
+                  f"; {peer} {p['rate']:,.0f} states/s -> x{r['rate'] / p['rate']:,.0f}")
+    return s
+
+
+def markdown(result: dict) -> str:
+    out = ["| net | states | edges | ours: CPU median (min-max) | ours states/s | C states/s | "
+           "ours/C speed | ours B/state | C B/state | ours/C memory |",
+           "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for row in result["rows"]:
+        r, c = row["ours"], row["c"]
+        cells = [row["model"], f"{r['states']:,}", f"{r['edges']:,}",
+                 f"{r['median_s']:.3f} s ({r['min_s']:.3f}-{r['max_s']:.3f})", f"{r['rate']:,.0f}"]
+        if c is None:
+            cells += ["-", "-", f"{r['bytes_per_state']:.0f}", "-", "-"]
+        else:
+            cells += [f"{c['rate']:,.0f}", f"{row['speed']:.2f}", f"{r['bytes_per_state']:.0f}",
+                      f"{c['bytes_per_state']:.0f}", f"{row['memory']:.2f}"]
+        out.append("| " + " | ".join(cells) + " |")
+    if result["rows"] and result["rows"][0]["c"] is None:
+        out.append("")
+        out.append(f"The C reference was not run: {result['compiler']}.")
+    for m, c in result["cold"].items():
+        out.append("")
+        out.append(f"A whole `petri reach` of {m} from a fresh process (interpreter start and "
+                   f"imports included): median {c['median_s']:.3f} s wall, "
+                   f"{c['rate']:,.0f} states/s.")
+    return "\n".join(out) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--budget", type=float, default=60.0,
-                    help="seconds SNAKES and pm4py get per model")
+    ap.add_argument("--budget", type=float, default=0.0,
+                    help="seconds SNAKES and pm4py get per MCC model (0: not run)")
     ap.add_argument("--models", nargs="*", default=MODELS)
-    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                    help="time our explorations by elapsed (wall) or process CPU time")
+    ap.add_argument("--cold", nargs="*", default=[], metavar="MODEL",
+                    help="also time a whole `python -m petri reach` on these MCC models")
     args = ap.parse_args()
-    global CLOCK
-    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
-    rows = []
-    for model in args.models:
-        if model.startswith("Kanban"):
-            r = ours_in_child(model, max(1, args.repeat // 2))
-        else:
-            r = ours(model, args.repeat)
-        if model.startswith("chain-"):         # ours only
-            s = p = {"error": "not run"}
-        else:
-            s = snakes_rate(model, args.budget)
-            p = pm4py_rate(model, args.budget)
-        rows.append((model, r, s, p))
-        line = (f"{model}: {r['states']:,} states, {r['edges']:,} edges; median {r['median_s']:.3f} s "
-                f"(min {r['min_s']:.3f}, max {r['max_s']:.3f}) = {r['rate']:,.0f} states/s")
-        if "peak_gib" in r:
-            line += f", peak {r['peak_gib']:.2f} GiB"
-        if model in TARGETS:
-            line += f" (target {TARGETS[model]:,})"
-        if "error" not in s:
-            line += (f"; SNAKES {s['rate']:,.0f} states/s ({s['expanded']:,} in "
-                     f"{s['seconds']:.0f} s) -> x{r['rate'] / s['rate']:,.0f}")
-        if "error" in p:
-            line += f"; pm4py: {p['error']}" if p["error"] != "not run" else ""
-        else:
-            line += (f"; pm4py {p['rate']:,.0f} states/s ({p['expanded']:,} in {p['seconds']:.0f} s)"
-                     f" -> x{r['rate'] / p['rate']:,.0f}")
-        print(line, flush=True)
-    print(json.dumps([{"model": m, "ours": r, "snakes": s, "pm4py": p} for m, r, s, p in rows],
-                     indent=1))
+    result = measure(args.models, args.repeat, args.budget, args.cold)
+    print(markdown(result))
+    print(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":
