@@ -92,6 +92,9 @@ def pt_view(net: Net) -> PTView:
     limited = np.zeros((T, P), dtype=bool)
     capacity = np.array([-1 if net.places[p].capacity is None else net.places[p].capacity
                          for p in places], dtype=np.int64)
+    # gathered in Python lists and written into the arrays at once (writing numpy elements one
+    # by one costs more than the rest on nets with thousands of arcs)
+    pre_i, pre_w, post_i, post_w, test_d, inh_d = [], [], [], [], {}, {}
     for t, name in enumerate(transitions):
         tr = net.transitions[name]
         where = f"transition {name!r}"
@@ -99,15 +102,25 @@ def pt_view(net: Net) -> PTView:
             p = _place(pidx, a.place, where, "input")
             w = _weight(a.weight, where)
             if a.kind == "normal":
-                pre[t, p] += w
+                pre_i.append(t * P + p)
+                pre_w.append(w)
             elif a.kind == "read":
-                test[t, p] = max(test[t, p], w)
+                test_d[t * P + p] = max(test_d.get(t * P + p, 0), w)
             else:
-                inhibitor[t, p] = w if inhibitor[t, p] == 0 else min(inhibitor[t, p], w)
+                old = inh_d.get(t * P + p, 0)
+                inh_d[t * P + p] = w if old == 0 else min(old, w)
         for a in tr.outputs:
             p = _place(pidx, a.place, where, "output")
-            post[t, p] += _weight(a.weight, where)
-            limited[t, p] = capacity[p] >= 0
+            post_i.append(t * P + p)
+            post_w.append(_weight(a.weight, where))
+    for a, idx, w in ((pre, pre_i, pre_w), (post, post_i, post_w),
+                      (test, list(test_d), list(test_d.values())),
+                      (inhibitor, list(inh_d), list(inh_d.values()))):
+        if idx:
+            np.add.at(a.reshape(-1), np.array(idx, dtype=np.intp), np.array(w, dtype=np.int64))
+    if post_i:
+        limited.reshape(-1)[np.array(post_i, dtype=np.intp)] = \
+            capacity[np.array(post_i, dtype=np.intp) % P] >= 0
     priority = np.array([int(net.transitions[n].priority) for n in transitions], dtype=np.int64)
     initial = tuple(net.places[p].initial_count() for p in places)
     return PTView(places, transitions, pre, post, test, inhibitor, limited, capacity, priority,

@@ -21,6 +21,9 @@ from petri.analysis.invariants import is_siphon, is_trap, structurally_bounded
 from petri.analysis.properties import _tarjan, strongly_connected_components
 from petri.model import NetError
 
+#: the numpy explorer and the compiled one (numba, in the test extra)
+EXPLORERS = (False, True)
+
 
 def cycle(n=3, tokens=1):
     net = Net(f"cycle{n}")
@@ -77,7 +80,7 @@ def test_many_places_use_several_words_and_hash_collisions_are_caught(monkeypatc
             return words[:, 0] & np.uint64(3)    # collides all the time
         return real(self, words, salt)
     monkeypatch.setattr(reach._PTExplorer, "_hash", weak_for_the_first_salt)
-    g = reachability_graph(net)
+    g = reachability_graph(net, compiled=False)       # the numpy explorer hashes this way
     assert len(set(calls)) >= 2                 # the first salt collided, the run restarted
     assert (g.num_states, g.num_edges) == (expected.num_states, expected.num_edges)
 
@@ -116,12 +119,13 @@ def test_rows_switch_to_wider_dtypes_as_counts_grow():
     net.add_transition("cap", inputs=["c"], outputs=[], inhibitors=[("b", None, 30000)])
     assert reach._row_dtype(reach._Layout(reach._bit_length(np.array([3, 0, 60]))),
                             np.zeros((1, 3), np.int64)) is np.int8
-    g = reachability_graph(net)
     generic = reach._explore_coloured(net, reach.Limits(), None, Interrupt())
-    assert g.complete and g.num_states == generic.num_states == 4 * 61
-    assert _edge_set(g) == _edge_set(generic)
-    assert g.markings[:, 1].max() == 60000
-    assert {g.marking(i)["b"] for i in range(g.num_states)} == {0, 20000, 40000, 60000}
+    for compiled in EXPLORERS:          # the compiled search widens its packed fields instead
+        g = reachability_graph(net, compiled=compiled)
+        assert g.complete and g.num_states == generic.num_states == 4 * 61
+        assert _edge_set(g) == _edge_set(generic)
+        assert g.markings[:, 1].max() == 60000
+        assert {g.marking(i)["b"] for i in range(g.num_states)} == {0, 20000, 40000, 60000}
 
 
 def test_random_bounded_nets_agree_with_the_engine():
@@ -145,11 +149,12 @@ def test_random_bounded_nets_agree_with_the_engine():
             inhib = ([(f"p{rest[-1]}", None, int(rng.integers(1, 3)))]
                      if len(rest) > 1 and rng.random() < 0.3 else [])
             net.add_transition(f"t{j}", inputs=ins, outputs=outs, reads=reads, inhibitors=inhib)
-        g = reachability_graph(net)
         generic = reach._explore_coloured(net, reach.Limits(), None, Interrupt())
-        assert g.complete and generic.complete
-        assert (g.num_states, g.num_edges) == (generic.num_states, generic.num_edges), net.name
-        assert _edge_set(g) == _edge_set(generic), net.name
+        for compiled in EXPLORERS:
+            g = reachability_graph(net, compiled=compiled)
+            assert g.complete and generic.complete
+            assert (g.num_states, g.num_edges) == (generic.num_states, generic.num_edges), net.name
+            assert _edge_set(g) == _edge_set(generic), net.name
 
 
 def test_conservative_nets_skip_the_structural_bound(monkeypatch):
@@ -464,3 +469,29 @@ def test_coverability_tests_read_arcs_on_their_own():
     net.add_transition("t", inputs=["p"], reads=["p"], outputs=["p", "q"])
     g = coverability_graph(net)
     assert g.edge_label(0) == "t"
+
+
+def test_compiled_exploration_without_numba_is_refused_or_skipped(monkeypatch):
+    from petri.errors import PetriError
+    monkeypatch.setattr(reach, "_compiled_kernel", lambda: None)
+    with pytest.raises(PetriError) as e:
+        reachability_graph(cycle(3, 2), compiled=True)
+    assert str(e.value) == ("compiled exploration needs numba, which is not installed "
+                            "(pip install 'petri-flow[fast]')")
+    g = reachability_graph(cycle(3, 2))                     # the numpy explorer instead
+    assert (g.num_states, g.num_edges, g._src is not None) == (6, 9, True)
+
+
+def test_compiled_search_hands_unbounded_nets_to_the_checking_explorer(monkeypatch):
+    monkeypatch.setattr(reach._PTExplorer, "PROBE", 50)
+    g = reachability_graph(producer(), compiled=True)
+    assert (g.complete, g.stopped) == (False, "unbounded")
+    # a limit reached first: the numpy explorer decides, as without the compiled search
+    g = reachability_graph(producer(), compiled=True, max_states=20)
+    assert g.stopped == "unbounded" and g.num_states < 20
+    # bounded: the compiled graph stores edges by source and numbers states breadth-first
+    g = reachability_graph(cycle(4, 2), compiled=True)
+    assert g._src is None and g.src.tolist() == sorted(g.src.tolist())
+    assert g.out_degree().tolist() == np.bincount(g.src, minlength=g.num_states).tolist()
+    assert [len(g.path_to(s)) for s in range(g.num_states)] == sorted(
+        len(g.path_to(s)) for s in range(g.num_states))

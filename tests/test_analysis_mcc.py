@@ -23,14 +23,15 @@ ORACLE_ERRATA = {
 }
 
 
-@pytest.fixture(scope="module")
-def explored():
+@pytest.fixture(scope="module", params=[True, False], ids=["compiled", "numpy"])
+def explored(request):
+    """The compiled explorer (numba, in the test extra) and the numpy one."""
     cache = {}
 
     def get(model):
         if model not in cache:
             net = pnml.load(DATA / f"{model}.pnml")
-            graph = reachability_graph(net)
+            graph = reachability_graph(net, compiled=request.param)
             cache[model] = (net, graph, analyse(graph))
         return cache[model]
     return get

@@ -244,7 +244,7 @@ def _analyse(graph, unbounded_places, progress) -> Properties:
     per_place = counts.max(axis=0) if n else np.zeros(len(graph.place_names), dtype=np.int64)
     per_marking = counts.sum(axis=1, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
     step(1)
-    out_deg = np.bincount(graph.src, minlength=n) if n else np.zeros(0, dtype=np.int64)
+    out_deg = graph.out_degree() if n else np.zeros(0, dtype=np.int64)
     dead_states = np.flatnonzero(out_deg[:graph.expanded] == 0)
     del out_deg
     deadlock_state = int(dead_states[0]) if len(dead_states) else None

@@ -38,9 +38,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import LimitError
+from ..errors import LimitError, PetriError
 from ..interrupt import Interrupt
-from ..limits import MemoryBudget
+from ..limits import MemoryBudget, address_space_limit
 from ..model import Net, NetError
 from ..structure import PTView, pt_view
 
@@ -69,7 +69,7 @@ class ReachabilityGraph:
     net: Net
     place_names: list[str]
     transition_names: list[str]
-    src: np.ndarray
+    _src: np.ndarray | None
     dst: np.ndarray
     transition: np.ndarray
     parent: np.ndarray
@@ -86,6 +86,18 @@ class ReachabilityGraph:
     _decoder: Callable | None = field(default=None, repr=False)
     #: for ``stopped == "memory"``: the memory measured, the budget and the cost per state
     stop_detail: str | None = None
+    #: edges stored by source (``_src`` None): state ``i``'s edges are ``_offsets[i]`` up to
+    #: ``_offsets[i + 1]``, for the expanded states
+    _offsets: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def src(self) -> np.ndarray:
+        """The source state of each edge."""
+        if self._src is None:
+            counts = np.diff(self._offsets)
+            dtype = np.int32 if len(counts) < 2**31 else np.int64
+            self._src = np.repeat(np.arange(len(counts), dtype=dtype), counts)
+        return self._src
 
     @property
     def num_states(self) -> int:
@@ -93,7 +105,7 @@ class ReachabilityGraph:
 
     @property
     def num_edges(self) -> int:
-        return len(self.src)
+        return len(self.dst)
 
     @property
     def is_pt(self) -> bool:
@@ -152,6 +164,10 @@ class ReachabilityGraph:
         return seq[::-1]
 
     def out_degree(self) -> np.ndarray:
+        if self._src is None:
+            out = np.zeros(self.num_states, dtype=np.int64)
+            out[:len(self._offsets) - 1] = np.diff(self._offsets)
+            return out
         return np.bincount(self.src, minlength=self.num_states)
 
     def edge_label(self, i: int) -> str:
@@ -197,8 +213,8 @@ class Limits:
 
 def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: float | None = None,
                        max_memory: int | None = None, progress: Callable | None = None,
-                       check_unbounded: bool = True, catch_interrupt: bool = False
-                       ) -> ReachabilityGraph:
+                       check_unbounded: bool = True, catch_interrupt: bool = False,
+                       compiled: bool | None = None) -> ReachabilityGraph:
     """Explore the reachable markings of ``net`` breadth-first.
 
     Stops early (``complete=False``, with ``stopped`` set) after ``max_states`` states,
@@ -211,12 +227,25 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     nets, when all transitions share one priority). ``progress(states, edges, seconds)`` is
     called about twice a second. With ``catch_interrupt``, Ctrl-C stops the exploration and the
     partial graph is returned (``stopped="interrupted"``).
+
+    Place/transition nets are explored by compiled code when numba is installed (the ``fast``
+    extra) and ``compiled`` is not False (True: numba is required), otherwise by the numpy
+    explorer (also by default under an address-space limit: numba's compiler takes much of it);
+    nets that need the unboundedness check go to the numpy explorer once the compiled search has
+    seen ``_PTExplorer.PROBE`` states without finishing. Both find the same states and
+    edges; the numbering of states within a breadth-first level may differ.
     """
+    pt = net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1
+    if compiled is None and address_space_limit() is not None:
+        compiled = False          # numba's compiler maps much address space: keep it for states
+    if pt and compiled is not False:
+        _compiled_kernel()        # loaded before the memory budget measures what is in use
     limits = Limits(max_states, time_limit, max_memory)
     try:
         with (Interrupt() if catch_interrupt else nullcontext(Interrupt())) as interrupted:
-            if net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1:
-                graph = _PTExplorer(net, limits, progress, check_unbounded, interrupted).run()
+            if pt:
+                graph = _PTExplorer(net, limits, progress, check_unbounded, interrupted,
+                                    compiled).run()
             else:
                 graph = _explore_coloured(net, limits, progress, interrupted, check_unbounded)
     except MemoryError:
@@ -519,9 +548,35 @@ class _VisitedSet:
             self.runs[-2:] = [(k[order], np.concatenate([s1, s2])[order])]
 
 
+def _compiled_kernel():
+    """``petri.analysis._kernel`` when numba is installed and works, else None.
+
+    numba looks for a BLAS by importing ``scipy.linalg`` when its array functions are first
+    loaded (``numba.np.arraymath``); the kernel needs none, and that import costs a few tenths
+    of a second and can hang under an address-space limit (OpenBLAS starting its threads), so
+    it is held off while they load."""
+    import sys
+    if "numba.np.arraymath" not in sys.modules and "scipy.linalg" not in sys.modules:
+        sys.modules["scipy.linalg"] = None             # import fails at once: "no BLAS"
+        try:
+            from . import _kernel
+            import numba.np.arraymath  # noqa: F401
+        except Exception:  # noqa: BLE001 - numba missing or broken: the array explorer runs
+            return None
+        finally:
+            del sys.modules["scipy.linalg"]
+        return _kernel
+    try:
+        from . import _kernel
+    except Exception:  # noqa: BLE001
+        return None
+    return _kernel
+
+
 class _PTExplorer:
-    def __init__(self, net, limits, progress, check_unbounded, interrupted):
+    def __init__(self, net, limits, progress, check_unbounded, interrupted, compiled=None):
         self.net = net
+        self.compiled = compiled
         view = pt_view(net)
         self.s = _PTStructure(view)
         self.limits = limits
@@ -529,23 +584,191 @@ class _PTExplorer:
         self.interrupted = interrupted
         self.check_unbounded = check_unbounded
         self.frozen = view.frozen()
-        if check_unbounded:
+        self.view = view
+        # whether the structure bounds every place is decided when needed (``_decide``)
+        self.decided = not check_unbounded
+        if check_unbounded and (self.s.delta.sum(axis=1) <= 0).all():
             # No transition adds more tokens than it takes: the total never grows, so every
             # place is bounded, without the linear program of ``structurally_bounded``.
-            if (self.s.delta.sum(axis=1) <= 0).all():
-                self.check_unbounded = False
-            else:
-                from .invariants import bounded_by_structure
-                if bounded_by_structure(view).all():
-                    self.check_unbounded = False
+            self.check_unbounded = False
+            self.decided = True
+
+    def _decide(self) -> None:
+        """Drop the unboundedness check when the structure bounds every place: P-semiflows
+        covering every place (or capacities), if a few are found quickly, else the linear
+        program of ``structurally_bounded`` (which needs scipy, slow to import)."""
+        if self.decided:
+            return
+        self.decided = True
+        view = self.view
+        from .invariants import _farkas, bounded_by_structure
+        Y = _farkas(view.incidence, 200, 0.05) if len(view.places) else None
+        if Y is not None and len(Y) and ((Y > 0).any(axis=0) | (view.capacity >= 0)).all():
+            self.check_unbounded = False
+        elif bounded_by_structure(view).all():
+            self.check_unbounded = False
 
     def run(self) -> ReachabilityGraph:
+        kernel = _compiled_kernel() if self.compiled is not False else None
+        if kernel is None and self.compiled:
+            raise PetriError("compiled exploration needs numba, which is not installed "
+                             "(pip install 'petri-flow[fast]')")
+        if kernel is not None and len(self.s.transitions) < 2**15:
+            graph = self._run_compiled(kernel)
+            if graph is not None:
+                return graph
+        self._decide()
         for salt in range(4):
             try:
                 return self._run(np.uint64((salt * 0x5851F42D4C957F2D + 1) % 2**64))
             except _HashCollision:
                 continue
         raise RuntimeError("marking hashes collided repeatedly")  # pragma: no cover
+
+    #: states the compiled search explores before it asks whether the structure bounds the net
+    PROBE = 100_000
+
+    def _run_compiled(self, k) -> ReachabilityGraph | None:
+        """The search in compiled code (``petri.analysis._kernel``), slice by slice: limits,
+        progress and Ctrl-C are looked at between slices, arrays grow and packed fields widen
+        when ``k.expand`` asks for it.
+
+        The compiled search has no unboundedness check. A net that needs one may still be
+        explored here: a search that ends within ``PROBE`` states shows that the graph is
+        finite; past them, ``_decide`` looks at the structure, and None is returned (the array
+        explorer starts over, with the check) unless it bounds every place."""
+        s, limits = self.s, self.limits
+        start = time.perf_counter()
+        P, T = len(s.places), len(s.transitions)
+        i64 = np.int64
+        # every condition of each transition, grouped by transition
+        order = np.argsort(s.cond_t, kind="stable")
+        cstart = np.searchsorted(s.cond_t[order], np.arange(T + 1)).astype(i64)
+        cp, clo, chi = (s.cond_p[order].astype(i64), s.cond_lo[order].astype(i64),
+                        s.cond_hi[order].astype(i64))
+        # the places each transition adds tokens to (overflow is checked there only)
+        ch_t, ch_p = np.nonzero(s.delta > 0)                    # sorted by transition
+        dstart = np.searchsorted(ch_t, np.arange(T + 1)).astype(i64)
+        dp, dd = ch_p.astype(i64), s.delta[ch_t, ch_p].astype(i64)
+        # the pivot groups of ``_PTStructure`` (internal numbers mapped back by ``tperm``)
+        places = np.flatnonzero(s.place_count[:P])
+        pv = places.tolist()
+        bmin = s.pivot_min[places].tolist()
+        bucket = [s.tperm[s.place_start[p]:s.place_start[p] + s.place_count[p]] for p in places]
+        if len(s.free):
+            pv.append(P)                                       # the constant 0 column
+            bmin.append(0)
+            bucket.append(s.free)
+        bstart = np.cumsum([0] + [len(b) for b in bucket]).astype(i64)
+        bucket = np.concatenate(bucket).astype(i64) if bucket else np.zeros(0, i64)
+        pv, bmin = np.array(pv, dtype=i64), np.array(bmin, dtype=i64)
+
+        bits = _bit_length(s.m0)
+        layout = _Layout(bits)
+        W = layout.nwords
+        cap, ecap = 4096, 16384
+        keys = np.zeros((cap, W), dtype=np.uint64)
+        keys[:1] = layout.encode(s.m0[None, :])
+        dwords = layout.encode_delta(s.delta)
+        parent = np.empty(cap, dtype=np.int32)
+        ptrans = np.empty(cap, dtype=np.int16)
+        parent[0] = ptrans[0] = -1
+        offsets = np.zeros(cap + 1, dtype=i64)
+        dst = np.empty(ecap, dtype=np.int32)
+        trans = np.empty(ecap, dtype=np.uint8 if T <= 255 else np.int16)
+        table = np.zeros(1 << 13, dtype=np.uint64)
+        k.rehash(keys, 1, table)
+        succ = np.zeros(W, dtype=np.uint64)
+        m = np.zeros(P + 1, dtype=i64)
+        status = np.zeros(3, dtype=i64)
+        most = 2**31 - 2 - T
+        max_states = most if limits.max_states is None else min(limits.max_states, most)
+        step = int(np.clip(1_000_000 // max(T, 1), 256, 65536))
+        i, n, ne = 0, 1, 0
+        stopped = None
+        last = start
+        while True:
+            now = time.perf_counter()
+            if self.interrupted.flag:
+                stopped = "interrupted"
+                break
+            if limits.time_limit is not None and now - start > limits.time_limit:
+                stopped = "time_limit"
+                break
+            if limits.memory_exceeded(n):
+                stopped = "memory"
+                break
+            if self.progress is not None and now - last >= 0.5:
+                self.progress(n, ne, now - start)
+                last = now
+            if self.check_unbounded and n > self.PROBE:
+                self._decide()
+                if self.check_unbounded:
+                    return None
+            began = time.perf_counter()
+            i, n, ne = k.expand(i, i + step, n, ne, max_states, keys, parent, ptrans, offsets,
+                                dst, trans, table, layout.word.astype(i64), layout.shift,
+                                layout.mask, layout.limit, cstart, cp, clo, chi, pv, bmin,
+                                bstart, bucket, dstart, dp, dd, dwords, succ, m, status)
+            if time.perf_counter() - began < 0.02:      # slices of about 20-50 ms
+                step = min(2 * step, 1 << 22)
+            code = status[0]
+            if code == k.DONE:
+                if i >= n:
+                    break
+            elif code == k.NEED_SPACE:
+                # ``resize`` reallocates in place where it can: no second copy of large arrays
+                if n + T > cap:
+                    cap = max(cap * 5 // 4, n + T)
+                    for a in (keys, parent, ptrans):
+                        a.resize((cap,) + a.shape[1:], refcheck=False)
+                    offsets.resize(cap + 1, refcheck=False)
+                if ne + T > ecap:
+                    ecap = max(ecap * 5 // 4, ne + T)
+                    dst.resize(ecap, refcheck=False)
+                    trans.resize(ecap, refcheck=False)
+                if 2 * (n + T) > len(table):
+                    size = len(table)
+                    while 2 * (n + T) > size:
+                        size *= 2
+                    del table
+                    table = np.zeros(size, dtype=np.uint64)
+                    k.rehash(keys, n, table)
+            elif code == k.OVERFLOW:
+                p = int(status[1])
+                bits[p] = max(bits[p], int(status[2]).bit_length() + 1)
+                old, layout = layout, _Layout(bits)
+                fresh = np.zeros((cap, layout.nwords), dtype=np.uint64)
+                fresh[:n] = layout.encode(old.decode(keys[:n]))
+                keys = fresh
+                W = layout.nwords
+                dwords = layout.encode_delta(s.delta)
+                succ = np.zeros(W, dtype=np.uint64)
+                table[:] = 0
+                k.rehash(keys, n, table)
+            else:
+                stopped = "max_states"
+                if self.check_unbounded:
+                    # the array explorer may find the net unbounded within the limit
+                    self._decide()
+                    if self.check_unbounded:
+                        return None
+                break
+        del table
+        # shrink to what is used (in place)
+        keys.resize((n, W), refcheck=False)
+        parent.resize(n, refcheck=False)
+        ptrans.resize(n, refcheck=False)
+        offsets.resize(i + 1, refcheck=False)
+        dst.resize(ne, refcheck=False)
+        trans.resize(ne, refcheck=False)
+        graph = ReachabilityGraph(
+            self.net, s.places, s.transitions, None, dst, trans, parent, ptrans, i,
+            stopped is None, stopped, time.perf_counter() - start, None, None, _offsets=offsets)
+        graph._decoder = lambda: layout.decode(keys, dtype=_count_dtype(layout))
+        if self.progress is not None and time.perf_counter() - start >= 0.5:
+            self.progress(n, ne, time.perf_counter() - start)
+        return graph
 
     def _hash(self, words: np.ndarray, salt) -> np.ndarray:
         """One 64-bit key per packed marking: the word itself when there is one, else a chain
