@@ -81,12 +81,15 @@ import numpy as np
 from bench.bench_statespace import load, rss_bytes
 from petri.analysis import reachability_graph
 net = load(%(model)r)
-reachability_graph(net, max_states=2000)   # imports whatever the exploration needs
+if %(compiled)r is not False:       # a process that has loaded the compiled code (if installed)
+    from petri.analysis.reachability import _compiled_kernel
+    _compiled_kernel()
+reachability_graph(net, max_states=2000, compiled=%(compiled)r)   # imports what it needs
 before = rss_bytes()
 times = []
 for i in range(%(repeat)d):
     t = time.process_time()
-    g = reachability_graph(net)
+    g = reachability_graph(net, compiled=%(compiled)r)
     times.append(time.process_time() - t)
     if i == 0:
         growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
@@ -114,9 +117,10 @@ def summary(times: list[float], states: int) -> dict:
     return {"median_s": med, "min_s": min(times), "max_s": max(times), "rate": states / med}
 
 
-def ours(model: str, repeat: int) -> dict:
-    """Our explorer in a fresh child process: CPU times, resident-set growth, the results."""
-    code = CHILD % {"root": str(ROOT), "model": model, "repeat": repeat}
+def ours(model: str, repeat: int, compiled: bool | None = None) -> dict:
+    """Our explorer in a fresh child process: CPU times, resident-set growth, the results
+    (``compiled``: as ``reachability_graph``'s; False: the numpy explorer)."""
+    code = CHILD % {"root": str(ROOT), "model": model, "repeat": repeat, "compiled": compiled}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
         raise BenchError(f"{model}: our exploration failed:\n{out.stderr}")
@@ -201,16 +205,22 @@ def check_same(model: str, a: dict, c: dict) -> None:
 
 
 def cold_reach(model: str, repeat: int) -> dict:
-    """Wall time of a whole ``python -m petri reach`` on an MCC net (start and imports included)."""
-    times = []
+    """Wall and CPU time of a whole ``python -m petri reach`` on an MCC net (interpreter start,
+    imports, PNML reading, exploration and analysis included)."""
+    import resource
+    times, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         out = subprocess.run([sys.executable, "-m", "petri", "reach", str(DATA / f"{model}.pnml")],
                              cwd=ROOT, capture_output=True, text=True)
         times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if out.returncode:
             raise BenchError(f"petri reach {model} failed: {out.stderr.strip()}")
-    return {"times": times, "median_s": statistics.median(times)}
+    return {"times": times, "median_s": statistics.median(times), "cpu_times": cpus,
+            "median_cpu_s": statistics.median(cpus)}
 
 
 def snakes_rate(model: str, budget: float) -> dict:
@@ -260,8 +270,10 @@ def pm4py_rate(model: str, budget: float) -> dict:
     return {"expanded": len(outgoing), "seconds": elapsed, "rate": len(outgoing) / elapsed}
 
 
-def measure(models, repeat: int, budget: float = 0.0, cold_models=(), log=print) -> dict:
-    """Ours and the C reference (and the peers with ``budget`` > 0) on each model, side by side."""
+def measure(models, repeat: int, budget: float = 0.0, cold_models=(), log=print,
+            numpy: bool = True) -> dict:
+    """Ours and the C reference (and the peers with ``budget`` > 0) on each model, side by side;
+    with ``numpy``, also our numpy explorer (what runs without numba)."""
     import tempfile
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -270,7 +282,12 @@ def measure(models, repeat: int, budget: float = 0.0, cold_models=(), log=print)
             log(how)
         for model in models:
             r = ours(model, repeat)
-            row = {"model": model, "ours": r, "c": None, "snakes": None, "pm4py": None}
+            row = {"model": model, "ours": r, "c": None, "snakes": None, "pm4py": None,
+                   "numpy": None}
+            if numpy:
+                row["numpy"] = ours(model, repeat, compiled=False)
+                check_same(model, r, row["numpy"])
+                del row["numpy"]["max_tokens"]
             if exe is not None:
                 c = run_reference(exe, load(model), bits_for(r["max_tokens"]), repeat)
                 check_same(model, r, c)
@@ -290,8 +307,10 @@ def measure(models, repeat: int, budget: float = 0.0, cold_models=(), log=print)
                 states = ours(m, 1)["states"]
             c["states"] = states
             c["rate"] = states / c["median_s"]
+            c["cpu_rate"] = states / c["median_cpu_s"]
             log(f"cold `petri reach` {m}: median {c['median_s']:.3f} s wall = "
-                f"{c['rate']:,.0f} states/s")
+                f"{c['rate']:,.0f} states/s; {c['median_cpu_s']:.3f} s CPU = "
+                f"{c['cpu_rate']:,.0f} states/s")
     return {"compiler": how, "repeat": repeat, "rows": rows, "cold": cold}
 
 
@@ -304,6 +323,11 @@ def line(row) -> str:
         s += (f"; C {c['median_s']:.3f} s = {c['rate']:,.0f} states/s, "
               f"{c['bytes_per_state']:.0f} B/state; speed ours/C {row['speed']:.2f}, "
               f"memory ours/C {row['memory']:.2f}")
+    if row["numpy"] is not None:
+        p = row["numpy"]
+        s += f"; numpy explorer {p['rate']:,.0f} states/s, {p['bytes_per_state']:.0f} B/state"
+        if c is not None:
+            s += f" ({p['rate'] / c['rate']:.2f} of C)"
     for peer in ("snakes", "pm4py"):
         p = row[peer]
         if p is not None:
@@ -329,11 +353,24 @@ def markdown(result: dict) -> str:
     if result["rows"] and result["rows"][0]["c"] is None:
         out.append("")
         out.append(f"The C reference was not run: {result['compiler']}.")
+    if any(row["numpy"] is not None for row in result["rows"]):
+        out += ["", "Our numpy explorer (`compiled=False`: what runs without numba), same run:", "",
+                "| net | CPU median (min-max) | states/s | of C | of ours compiled | B/state |",
+                "|---|---|---:|---:|---:|---:|"]
+        for row in result["rows"]:
+            p, c, r = row["numpy"], row["c"], row["ours"]
+            if p is None:
+                continue
+            out.append(f"| {row['model']} | {p['median_s']:.3f} s ({p['min_s']:.3f}-"
+                       f"{p['max_s']:.3f}) | {p['rate']:,.0f} | "
+                       + (f"{p['rate'] / c['rate']:.2f}" if c is not None else "-")
+                       + f" | {p['rate'] / r['rate']:.2f} | {p['bytes_per_state']:.0f} |")
     for m, c in result["cold"].items():
         out.append("")
-        out.append(f"A whole `petri reach` of {m} from a fresh process (interpreter start and "
-                   f"imports included): median {c['median_s']:.3f} s wall, "
-                   f"{c['rate']:,.0f} states/s.")
+        out.append(f"A whole `petri reach` of {m} from a fresh process (interpreter start, "
+                   f"imports, reading, exploration and analysis): median {c['median_s']:.3f} s "
+                   f"wall ({c['rate']:,.0f} states/s), {c['median_cpu_s']:.3f} s CPU "
+                   f"({c['cpu_rate']:,.0f} states/s).")
     return "\n".join(out) + "\n"
 
 

@@ -230,7 +230,10 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
 
     Place/transition nets are explored by compiled code when numba is installed (the ``fast``
     extra) and ``compiled`` is not False (True: numba is required), otherwise by the numpy
-    explorer (also by default under an address-space limit: numba's compiler takes much of it);
+    explorer (also by default under an address-space limit: numba's compiler takes much of it).
+    By default, in a process that has not loaded the compiled code yet, the numpy explorer runs
+    first for ``_PTExplorer.WARM_UP`` CPU seconds, so that small nets do not pay for loading it;
+    
     nets that need the unboundedness check go to the numpy explorer once the compiled search has
     seen ``_PTExplorer.PROBE`` states without finishing. Both find the same states and
     edges; the numbering of states within a breadth-first level may differ.
@@ -238,7 +241,7 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     pt = net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1
     if compiled is None and address_space_limit() is not None:
         compiled = False          # numba's compiler maps much address space: keep it for states
-    if pt and compiled is not False:
+    if pt and compiled:
         _compiled_kernel()        # loaded before the memory budget measures what is in use
     limits = Limits(max_states, time_limit, max_memory)
     try:
@@ -272,6 +275,10 @@ def _splitmix(z: np.ndarray) -> np.ndarray:
 
 class _HashCollision(Exception):
     pass
+
+
+class _WarmUpOver(Exception):
+    """The numpy explorer's warm-up time is over: the compiled search takes over."""
 
 
 class _PTStructure:
@@ -548,6 +555,16 @@ class _VisitedSet:
             self.runs[-2:] = [(k[order], np.concatenate([s1, s2])[order])]
 
 
+def _numba_installed() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("numba") is not None
+
+
+def _kernel_loaded() -> bool:
+    import sys
+    return "petri.analysis._kernel" in sys.modules
+
+
 def _compiled_kernel():
     """``petri.analysis._kernel`` when numba is installed and works, else None.
 
@@ -577,6 +594,7 @@ class _PTExplorer:
     def __init__(self, net, limits, progress, check_unbounded, interrupted, compiled=None):
         self.net = net
         self.compiled = compiled
+        self.deadline = None
         view = pt_view(net)
         self.s = _PTStructure(view)
         self.limits = limits
@@ -608,15 +626,33 @@ class _PTExplorer:
         elif bounded_by_structure(view).all():
             self.check_unbounded = False
 
+    #: CPU seconds the numpy explorer gets first when numba's compiled code is not loaded yet
+    #: (loading it costs more than half a second, which small nets never win back)
+    WARM_UP = 0.5
+
     def run(self) -> ReachabilityGraph:
-        kernel = _compiled_kernel() if self.compiled is not False else None
-        if kernel is None and self.compiled:
-            raise PetriError("compiled exploration needs numba, which is not installed "
-                             "(pip install 'petri-flow[fast]')")
+        kernel = None
+        if self.compiled:
+            kernel = _compiled_kernel()
+            if kernel is None:
+                raise PetriError("compiled exploration needs numba, which is not installed "
+                                 "(pip install 'petri-flow[fast]')")
+        elif self.compiled is None and _numba_installed():
+            if not _kernel_loaded():
+                try:
+                    return self._run_numpy(time.process_time() + self.WARM_UP)
+                except _WarmUpOver:
+                    pass
+            kernel = _compiled_kernel()
         if kernel is not None and len(self.s.transitions) < 2**15:
             graph = self._run_compiled(kernel)
             if graph is not None:
                 return graph
+        return self._run_numpy()
+
+    def _run_numpy(self, deadline: float | None = None) -> ReachabilityGraph:
+        """The numpy explorer; past ``deadline`` (process time), ``_WarmUpOver``."""
+        self.deadline = deadline
         self._decide()
         for salt in range(4):
             try:
@@ -843,6 +879,8 @@ class _PTExplorer:
                 pos = 0
             # limits are checked between slices
             now = time.perf_counter()
+            if self.deadline is not None and time.process_time() > self.deadline:
+                raise _WarmUpOver
             if self.interrupted.flag:
                 stopped = "interrupted"
                 break
@@ -1003,6 +1041,8 @@ class _PTExplorer:
                 continue
             if i % 256 == 0:
                 now = time.perf_counter()
+                if self.deadline is not None and time.process_time() > self.deadline:
+                    raise _WarmUpOver
                 if self.interrupted.flag:
                     h.stopped = "interrupted"
                 elif limits.time_limit is not None and now - start > limits.time_limit:
