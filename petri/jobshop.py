@@ -93,6 +93,15 @@ class Calendar:
         if not self.shifts:
             raise NetError("the calendar has no working time", element=f"calendar {name}")
 
+    def copy(self) -> "Calendar":
+        """The same calendar with the working windows computed so far, extended on its own
+        from here (a calendar computed once can serve many instances, one copy each)."""
+        twin = Calendar.__new__(Calendar)
+        twin.__dict__.update(self.__dict__)
+        twin._starts = list(self._starts)
+        twin._ends = list(self._ends)
+        return twin
+
     def weekly_minutes(self) -> int:
         """Working minutes in a week without holidays."""
         if getattr(self, "_weekly", None) is None:

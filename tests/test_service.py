@@ -487,6 +487,40 @@ def test_restart_keeps_everything(db_url):
         second.stop()
 
 
+
+def test_several_worker_processes_share_the_database(tmp_path):
+    s = Server(f"sqlite:///{tmp_path / 'w.db'}", "--workers", 2)
+    try:
+        ids = []
+        for _ in range(6):
+            r = s.client.post("/schedules", json=TINY)
+            assert r.status_code == 201 and r.json()["operations"] == TINY_OPS
+            ids.append(r.json()["id"])
+        assert ids == list(range(1, 7))            # one sequence, whichever process answered
+        assert [x["id"] for x in s.client.get("/schedules").json()] == ids[::-1]
+        r = s.client.post(f"/schedules/{ids[2]}/reschedule",
+                          json={"down": {"machine": "B", "start": 0, "end": 5}, "now": 1})
+        assert r.status_code == 201 and r.json()["makespan"] == 7
+    finally:
+        s.stop()
+    assert s.proc.returncode == 0 or s.proc.returncode < 0
+
+
+def test_calendars_are_computed_once_and_stay_apart():
+    from control.scheduling.service.requests import ScheduleRequest, build_instance
+    a, _, _ = build_instance(ScheduleRequest.model_validate(CALENDARED))
+    b, _, _ = build_instance(ScheduleRequest.model_validate(CALENDARED))
+    ca, cb = a.calendars[0], b.calendars[0]
+    assert ca is not cb and ca._starts == cb._starts and ca._starts is not cb._starts
+    ca.window_at(10 ** 6)                      # extending one leaves the other as it was
+    assert len(ca._starts) > len(cb._starts)
+    assert cb.window_at(10 ** 6) == ca.window_at(10 ** 6)
+    other = {**CALENDARED, "calendars": [{**CALENDARED["calendars"][0],
+                                          "breaks": {"mon": [[700, 760]]}}]}
+    c, _, _ = build_instance(ScheduleRequest.model_validate(other))
+    assert c.calendars[0].window_at(400) == (360, 700) != ca.window_at(400) == (360, 720)
+
+
 # -- fallback and metrics (SQLite) ------------------------------------------------------------
 
 def test_fallback_and_metrics(tmp_path):

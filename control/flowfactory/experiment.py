@@ -3,21 +3,19 @@
 Every case runs all orders from its own initial stock (stores re-initialised), and the cases
 follow each other on one time line, as in the thesis: case k starts when case k-1 ends, so the
 total makespan is the sum of the case makespans and model time reads as dates from
-2024-07-15 08:00. Runs are independent and spread over worker processes.
+2024-07-15 08:00. Runs are independent tasks, spread over worker processes or a Ray
+cluster (``petri.parallel``).
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from control.flowfactory import plant as ff
 from petri.files import output
-from petri.interrupt import Interrupt
+from petri.parallel import Backend, run_tasks
 from control.flowfactory.scenarios import load_scenario
 from kpi.flowfactory.bounds import flowfactory_lower_bound
 from kpi.errors import station_errors
@@ -81,10 +79,6 @@ def run_one(scenario_file: str, controller: str, case: int, stock: dict, orders:
                       run.orders, run.shipped, run.wall_seconds, run.simulation_seconds,
                       run.decision_seconds, run.windows, jobs, table, levels, lead_times(ev, release="release", place="shipped"),
                       sorted(completion_times(ev, "shipped").tolist()), len(ev), run.reason)
-
-
-def _quiet_worker():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @dataclass
@@ -167,12 +161,14 @@ def run_thesis_timing(scenario_file: str, controller: str, cases: dict[int, dict
 def run_experiment(scenario_files: list[str], controllers: list[str], cases: dict[int, dict],
                    orders: dict | None = None, seed: int = 0, workers: int | None = None,
                    progress=None, options: dict | None = None,
-                   timing: str = "plant") -> tuple[list[GroupResult], bool]:
+                   timing: str = "plant", ray: str | None = None) -> tuple[list[GroupResult], bool]:
     """Run everything; returns the groups (finished cases only) and whether it was interrupted.
 
     ``options``: controller name -> keyword options for its factory (e.g. ``{"thesis-rl":
     {"policy": "my.json"}}``). ``timing``: ``"plant"`` (the nets) or ``"thesis"`` (the
-    thesis's MATLAB model, ``control.flowfactory.thesis_timing``)."""
+    thesis's MATLAB model, ``control.flowfactory.thesis_timing``). The cases run in
+    ``workers`` processes (default one per CPU), or on the Ray cluster at ``ray`` (an address,
+    or ``"local"``); see ``petri.parallel``."""
     options = options or {}
     scenarios = [load_scenario(f) for f in scenario_files]
     groups: dict[tuple, GroupResult] = {}
@@ -186,9 +182,7 @@ def run_experiment(scenario_files: list[str], controllers: list[str], cases: dic
                                                   expected_cases=len(cases))
             for case, stock in cases.items():
                 tasks.append((str(f), ctrl, case, stock, orders, seed, options.get(ctrl)))
-    workers = workers or min(len(tasks), max(1, os.cpu_count() or 1))
     done = 0
-    interrupted = False
     if timing == "thesis":          # fast: every group in this process
         for f, sc in zip(scenario_files, scenarios):
             for ctrl in controllers:
@@ -200,7 +194,7 @@ def run_experiment(scenario_files: list[str], controllers: list[str], cases: dic
                     progress(done, len(tasks), f"{sc.name}/{ctrl}")
         return list(groups.values()), False
 
-    def collect(result: CaseResult):
+    def collect(i: int, result: CaseResult):
         nonlocal done
         done += 1
         g = groups[(result.scenario, result.controller)]
@@ -210,41 +204,8 @@ def run_experiment(scenario_files: list[str], controllers: list[str], cases: dic
         if progress:
             progress(done, len(tasks), f"{result.scenario}/{result.controller} case {result.case}")
 
-    if workers <= 1:
-        with Interrupt() as stop:       # Ctrl-C ends the running case and the experiment
-            try:
-                for t in tasks:
-                    result = run_one(*t)
-                    if stop.flag:
-                        break
-                    collect(result)
-            except KeyboardInterrupt:
-                pass
-            interrupted = stop.flag
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
-        pending = set()
-        try:
-            it = iter(tasks)
-            for t in it:
-                pending.add(pool.submit(run_one, *t))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    collect(fut.result())
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(run_one, *nxt))
-        except KeyboardInterrupt:
-            interrupted = True
-            for fut in pending:
-                fut.cancel()
-            for child in multiprocessing.active_children():   # end the cases they run
-                os.kill(child.pid, signal.SIGINT)
-        finally:
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
+    backend = Backend.parse(workers, ray, default_workers=min(len(tasks), os.cpu_count() or 1))
+    interrupted = run_tasks(run_one, tasks, backend, on_result=collect).interrupted
     for g in groups.values():
         g.cases.sort(key=lambda c: c.case)
     return list(groups.values()), interrupted

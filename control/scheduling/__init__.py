@@ -16,6 +16,8 @@ def register() -> None:
     """Register the scheduling commands (the ``petri.plugins`` entry point of this package)."""
     from petri.commands import COMMANDS
     COMMANDS.register("schedule", "control.scheduling.commands.schedule", family="scheduling")
+    COMMANDS.register("schedule-grid", "control.scheduling.commands.schedule_grid",
+                      family="scheduling")
     COMMANDS.register("generate-plant", "control.scheduling.commands.generate_plant",
                       family="scheduling")
     COMMANDS.register("train-scheduler", "control.scheduling.commands.train_scheduler",

@@ -15,11 +15,14 @@ computes the gradient. Everything is seeded.
 """
 from __future__ import annotations
 
+import functools
 import random
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from petri.parallel import run_tasks
 
 from .dispatch import dispatch
 from .features import FEATURES
@@ -52,6 +55,7 @@ class Progress:
     seconds: float = 0.0
     best_validation: float = float("inf")
     history: list = field(default_factory=list)
+    interrupted: bool = False
 
 
 def training_instance(k: int, seed: int = SEED):
@@ -80,6 +84,11 @@ def validation_score(policy: Policy, instances) -> float:
     """Mean makespan / lower bound of the greedy policy."""
     return float(np.mean([dispatch(i, PolicyController(policy)).makespan / i.lower_bound()
                           for i in instances]))
+
+
+def label_task(make_instance, k: int, policy: Policy, rng_seed: int, samples: int, rules):
+    """``label`` of the k-th instance (a task that can run in another process)."""
+    return label(make_instance(k), policy, rng_seed, samples=samples, rules=rules)
 
 
 def label(inst, policy: Policy, rng_seed: int, samples: int = SAMPLES, rules=LABEL_RULES):
@@ -139,17 +148,20 @@ class _Net:
 def train(instances: int = INSTANCES, seed: int = SEED, resume: Policy | None = None,
           done: int = 0, make_instance=None, checkpoint=None, every: int = 40,
           progress=None, validation=None, samples: int = SAMPLES, rules=LABEL_RULES,
-          time_limit: float | None = None) -> tuple[Policy, Progress]:
+          time_limit: float | None = None, backend=None) -> tuple[Policy, Progress]:
     """Train for ``instances`` instances (from ``done``, continuing ``resume`` if given).
 
     ``make_instance(k)`` gives the k-th instance (default: generated ones);
     ``checkpoint(policy, progress)`` is called every ``every`` instances and at the end with
     the best policy so far on the validation set; ``progress(done, total, note)`` reports.
+    ``backend`` (a ``petri.parallel.Backend``): where the labels of each batch are computed
+    (default: this process); every backend trains the same policy. Ctrl-C stops at the end of
+    the batch being labelled (``Progress.interrupted``).
     """
     import torch
     torch.manual_seed(seed)
     torch.set_num_threads(1)
-    make_instance = make_instance or (lambda k: training_instance(k, seed))
+    make_instance = make_instance or functools.partial(training_instance, seed=seed)
     validation = validation_set(seed) if validation is None else validation
     t0 = time.perf_counter()
     if resume is not None:
@@ -175,32 +187,43 @@ def train(instances: int = INSTANCES, seed: int = SEED, resume: Policy | None = 
     batch, losses = [], []
     k = done
     while k < instances:
-        inst = make_instance(k)
-        ms, trace = label(inst, policy, seed * 7919 + k * SAMPLES, samples=samples, rules=rules)
-        batch += trace
-        k += 1
-        if k % BATCH == 0 or k == instances:
-            if batch:
-                for _ in range(STEPS_PER_BATCH):
-                    losses.append(net.step(batch))
-                policy = net.policy()
-            batch = []
-        state.instances = k
-        state.seconds = time.perf_counter() - t0
-        if k % every == 0 or k == instances:
-            if validation:
-                score = validation_score(policy, validation)
-                state.history.append((k, round(score, 5), round(float(np.mean(losses[-20:]))
-                                                               if losses else 0.0, 5)))
-                if score < state.best_validation:
-                    state.best_validation, best_policy = score, policy
-            else:
-                best_policy = policy
-            if checkpoint is not None:
-                checkpoint(best_policy, state)
-        if progress is not None:
-            progress(k, instances, f"val {state.best_validation:.4f}")
-        if time_limit is not None and state.seconds > time_limit:
+        # the labels of a batch all come from the same policy: independent tasks
+        end = min(instances, (k // BATCH + 1) * BATCH)
+        tasks = [(make_instance, i, policy, seed * 7919 + i * SAMPLES, samples, rules)
+                 for i in range(k, end)]
+        finished = run_tasks(label_task, tasks, backend)
+        if finished.interrupted:     # Ctrl-C: the batch is dropped, what was learnt is kept
+            state.interrupted = True
+            break
+        stop = False
+        for ms, trace in finished.results:
+            batch += trace
+            k += 1
+            if k % BATCH == 0 or k == instances:
+                if batch:
+                    for _ in range(STEPS_PER_BATCH):
+                        losses.append(net.step(batch))
+                    policy = net.policy()
+                batch = []
+            state.instances = k
+            state.seconds = time.perf_counter() - t0
+            if k % every == 0 or k == instances:
+                if validation:
+                    score = validation_score(policy, validation)
+                    state.history.append((k, round(score, 5), round(float(np.mean(losses[-20:]))
+                                                                   if losses else 0.0, 5)))
+                    if score < state.best_validation:
+                        state.best_validation, best_policy = score, policy
+                else:
+                    best_policy = policy
+                if checkpoint is not None:
+                    checkpoint(best_policy, state)
+            if progress is not None:
+                progress(k, instances, f"val {state.best_validation:.4f}")
+            if time_limit is not None and state.seconds > time_limit:
+                stop = True
+                break
+        if stop:
             break
     if not validation:
         best_policy = policy

@@ -14,6 +14,7 @@ from pathlib import Path
 from petri.commands import add_force
 from petri.cli import SEED, whole_number
 from petri.errors import CommandError
+from petri.parallel import add_ray_option
 
 NAME = "experiment"
 HELP = ("run the FlowFactory experiment: disruption scenarios x controllers x initial-stock "
@@ -47,6 +48,7 @@ def add_arguments(p) -> None:
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default ./out)")
     p.add_argument("--workers", type=whole_number(1, 256), default=None, metavar="N",
                    help="worker processes (default: one per CPU)")
+    add_ray_option(p)
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     add_force(p)
 
@@ -120,7 +122,7 @@ def run(args) -> int:
                       total=len(scenario_files) * len(controllers) * len(cases)) as bar:
             groups, interrupted = run_experiment(
                 scenario_files, controllers, cases, orders, seed=args.seed,
-                workers=args.workers, options=options, timing=timing,
+                workers=args.workers, options=options, timing=timing, ray=args.ray,
                 progress=lambda done, total, what: bar.update(done, f"{done}/{total} {what}"))
         rows = summarise(groups)
         for r in rows:

@@ -1,10 +1,12 @@
 """``petri train-scheduler``: train the dispatching policy on generated job shops (needs torch)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from petri.cli import SEED, whole_number
 from petri.errors import CommandError
+from petri.parallel import add_ray_option
 
 NAME = "train-scheduler"
 HELP = "train the scheduling policy on generated job shops (needs torch: pip install -e .[train])"
@@ -20,6 +22,10 @@ def add_arguments(p) -> None:
                    help="validate and write the best policy so far every K instances (default 40)")
     p.add_argument("--resume", action="store_true", help="continue training from --out")
     p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
+    p.add_argument("--workers", type=whole_number(1, 256), default=None, metavar="N",
+                   help="worker processes labelling each batch's instances (default 1: this "
+                        "process; with --ray local: the cluster's CPUs, default one per CPU)")
+    add_ray_option(p)
 
 
 def run(args) -> int:
@@ -30,8 +36,10 @@ def run(args) -> int:
                            "\".[train]\")") from None
     from control.scheduling import train as tr
     from petri.files import check_output, update_in_place
+    from petri.parallel import Backend
     from petri.progress import Progress
 
+    backend = Backend.parse(args.workers, args.ray)
     total = tr.INSTANCES if args.instances is None else args.instances
     out = Path(args.out)
     resume, done, seed = None, 0, args.seed
@@ -56,8 +64,13 @@ def run(args) -> int:
     with Progress("train-scheduler", total=total) as bar:
         policy, state = tr.train(total, seed=seed, resume=resume, done=done,
                                  checkpoint=checkpoint, every=args.checkpoint_every,
-                                 progress=lambda k, n, note: bar.update(k, note))
+                                 progress=lambda k, n, note: bar.update(k, note),
+                                 backend=backend)
     tr.save_trained(policy, out, state, seed)
+    if state.interrupted:
+        print(f"{out.with_suffix('.json')}: interrupted after {state.instances} instances; "
+              f"--resume goes on from there", file=sys.stderr)
+        return 130
     print(f"{out.with_suffix('.json')}: trained on {state.instances} instances in "
           f"{state.seconds:.0f} s; validation makespan / lower bound {state.best_validation:.4f}")
     return 0

@@ -29,7 +29,7 @@ from .requests import (RequestError, RescheduleRequest, ScheduleRequest, build_i
 from .reschedule import reschedule
 from .store import Database, open_database
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["Settings", "create_app", "app_from_environment", "SETTINGS_VARIABLE"]
 
 OPEN_PATHS = {"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
@@ -47,6 +47,26 @@ class Settings:
     max_body: int = 16 * 2 ** 20           # bytes
     env_key: str | None = None             # PETRI_API_KEY
     migrate: bool = True
+
+
+#: the environment variable through which ``petri serve --workers N`` hands its settings
+#: (all but the API key, which each process reads from ``PETRI_API_KEY``) to each process
+SETTINGS_VARIABLE = "PETRI_SERVE_SETTINGS"
+
+
+def settings_text(settings: Settings) -> str:
+    import json
+    from dataclasses import asdict
+    return json.dumps({k: v for k, v in asdict(settings).items() if k != "env_key"})
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of ``petri serve --workers N``'s processes."""
+    import json
+    import os
+    settings = Settings(**json.loads(os.environ[SETTINGS_VARIABLE]),
+                        env_key=os.environ.get("PETRI_API_KEY") or None)
+    return create_app(settings, quiet=True)
 
 
 @dataclass
@@ -222,8 +242,9 @@ def _unprocessable(field: str, message: str) -> HTTPException:
                                 "type": "value_error"}])
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service as an ASGI application (opens the database and loads the policy now)."""
+def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI:
+    """The service as an ASGI application (opens the database and loads the policy now);
+    ``quiet``: say nothing about a database down at start (the caller did)."""
     settings = settings or Settings()
     db = open_database(settings.database, migrate=False)
     state = _State(settings, db)
@@ -231,8 +252,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             state.ensure_ready()
         except CommandError as e:      # down at start: each request tries again (503 till then)
-            print(f"petri serve: {e}; answering 503 until it is reachable", file=sys.stderr,
-                  flush=True)
+            if not quiet:
+                print(f"petri serve: {e}; answering 503 until it is reachable",
+                      file=sys.stderr, flush=True)
     else:
         state.ready = True
     _load_policy(state)
@@ -337,7 +359,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sid = state.db.save(name=name, format=fmt, source=source, instance=inst,
                             schedule=result, fallback=fallback)
         state.metrics.schedule(result.method, fallback)
-        return out(sid, name, result, fallback)
+        # built by hand and sent as is: checking thousands of operations against the
+        # response model again would cost more than writing them
+        return JSONResponse(out(sid, name, result, fallback), status_code=201)
 
     @app.get("/schedules", response_model=list[SummaryOut], tags=["schedules"],
              summary="The newest schedules", dependencies=[Security(_api_key)])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+import threading
+from collections import OrderedDict
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -134,7 +136,31 @@ class RescheduleRequest(_Strict):
     now: Time = 0
 
 
+#: calendars already computed, by their definition: plants send the same few calendars with
+#: every request, and laying out a year of working windows costs more than scheduling them
+_CALENDARS: "OrderedDict[str, Calendar]" = OrderedDict()
+_CALENDARS_KEPT = 64
+_CALENDARS_LOCK = threading.Lock()
+
+
 def _calendar(c: CalendarIn, start: _dt.date | None, where: str) -> Calendar:
+    """The calendar of a request: a copy of the one computed for the same definition."""
+    key = json.dumps([c.model_dump(mode="json"), str(start)], sort_keys=True)
+    with _CALENDARS_LOCK:
+        known = _CALENDARS.get(key)
+        if known is not None:
+            _CALENDARS.move_to_end(key)
+            return known.copy()
+    cal = _new_calendar(c, start, where)
+    cal.longest_window()               # a year of windows, computed once
+    with _CALENDARS_LOCK:
+        _CALENDARS[key] = cal
+        while len(_CALENDARS) > _CALENDARS_KEPT:
+            _CALENDARS.popitem(last=False)
+    return cal.copy()
+
+
+def _new_calendar(c: CalendarIn, start: _dt.date | None, where: str) -> Calendar:
     def days(d):
         out = {}
         for day, windows in d.items():
@@ -155,10 +181,9 @@ def build_instance(req: ScheduleRequest) -> tuple[Instance, str, str]:
     """The request's instance, its format (orlib, fjs or json) and its source text."""
     if req.instance is not None:
         return instance_from_source(req.format, req.instance, req.name), req.format, req.instance
-    source = json.dumps(req.model_dump(mode="json", include={"name", "jobs", "machines",
-                                                              "calendars", "start"},
-                                       exclude_none=True))
-    return instance_from_source("json", source, req.name), "json", source
+    source = req.model_dump_json(include={"name", "jobs", "machines", "calendars", "start"},
+                                 exclude_none=True)
+    return _from_jobs(req), "json", source       # what instance_from_source rebuilds
 
 
 def instance_from_source(format: str, source: str, name: str | None = None) -> Instance:

@@ -217,8 +217,8 @@ class Database:
             rows = [{"schedule_id": sched.id, "job": o.job, "operation": o.operation,
                      "machine": names[o.machine], "start": int(o.start), "end": int(o.end)}
                     for o in sorted(schedule.operations, key=lambda o: (o.job, o.operation))]
-            if rows:
-                s.execute(insert(OperationRow), rows)
+            if rows:          # one executemany of the table's INSERT, no ORM objects
+                s.execute(insert(OperationRow.__table__), rows)
             return sched.id
 
     def schedule(self, schedule_id: int) -> tuple[ScheduleRow, InstanceRow, list] | None:
