@@ -483,6 +483,12 @@ def test_restart_keeps_everything(db_url):
         got = second.client.get(f"/schedules/{sid}")
         assert got.status_code == 200 and got.json()["operations"] == TINY_OPS
         assert httpx.get(second.base + "/schedules", headers={"X-API-Key": key}).status_code == 200
+        # the counters start again from zero; the stored schedules are read from the database
+        listed = second.client.get("/schedules?limit=1000").json()
+        lines = second.client.get("/metrics").text.splitlines()
+        assert not [x for x in lines if x.startswith("petri_schedules_total{")]
+        assert f'petri_schedules_stored{{origin="api"}} ' \
+               f'{sum(x["origin"] == "api" for x in listed)}' in lines
     finally:
         second.stop()
 
@@ -550,6 +556,7 @@ def test_fallback_and_metrics(tmp_path):
                      'petri_http_requests_total{method="GET",path="other",status="401"} 1',
                      'petri_schedules_total{method="rule:mwkr"} 2',
                      'petri_schedule_fallbacks_total 2',
+                     'petri_schedules_stored{origin="api"} 2',
                      'petri_http_request_duration_seconds_count{path="/schedules"} 4',
                      'petri_http_request_duration_seconds_bucket{path="/schedules",le="+Inf"} 4'):
             assert line in lines, line

@@ -338,7 +338,11 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
     @app.get("/metrics", tags=["service"], summary="Counters in Prometheus' text format",
              response_class=PlainTextResponse, dependencies=[Security(_api_key)])
     def metrics():
-        return PlainTextResponse(state.metrics.text(),
+        try:
+            stored = state.db.counts()
+        except SQLAlchemyError:          # the counters are still worth answering
+            stored = None
+        return PlainTextResponse(state.metrics.text(stored),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.post("/schedules", status_code=201, response_model=ScheduleOut, tags=["schedules"],

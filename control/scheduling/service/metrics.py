@@ -4,7 +4,11 @@
 * ``petri_http_request_duration_seconds{path}``: a latency histogram;
 * ``petri_schedules_total{method}``: schedules made (reschedules included);
 * ``petri_schedule_fallbacks_total``: schedules the fallback rule made because the
-  requested method failed or ran out of time.
+  requested method failed or ran out of time;
+* ``petri_schedules_stored{origin}``: schedules in the database (a gauge read from it when
+  scraped: the same from every process, and it survives restarts).
+
+The counters live in the process's memory and start at zero when it starts.
 """
 from __future__ import annotations
 
@@ -49,7 +53,9 @@ class Metrics:
             if fallback:
                 self.fallbacks += 1
 
-    def text(self) -> str:
+    def text(self, stored: dict[str, int] | None = None) -> str:
+        """The exposition; ``stored``: schedules in the database by origin (None: the
+        database did not answer, the gauge is left out)."""
         with self._lock:
             lines = ["# HELP petri_http_requests_total HTTP requests answered.",
                      "# TYPE petri_http_requests_total counter"]
@@ -72,4 +78,9 @@ class Metrics:
             lines += ["# HELP petri_schedule_fallbacks_total Schedules made by the fallback rule.",
                       "# TYPE petri_schedule_fallbacks_total counter",
                       f"petri_schedule_fallbacks_total {self.fallbacks}"]
+            if stored is not None:
+                lines += ["# HELP petri_schedules_stored Schedules in the database, by origin.",
+                          "# TYPE petri_schedules_stored gauge"]
+                for origin, n in sorted(stored.items()):
+                    lines.append(f"petri_schedules_stored{_labels(origin=origin)} {n}")
             return "\n".join(lines) + "\n"

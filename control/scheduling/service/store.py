@@ -235,6 +235,14 @@ class Database:
                             .order_by(OperationRow.job, OperationRow.operation)).all()
             return sched, inst, [tuple(o) for o in ops]
 
+    def counts(self) -> dict[str, int]:
+        """Schedules stored, by origin (api, cli)."""
+        from sqlalchemy import func
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ScheduleRow.origin, func.count())
+                                .group_by(ScheduleRow.origin)).all()
+        return {origin: n for origin, n in rows}
+
     def schedules(self, limit: int) -> list[tuple[ScheduleRow, InstanceRow]]:
         """The newest ``limit`` schedules, newest first."""
         with self.sessions() as s:
