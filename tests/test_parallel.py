@@ -170,3 +170,17 @@ def test_ctrl_c_keeps_the_results_that_arrived(where):
     assert r.stdout.startswith("True [0, 1, 4, 9] None ")
     done = int(r.stdout.split()[-2])
     assert 4 <= done < 12                       # what arrived is kept, the rest dropped
+
+
+def test_ctrl_c_in_training_keeps_the_batches_learnt(tmp_path):
+    pytest.importorskip("torch")
+    from test_interrupt import interrupt
+    out = tmp_path / "pol.json"
+    code, stdout, err, _ = interrupt(["train-scheduler", "--instances", 1000, "--out", out,
+                                      "--checkpoint-every", 8], after_cpu=12, timeout=300)
+    assert code == 130 and stdout == ""
+    meta = json.loads(out.read_text())["meta"]
+    done = meta["instances"]
+    assert 0 < done < 1000 and done % 8 == 0          # whole batches only
+    assert err.endswith(f"{out}: interrupted after {done} instances; --resume goes on from "
+                        f"there\n")

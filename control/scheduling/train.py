@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from petri.interrupt import Interrupt
 from petri.parallel import run_tasks
 
 from .dispatch import dispatch
@@ -186,45 +187,44 @@ def train(instances: int = INSTANCES, seed: int = SEED, resume: Policy | None = 
         state.best_validation = validation_score(policy, validation)
     batch, losses = [], []
     k = done
-    while k < instances:
-        # the labels of a batch all come from the same policy: independent tasks
-        end = min(instances, (k // BATCH + 1) * BATCH)
-        tasks = [(make_instance, i, policy, seed * 7919 + i * SAMPLES, samples, rules)
-                 for i in range(k, end)]
-        finished = run_tasks(label_task, tasks, backend)
-        if finished.interrupted:     # Ctrl-C: the batch is dropped, what was learnt is kept
-            state.interrupted = True
-            break
-        stop = False
-        for ms, trace in finished.results:
-            batch += trace
-            k += 1
-            if k % BATCH == 0 or k == instances:
-                if batch:
-                    for _ in range(STEPS_PER_BATCH):
-                        losses.append(net.step(batch))
-                    policy = net.policy()
-                batch = []
-            state.instances = k
-            state.seconds = time.perf_counter() - t0
-            if k % every == 0 or k == instances:
-                if validation:
-                    score = validation_score(policy, validation)
-                    state.history.append((k, round(score, 5), round(float(np.mean(losses[-20:]))
-                                                                   if losses else 0.0, 5)))
-                    if score < state.best_validation:
-                        state.best_validation, best_policy = score, policy
-                else:
-                    best_policy = policy
-                if checkpoint is not None:
-                    checkpoint(best_policy, state)
-            if progress is not None:
-                progress(k, instances, f"val {state.best_validation:.4f}")
-            if time_limit is not None and state.seconds > time_limit:
-                stop = True
+    with Interrupt() as ctrl_c:          # Ctrl-C: stop at the end of a batch
+        while k < instances and not ctrl_c.flag:
+            # the labels of a batch all come from the same policy: independent tasks
+            end = min(instances, (k // BATCH + 1) * BATCH)
+            tasks = [(make_instance, i, policy, seed * 7919 + i * SAMPLES, samples, rules)
+                     for i in range(k, end)]
+            finished = run_tasks(label_task, tasks, backend)
+            if finished.interrupted:     # the batch is dropped, what was learnt is kept
                 break
-        if stop:
-            break
+            for ms, trace in finished.results:
+                batch += trace
+                k += 1
+                if k % BATCH == 0 or k == instances:
+                    if batch:
+                        for _ in range(STEPS_PER_BATCH):
+                            losses.append(net.step(batch))
+                        policy = net.policy()
+                    batch = []
+                state.instances = k
+                state.seconds = time.perf_counter() - t0
+                if k % every == 0 or k == instances:
+                    if validation:
+                        score = validation_score(policy, validation)
+                        state.history.append((k, round(score, 5), round(
+                            float(np.mean(losses[-20:])) if losses else 0.0, 5)))
+                        if score < state.best_validation:
+                            state.best_validation, best_policy = score, policy
+                    else:
+                        best_policy = policy
+                    if checkpoint is not None:
+                        checkpoint(best_policy, state)
+                if progress is not None:
+                    progress(k, instances, f"val {state.best_validation:.4f}")
+                if time_limit is not None and state.seconds > time_limit:
+                    break
+            if time_limit is not None and state.seconds > time_limit:
+                break
+        state.interrupted = ctrl_c.flag
     if not validation:
         best_policy = policy
     return best_policy, state
