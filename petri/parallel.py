@@ -7,7 +7,7 @@ each result back in this process as it arrives::
 
     from petri.parallel import Backend, run_tasks
 
-    finished = run_tasks(run_one, [(instance, method, seed) for ...], Backend.parse(ray=None))
+    finished = run_tasks(run_one, [(instance, method, seed) for ...], Backend(workers=2))
     finished.results       # one per task, in task order (None where a task did not finish)
     finished.interrupted   # Ctrl-C: the results that arrived are kept, the rest is dropped
 
@@ -60,18 +60,12 @@ class Backend:
                 workers = os.cpu_count() or 1
         return cls(workers=max(1, workers or default_workers), ray=ray)
 
-    def describe(self) -> str:
-        if self.ray == "local":
-            return f"a local Ray cluster of {self.workers} CPU(s)"
-        if self.ray is not None:
-            return f"the Ray cluster at {self.ray}"
-        return "this process" if self.workers == 1 else f"{self.workers} worker processes"
-
 
 @dataclass
 class Finished:
     """The results of ``run_tasks``: one per task in task order (None for a task that did
-    not finish), and whether Ctrl-C stopped the run."""
+    not finish: a task's function returns something else), and whether Ctrl-C stopped the
+    run."""
 
     results: list = field(default_factory=list)
     interrupted: bool = False
