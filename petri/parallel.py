@@ -221,12 +221,9 @@ def _on_ray(fn, tasks, backend, collect) -> bool:
                 if nxt is not None:
                     pending[remote.remote(*nxt[1])] = nxt[0]
     except KeyboardInterrupt:
+        # the runs still going end with the connection below (Ray ends a driver's tasks when
+        # it leaves); cancelling them one by one races with their completion inside Ray
         interrupted = True
-        for ref in pending:
-            try:
-                ray.cancel(ref, force=True)
-            except Exception:        # already finished or gone with the cluster
-                pass
     finally:
         if started:
             ray.shutdown()
