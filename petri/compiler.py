@@ -355,11 +355,30 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
     for i, kind in enumerate(kinds):
         if kind == TIMED:
             place_deps[i].update(clocked)
+    # after a firing: the transitions reading a place it changed, unless both name a colour
+    # of that place by a literal and the colours differ (taking an idle machine "M1" does not
+    # change whether "M2" is idle)
+    def colour(i, text):
+        return _ANY if kinds[i] == COUNT else _literal_colour(text)
+
+    readers: list[list] = [[] for _ in place_names]      # per place: (colour, transition)
+    for ti, t in enumerate(net.transitions.values()):
+        for a in t.inputs:
+            readers[pidx[a.place]].append((colour(pidx[a.place], a.pattern), ti))
+        for a in t.outputs:
+            if net.places[a.place].capacity is not None:
+                readers[pidx[a.place]].append((_ANY, ti))
+    for ti in clocked:
+        for i, kind in enumerate(kinds):
+            if kind == TIMED:
+                readers[i].append((_ANY, ti))
     deps = []
     for t in net.transitions.values():
-        changed = {pidx[a.place] for a in t.inputs if a.kind == "normal"}
-        changed |= {pidx[a.place] for a in t.outputs}
-        deps.append(tuple(sorted(set().union(*(place_deps[p] for p in changed)) if changed else ())))
+        changed = {(pidx[a.place], colour(pidx[a.place], a.pattern)) for a in t.inputs
+                   if a.kind == "normal"}
+        changed |= {(pidx[a.place], colour(pidx[a.place], a.expression)) for a in t.outputs}
+        deps.append(tuple(sorted({v for i, c in changed for c2, v in readers[i]
+                                  if c is _ANY or c2 is _ANY or c == c2})))
     return CompiledNet(net, place_names, kinds, list(net.transitions), transitions, deps,
                        [tuple(sorted(s)) for s in place_deps], ns, capacity, untimed, log, pidx,
                        {n: i for i, n in enumerate(net.transitions)})
@@ -385,6 +404,34 @@ class TableRows(dict):
 
     def __repr__(self):
         return f"Table({self.name!r}, {len(self)} rows)"
+
+
+_ANY = object()     # an inscription whose colour is known only when it runs
+
+
+def _literal_colour(text):
+    """The colour an arc inscription always gives: the black token for none, a literal such
+    as ``"M1"`` or ``("A", 2)``; else ``_ANY``."""
+    if text is None:
+        return DOT
+    try:
+        tree = ast.parse(str(text).strip(), mode="eval").body
+    except SyntaxError:
+        return _ANY
+
+    def value(node):
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Tuple):
+            parts = [value(e) for e in node.elts]
+            return _ANY if any(p is _ANY for p in parts) else tuple(parts)
+        return _ANY
+    v = value(tree)
+    try:
+        hash(v)
+    except TypeError:
+        return _ANY
+    return v
 
 
 def _reads_clock(t) -> bool:
