@@ -233,6 +233,47 @@ def scaling_benches() -> list[tuple[int, str, Bench]]:
             for label, d in SCALING_DELAYS.items() for n in SCALING_TOKENS]
 
 
+# ---------------------------------------------------------------------------------------------
+# 5. the FlowFactory nets (the case study), every initial-stock case run to its end
+# ---------------------------------------------------------------------------------------------
+
+def flowfactory_cases() -> list:
+    """The plant's net, compiled once per initial-stock case (without the event log)."""
+    from control.flowfactory import plant
+    from petri.compiler import compile_net
+    cases = plant.read_cases(plant.DATA / "initial_stock.csv")
+    out = []
+    for stock in cases.values():
+        net = plant.load_plant()      # a compiled net reads its initial marking from its net
+        plant.set_case(net, stock)
+        out.append(compile_net(net, log=False))
+    return out
+
+
+def run_flowfactory(compiled: list) -> tuple[int, float]:
+    """Every case from its initial stock until all its orders are shipped, in the nets'
+    order (no controller). Returns (firings, duration; see CLOCK)."""
+    fired, seconds = 0, 0.0
+    for c in compiled:
+        sim = Simulator(c, seed=0)
+        cpu = time.process_time()
+        result = sim.run()
+        cpu = time.process_time() - cpu
+        if result.reason != "dead" or sim.count("unfinished"):
+            raise BenchError(f"flowfactory: a case stopped ({result.reason}) with orders unfinished")
+        fired += result.firings
+        seconds += cpu if CLOCK == "cpu" else result.wall_seconds
+    return fired, seconds
+
+
+def measure_flowfactory(repeats: int) -> dict:
+    compiled = flowfactory_cases()
+    runs = [run_flowfactory(compiled) for _ in range(repeats)]
+    rs = [n / s for n, s in runs]
+    return {"net": f"FlowFactory, {len(compiled)} cases to the end", "tool": "ours (log=False)",
+            "firings": runs[0][0], "rates": rs, "median": statistics.median(rs)}
+
+
 BENCHES = [
     Bench("pt_line", f"untimed P/T line, {STATIONS} stations", pt_line_ours, pt_line_snakes,
           pt_line_invariants()),
@@ -368,6 +409,8 @@ def main(argv=None) -> int:
                     help="run only this net (repeatable)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="time runs by elapsed (wall) or process CPU time (default wall)")
+    ap.add_argument("--flowfactory", action="store_true",
+                    help="measure only the FlowFactory nets (every initial-stock case to its end)")
     ap.add_argument("--scaling", action="store_true",
                     help="measure one timed place holding 10, 1,000 and 100,000 tokens instead")
     args = ap.parse_args(argv)
@@ -381,9 +424,11 @@ def main(argv=None) -> int:
     if args.scaling:
         return scaling(args.seconds, args.repeats)
     for bench in BENCHES:
-        if not args.only or bench.name in args.only:
+        if not args.flowfactory and (not args.only or bench.name in args.only):
             rows += measure(bench, args.seconds, args.snakes_fraction, args.repeats)
             print(f"  measured {bench.name}", file=sys.stderr, flush=True)
+    if args.flowfactory or not args.only:
+        rows.append(measure_flowfactory(args.repeats))
 
     head = ("net", "tool", "firings/run", "firings/s", "min-max", "ours/SNAKES")
     table = [head] + [(r["net"], r["tool"], f"{r['firings']:,}", f"{r['median']:,.0f}",

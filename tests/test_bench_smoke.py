@@ -62,3 +62,20 @@ def test_the_table_prints(capsys):
                        "--snakes-fraction", "1"])
     out = capsys.readouterr().out
     assert "ours/SNAKES" in out and "SNAKES" in out
+
+
+@pytest.mark.parametrize("tokens, delay, bench", bench_engine.scaling_benches(),
+                         ids=lambda x: str(x).replace(" ", "") if not hasattr(x, "name") else "")
+def test_the_scaling_nets_fire_and_keep_their_tokens(tokens, delay, bench):
+    assert bench_engine.run_ours(bench, 300, seed=3) > 0
+    sim = bench_engine.Simulator(bench.ours(), seed=0)
+    sim.run(max_firings=tokens + 1)
+    # every part is served once, oldest first, before the first one comes back
+    assert [ev.consumed[0][2] for ev in sim.events][:tokens] == [0] * tokens
+    assert sim.count("queue") == tokens
+
+
+def test_the_flowfactory_cases_ship_every_order():
+    compiled = bench_engine.flowfactory_cases()
+    fired, seconds = bench_engine.run_flowfactory(compiled[:2])
+    assert (fired, seconds > 0) == (3243 + 1781, True)
