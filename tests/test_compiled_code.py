@@ -63,3 +63,27 @@ def test_a_missing_table_row_is_named_at_run_time():
     assert sim.table_value("proc", "A") == 3
     sim.set_table_value("proc", "A", 5)
     assert (sim.table_value("proc", "A"), net.tables["proc"]["A"]) == (5, 3)
+
+
+def test_a_firing_re_examines_the_transitions_reading_what_it_changed():
+    """Three machines share the place ``idle``; each takes and gives back only its own
+    colour, so a firing re-examines its own transition and the next machine's (whose queue
+    it fills), not the third."""
+    net = Net("line")
+    net.add_colour_set("Machine", values=["M1", "M2", "M3"], timed=True)
+    net.add_colour_set("Part", values=["A"], timed=True)
+    net.add_place("idle", "Machine", initial=["M1", "M2", "M3"])
+    for m in ("M1", "M2", "M3"):
+        net.add_place(f"queue_{m}", "Part", initial=["A"] if m == "M1" else None)
+    for k, m in enumerate(("M1", "M2", "M3")):
+        nxt = ("M1", "M2", "M3")[(k + 1) % 3]
+        net.add_transition(f"process_{m}", delay=2, inputs=[(f"queue_{m}", "p"), ("idle", f"'{m}'")],
+                           outputs=[(f"queue_{nxt}", "p"), ("idle", f"'{m}'")])
+    assert compile_net(net).dependents == [(0, 1), (1, 2), (0, 2)]
+    sim = Simulator(net, seed=0)
+    sim.run(until=6)
+    assert [(e.time, e.transition) for e in sim.events] == [
+        (0, "process_M1"), (2, "process_M2"), (4, "process_M3"), (6, "process_M1")]
+    # a transition whose idle arc has no literal colour reads every machine
+    net.add_transition("inspect", delay=1, inputs=[("idle", "x")], outputs=[("idle", "x")])
+    assert compile_net(net).dependents[:3] == [(0, 1, 3), (1, 2, 3), (0, 2, 3)]

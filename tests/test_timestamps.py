@@ -143,6 +143,8 @@ def test_timed_firings_take_the_oldest_ready_tokens(net, seed, choice):
         for place, colour, x in ev.produced:
             assert x == now + delay
             insort(model[place].setdefault(colour, []), x)
+        # the engine's enabled sets, kept up to date after each firing, are the reference's
+        assert {b.transition for b in sim.enabled()} == set(reference_enabled(net, model, sim.clock))
         for p in net.places:
             assert sim.tokens(p) == sorted(((v, x) for v, lst in model[p].items() for x in lst),
                                            key=lambda vt: (vt[1], repr(vt[0])))
