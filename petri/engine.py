@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .compiler import CompiledNet, SimulationError, compile_net
+from .compiler import CompiledNet, SimulationError, TableRows, compile_net
 from .distributions import Draws
 from .interrupt import Interrupt
 from .model import Net, NetError
@@ -338,7 +338,7 @@ class Simulator:
         c, net = self.compiled, self.compiled.net
         ns = c.namespace
         ns.update({"c_" + k: v for k, v in net.constants.items()})
-        ns.update({"t_" + k: v for k, v in net.tables.items()})
+        ns.update({"t_" + k: TableRows(v) for k, v in net.tables.items()})   # the run's own rows
         ns.update({"f_" + k: f for k, f in self.draws.functions().items()})
         for i, name in enumerate(c.place_names):
             c.capacity[i] = net.places[name].capacity
