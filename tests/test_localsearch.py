@@ -15,6 +15,7 @@ from control.scheduling.rules import Rule
 from control.scheduling.schedule import Schedule, ScheduledOperation
 from petri.formats.jobshop import read_instance
 from petri.jobshop import Instance
+from jobshop_oracle import brute_force_optimum
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "scheduling"
@@ -89,24 +90,10 @@ def test_moves_on_the_critical_blocks_by_hand():
     assert sorted(map(tuple, moves[:n].tolist())) == [(0, 0, 2), (0, 1, 0), (0, 1, 2), (0, 2, 0)]
 
 
-def _brute_force_optimum(inst):
-    import itertools
-    from control.scheduling.improve import Solution, _Index, timing
-    idx = _Index(inst)
-    per = [[o for o, op in enumerate(idx.ops) if op.machines[0] == m]
-           for m in range(inst.n_machines)]
-    best = None
-    for orders in itertools.product(*[list(itertools.permutations(p)) for p in per]):
-        t = timing(idx, Solution([op.machines[0] for op in idx.ops], [list(x) for x in orders]))
-        if t is not None and (best is None or max(t[1]) < best):
-            best = max(t[1])
-    return best
-
-
 @pytest.mark.parametrize("compiled", KERNELS)
 def test_reaches_the_optimum_of_the_hand_made_three_by_three(compiled):
     inst = read_instance(DATA / "three.txt")
-    assert _brute_force_optimum(inst) == 11
+    assert brute_force_optimum(inst) == 11
     worst = dispatch(inst, Rule("edd"))
     for seed in range(3):
         s = localsearch.tabu_search(inst, worst, time.perf_counter() + 60, seed=seed,

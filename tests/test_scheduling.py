@@ -16,6 +16,7 @@ from control.scheduling.schedule import Schedule, ScheduledOperation
 from petri.errors import NetError
 from petri.formats.jobshop import read_instance
 from petri.jobshop import Instance, instance_net
+from jobshop_oracle import brute_force_optimum
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "scheduling"
@@ -436,25 +437,11 @@ def test_policy_is_size_independent_and_fast_enough():
         assert check_schedule(inst, s) == [] and len(s.operations) == n * m
 
 
-def _brute_force_optimum(inst):
-    import itertools
-    from control.scheduling.improve import Solution, _Index, timing
-    idx = _Index(inst)
-    per = [[o for o, op in enumerate(idx.ops) if op.machines[0] == m]
-           for m in range(inst.n_machines)]
-    best = None
-    for orders in itertools.product(*[list(itertools.permutations(p)) for p in per]):
-        t = timing(idx, Solution([op.machines[0] for op in idx.ops], [list(x) for x in orders]))
-        if t is not None and (best is None or max(t[1]) < best):
-            best = max(t[1])
-    return best
-
-
 def test_training_reaches_the_optimum_of_a_tiny_instance():
     pytest.importorskip("torch")
     from control.scheduling.train import train
     inst = random_jobshop(3, 3, random.Random(2))
-    optimum = _brute_force_optimum(inst)
+    optimum = brute_force_optimum(inst)
     rules = {name: dispatch(inst, Rule(name)).makespan for name in RULES}
     assert min(rules.values()) > optimum          # no rule finds it
     pol, state = train(instances=24, make_instance=lambda k: inst, validation=[], every=24)
@@ -495,7 +482,7 @@ def test_cpsat_warm_start_and_time_limit():
     from control.scheduling.cpsat import solve
     inst = read_instance(DATA / "three.txt")
     s, bound = solve(inst, 10, hint=dispatch(inst, Rule("mwkr")))
-    assert check_schedule(inst, s) == [] and s.makespan == bound == _brute_force_optimum(inst)
+    assert check_schedule(inst, s) == [] and s.makespan == bound == brute_force_optimum(inst)
     r = schedule(read_instance(DATA / "tiny.fjs"), method="policy", time_limit=2)
     assert r.makespan == 4 and r.lower_bound == 4
     with pytest.raises(Exception) as e:
