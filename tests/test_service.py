@@ -1,7 +1,8 @@
 """The scheduling service over real HTTP on loopback: ``petri serve`` in a subprocess.
 
-Every database test runs against SQLite, and against MariaDB when
-``PETRI_TEST_MARIADB_URL`` is set (``.ci/run`` sets it; under CI=true it must be set).
+Every database test runs against SQLite, against MariaDB when ``PETRI_TEST_MARIADB_URL`` is set
+and against PostgreSQL when ``PETRI_TEST_POSTGRES_URL`` is set (``.ci/run`` sets both; under
+CI=true they must be set).
 """
 import json
 import os
@@ -85,21 +86,25 @@ class Server:
             self.proc.wait()
 
 
-def _mariadb_url() -> str:
-    url = os.environ.get("PETRI_TEST_MARIADB_URL")
+SERVERS = {"mariadb": "PETRI_TEST_MARIADB_URL", "postgresql": "PETRI_TEST_POSTGRES_URL"}
+
+
+def _server_url(kind: str) -> str:
+    variable = SERVERS[kind]
+    url = os.environ.get(variable)
     if not url:
         if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but PETRI_TEST_MARIADB_URL is not set: .ci/run starts MariaDB "
+            pytest.fail(f"CI=true but {variable} is not set: .ci/run starts the {kind} server "
                         "and sets it")
-        pytest.skip("PETRI_TEST_MARIADB_URL is not set (no MariaDB to test against)")
+        pytest.skip(f"{variable} is not set (no {kind} server to test against)")
     return url
 
 
-@pytest.fixture(scope="module", params=["sqlite", "mariadb"])
+@pytest.fixture(scope="module", params=["sqlite", *SERVERS])
 def db_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'petri.db'}"
-    url = _mariadb_url()
+    url = _server_url(request.param)
     from sqlalchemy import create_engine, text
     engine = create_engine(url)
     with engine.begin() as conn:           # a clean database for this module
