@@ -158,6 +158,18 @@ class ActionSet:
             raise NetError(f"binding {binding!r} is not one of the actions (a value outside the "
                            f"values given for its variables)") from None
 
+    def numbers(self, compiled) -> list[dict[tuple, int] | None]:
+        """Per transition of ``compiled`` (this net, compiled), the action number of each of
+        its bindings as the engine lists them (a tuple of values in the transition's variable
+        order); None for a transition that is not an action."""
+        out: list[dict[tuple, int] | None] = [None] * len(compiled.transitions)
+        for k, (name, values) in enumerate(self._keys):
+            u = compiled.transition_index[name]
+            if out[u] is None:
+                out[u] = {}
+            out[u][values] = k
+        return out
+
     def mask(self, bindings: Iterable[Binding], wait: bool = True) -> np.ndarray:
         """True for the actions offered now (and for wait, when ``wait``)."""
         m = np.zeros(len(self), dtype=bool)

@@ -40,7 +40,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from petri.engine import WAIT, Decision, Simulator, StateView, compile_net
+from petri.engine import WAIT, Binding, Decision, Simulator, StateView, compile_net
 from petri.errors import NetError, SimulationError
 from petri.model import Net
 
@@ -116,7 +116,10 @@ class PetriNetEnv(gym.Env):
         self.sim: Simulator | None = None
         self._compiled = None if self._make_net is not None else compile_net(template, log=False)
         self._decision: Decision | None = None
-        self._offered: dict | None = None      # action -> binding at this decision point
+        # action -> (transition index, values tuple) offered at this decision point
+        self._offered: dict | None = None
+        self._numbers: list | None = None       # per transition: values tuple -> action
+        self._obs = np.zeros(n, dtype=np.float32)
         self._handoff = _Handoff()
         self._done = True
         self._decisions = 0
@@ -133,6 +136,8 @@ class PetriNetEnv(gym.Env):
                                  "than the first one; the action space cannot change")
         engine_seed = int(self.np_random.integers(2**31 - 1))
         self.sim = Simulator(net, controller=self._handoff, seed=engine_seed, log=False)
+        if self._numbers is None or self._make_net is not None:
+            self._numbers = self.actions.numbers(self.sim.compiled)
         if self.prepare is not None:
             self.prepare(self.sim, options)
         self._handoff.pending.clear()
@@ -149,7 +154,13 @@ class PetriNetEnv(gym.Env):
             raise SimulationError("the episode is over; call reset()")
         invalid = False
         action = int(action)
-        chosen = self._offers().get(action, WAIT)
+        offer = self._offers().get(action)
+        if offer is not None:
+            u, b = offer
+            t = self.sim.compiled.transitions[u]
+            chosen = Binding(t.name, dict(zip(t.variables, b)), u, b)
+        else:
+            chosen = WAIT
         if chosen is WAIT and action != self.actions.wait:
             try:
                 self.actions.binding(action, ())        # says why: out of range or not offered
@@ -180,10 +191,20 @@ class PetriNetEnv(gym.Env):
         return m
 
     def _offers(self) -> dict:
-        """Action number -> binding offered at this decision point."""
+        """Action number -> (transition index, values tuple) offered at this decision point,
+        read from the bindings the engine keeps (no Binding objects)."""
         if self._offered is None:
-            self._offered = {} if self._done or self._decision is None else \
-                self.actions.offered(self._decision.bindings)
+            out = self._offered = {}
+            if not self._done and self._decision is not None:
+                numbers = self._numbers
+                for u, bs in self._decision.listed:
+                    known = numbers[u]
+                    for b in bs:
+                        k = known.get(b)
+                        if k is None:       # a value outside the given ones: say which
+                            t = self.sim.compiled.transitions[u]
+                            self.actions.index(Binding(t.name, dict(zip(t.variables, b))))
+                        out[k] = (u, b)
         return self._offered
 
     def render(self):
@@ -218,10 +239,12 @@ class PetriNetEnv(gym.Env):
         return -(now - before) / self.time_scale
 
     def _observation(self) -> np.ndarray:
-        sim = self.sim
-        obs = sim.counts()
-        obs.append(sim.clock / self.time_scale)
-        return np.asarray(obs, dtype=np.float32)
+        """The token counts the engine keeps (only places touched since the last step are
+        counted again) and the clock, as a new array."""
+        obs, sim = self._obs, self.sim
+        obs[:-1] = sim.kept_counts()
+        obs[-1] = sim.clock / self.time_scale
+        return obs.copy()
 
     def _info(self) -> dict:
         return {"clock": self.sim.clock, "decisions": self._decisions,

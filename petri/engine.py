@@ -170,10 +170,14 @@ class StateView:
         return self._sim.tokens(place)
 
     def count(self, place: str) -> int:
-        sim = self._sim      # what controllers ask most: one call, not three
-        c = sim.compiled
-        i = c.place_index.get(place)
-        return c.place_count(sim._m, i) if i is not None else sim.count(place)
+        sim = self._sim      # what controllers ask most: the count the engine keeps
+        i = sim.compiled.place_index.get(place)
+        return sim.kept_counts()[i] if i is not None else sim.count(place)
+
+    def counts(self) -> list[int]:
+        """The token count of every place (net order), kept by the engine from one firing to
+        the next: only the places a firing touched are counted again. Read-only."""
+        return self._sim.kept_counts()
 
     def colours(self, place: str) -> Counter:
         return self._sim.colours(place)
@@ -188,14 +192,18 @@ class Decision:
     ``bindings`` (net order) and a read-only view of the ``state``. The engine builds the
     list of bindings only when a controller first looks at it."""
 
-    __slots__ = ("clock", "state", "_bindings", "_offer")
+    __slots__ = ("clock", "state", "_bindings", "_offer", "listed")
 
     def __init__(self, clock: float, bindings: list | None = None, state: StateView | None = None,
-                 *, offer: Callable[[], list] | None = None):
+                 *, offer: Callable[[], list] | None = None, listed: list | None = None):
         self.clock = clock
         self.state = state
         self._bindings = bindings
         self._offer = offer
+        #: the same bindings as the engine keeps them, without building Binding objects:
+        #: ``[(transition index, [values tuple in the transition's variable order, ...]), ...]``
+        #: in net order (None when the decision was made by hand from a list of bindings)
+        self.listed = listed
 
     @property
     def bindings(self) -> list:
@@ -322,6 +330,11 @@ class Simulator:
         # asks whether a decision is due. ``_dirty`` holds the marked ones.
         self._lazy = [t.controllable and use_control for t in c.transitions]
         self._dirty: dict[int, None] = {}
+        # The transitions fired since the kept counts were last brought up to date (a dict:
+        # bounded by the number of transitions): ``kept_counts`` counts only their places again.
+        self._touched: dict[int, None] | None = {} if keep else None
+        self._counts: list[int] | None = None
+        self._changed_places: list[tuple[int, ...]] | None = None
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
@@ -369,6 +382,41 @@ class Simulator:
         m, count = self._m, self.compiled.place_count
         return [count(m, i) for i in range(len(m))]
 
+    def kept_counts(self) -> list[int]:
+        """The token count of every place, as ``counts()``, but kept from one call to the next:
+        only the places of the transitions fired since are counted again. The list is the
+        engine's own: read it, do not change it."""
+        touched, kept = self._touched, self._counts
+        if touched is None or kept is None:
+            kept = self._counts = self.counts()
+            if touched is not None:
+                touched.clear()
+            return kept
+        if touched:
+            m, count, places = self._m, self.compiled.place_count, self._places_of()
+            if len(touched) == 1:
+                for i in places[next(iter(touched))]:
+                    kept[i] = count(m, i)
+            else:
+                for i in {i for u in touched for i in places[u]}:
+                    kept[i] = count(m, i)
+            touched.clear()
+        return kept
+
+    def _places_of(self) -> list[tuple[int, ...]]:
+        """Per transition, the places a firing of it may change (its input and output arcs'
+        places; read and inhibitor arcs change nothing)."""
+        places = self._changed_places
+        if places is None:
+            c = self.compiled
+            idx = c.place_index
+            places = self._changed_places = [
+                tuple(sorted({idx[a.place] for a in self.net.transitions[t.name].inputs
+                              if a.kind == "normal"}
+                             | {idx[a.place] for a in self.net.transitions[t.name].outputs}))
+                for t in c.transitions]
+        return places
+
     def colours(self, place: str) -> Counter:
         """Counter of colours in ``place``, timestamps ignored."""
         c = Counter()
@@ -410,6 +458,7 @@ class Simulator:
             n = len(self._listed)
             self._listed[:], self._offered[:] = [None] * n, [None] * n
         self._dirty.clear()
+        self._counts = None
 
     # -- parameters (for disruption scenarios) --------------------------------------------------------
     def set_constant(self, name: str, value) -> None:
@@ -580,6 +629,8 @@ class Simulator:
             raise self._failure(t, e, b) from None
         self.firings += 1
         self._declined = False
+        if self._touched is not None:
+            self._touched[u] = None
         self._recheck(c.dependents[u])
         if self.log:
             self.events._rows.append((self.clock, u, b, record[0], record[1]))
@@ -658,8 +709,9 @@ class Simulator:
         if ctl is None:
             return None, -1, None
         s = ctl[1]
+        offer, listed = self._offer(s)
         chosen = self.controller.choose(Decision(self.clock, state=StateView(self),
-                                                 offer=self._offer(s)))
+                                                 offer=offer, listed=listed))
         if chosen is WAIT:
             self._declined = True
             return self._decide()
@@ -676,9 +728,10 @@ class Simulator:
         raise SimulationError(f"the controller chose {chosen!r}, which is not one of the "
                               f"{offered} bindings it was offered at time {self.clock}")
 
-    def _offer(self, s: _Enabled) -> Callable[[], list[Binding]]:
+    def _offer(self, s: _Enabled) -> tuple[Callable[[], list[Binding]], list]:
         """The bindings of the transitions in ``s`` as a decision offers them (net order):
-        their tuples taken now, their Binding objects built when the controller looks."""
+        their tuples taken now (and returned, paired with their transitions), their Binding
+        objects built when the controller looks."""
         us = sorted(s.items)
         lists = [self._bindings(u) for u in us]
 
@@ -692,7 +745,7 @@ class Simulator:
                     t = ts[u]
                     out += [Binding(t.name, dict(zip(t.variables, b)), u, b) for b in bs]
             return out
-        return offer
+        return offer, list(zip(us, lists))
 
     def _smallest(self, items: list[int]) -> tuple[int, tuple]:
         """Binding order: the enabled binding whose order value is the smallest, across the
@@ -822,7 +875,7 @@ class Simulator:
         free = not self._controlled and self.choice == "random" and not self._has_order
         decide, advance = self._decide, self.advance
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
-        lazy, dirty = self._lazy, self._dirty
+        lazy, dirty, touched = self._lazy, self._dirty, self._touched
         kept = self._bindings if listed is not None else None
         m, heap, rnd = self._m, self._heap, self.rng.random
         rows = self.events._rows if self.log else None
@@ -863,6 +916,8 @@ class Simulator:
                 raise self._failure(ts[u], e, b) from None
             # recheck(deps[u], now), written out: the call alone costs 7 % of a firing on a P/T net
             cur = u
+            if touched is not None:
+                touched[u] = None
             try:
                 for cur in deps[u]:
                     if listed is not None:
