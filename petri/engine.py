@@ -32,10 +32,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .compiler import CompiledNet, SimulationError, TableRows, compile_net
+from .compiler import COUNT, MULTI, CompiledNet, SimulationError, TableRows, compile_net
 from .distributions import Draws
 from .interrupt import Interrupt
-from .model import Net, NetError
+from .model import DOT, Net, NetError
 from .timestamps import latest as latest_of
 
 __all__ = ["Simulator", "Snapshot", "Binding", "Event", "EventLog", "RunResult", "StateView", "Decision",
@@ -371,8 +371,16 @@ class Simulator:
 
     def tokens(self, place: str) -> list:
         """The tokens of ``place`` as sorted (colour, timestamp) pairs."""
-        c = self.compiled.place_tokens(self._m, self._place(place))
-        return sorted(c.elements(), key=lambda vt: (vt[1], repr(vt[0])))
+        i = self._place(place)
+        kind, s = self.compiled.place_kinds[i], self._m[i]
+        if kind == COUNT:
+            return [(DOT, 0)] * s
+        if kind == MULTI:
+            out = [(v, 0) for v, n in s.items() for _ in range(n)]
+        else:
+            out = [(v, t) for v, stamps in s.items() for t in stamps]
+        out.sort(key=lambda vt: (vt[1], repr(vt[0])))
+        return out
 
     def count(self, place: str) -> int:
         return self.compiled.place_count(self._m, self._place(place))
@@ -419,10 +427,13 @@ class Simulator:
 
     def colours(self, place: str) -> Counter:
         """Counter of colours in ``place``, timestamps ignored."""
-        c = Counter()
-        for (v, _), n in self.compiled.place_tokens(self._m, self._place(place)).items():
-            c[v] += n
-        return c
+        i = self._place(place)
+        kind, s = self.compiled.place_kinds[i], self._m[i]
+        if kind == COUNT:       # black tokens: a count
+            return Counter({DOT: s}) if s else Counter()
+        if kind == MULTI:       # untimed colours: colour -> count
+            return Counter(s)
+        return Counter({v: len(stamps) for v, stamps in s.items() if stamps})
 
     def state(self) -> StateView:
         return StateView(self)
