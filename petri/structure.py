@@ -34,7 +34,7 @@ import numpy as np
 from .errors import NetError
 from .model import Net
 
-__all__ = ["PTView", "pt_view", "is_enabled", "enabled", "fire"]
+__all__ = ["PTView", "pt_view", "PTArcs", "pt_arcs", "is_enabled", "enabled", "fire"]
 
 
 @dataclass(frozen=True)
@@ -80,51 +80,112 @@ class PTView:
         return not self.frozen().any() and len(set(self.priority.tolist())) <= 1
 
 
-def pt_view(net: Net) -> PTView:
-    """The arrays of ``net`` (see ``PTView``); a weight that is not a whole number is an error."""
+@dataclass(frozen=True)
+class PTArcs:
+    """A net's arcs as flat arrays (one entry per transition and place that an arc joins), for
+    large nets whose dense ``PTView`` would be mostly zeros.
+
+    Each ``(t, p, w)`` triple of arrays lists, sorted by ``t * len(places) + p`` and with one
+    entry per pair: ``pre`` the tokens consumed, ``post`` produced, ``test`` needed by read
+    arcs, ``inhibitor`` the count that disables; ``capacity[p]`` (-1: none), ``priority[t]``,
+    ``initial[p]`` as in ``PTView``."""
+
+    places: list[str]
+    transitions: list[str]
+    pre: tuple
+    post: tuple
+    test: tuple
+    inhibitor: tuple
+    capacity: np.ndarray
+    priority: np.ndarray
+    initial: tuple
+
+    def change(self) -> tuple:
+        """``(t, p, d)``: the nonzero entries of ``post - pre``, sorted by transition, place."""
+        P = len(self.places)
+        keys = np.concatenate([self.pre[0] * P + self.pre[1], self.post[0] * P + self.post[1]])
+        w = np.concatenate([-self.pre[2], self.post[2]])
+        flat, inv = np.unique(keys, return_inverse=True)
+        d = np.zeros(len(flat), dtype=np.int64)
+        np.add.at(d, inv.ravel(), w)
+        keep = d != 0
+        return flat[keep] // max(P, 1), flat[keep] % max(P, 1), d[keep]
+
+    def frozen(self) -> np.ndarray:
+        """``PTView.frozen``."""
+        out = self.capacity >= 0
+        out[self.inhibitor[1]] = True
+        return out
+
+
+def pt_arcs(net: Net) -> PTArcs:
+    """The arcs of ``net`` as flat arrays (see ``PTArcs``); a weight that is not a whole
+    number is an error."""
     places, transitions = list(net.places), list(net.transitions)
     pidx = {p: i for i, p in enumerate(places)}
-    P, T = len(places), len(transitions)
-    pre = np.zeros((T, P), dtype=np.int64)
-    post = np.zeros((T, P), dtype=np.int64)
-    test = np.zeros((T, P), dtype=np.int64)
-    inhibitor = np.zeros((T, P), dtype=np.int64)
-    limited = np.zeros((T, P), dtype=bool)
+    P = len(places)
     capacity = np.array([-1 if net.places[p].capacity is None else net.places[p].capacity
                          for p in places], dtype=np.int64)
-    # gathered in Python lists and written into the arrays at once (writing numpy elements one
-    # by one costs more than the rest on nets with thousands of arcs)
     pre_i, pre_w, post_i, post_w, test_d, inh_d = [], [], [], [], {}, {}
-    for t, name in enumerate(transitions):
-        tr = net.transitions[name]
-        where = f"transition {name!r}"
+    for t, tr in enumerate(net.transitions.values()):
+        base = t * P
         for a in tr.inputs:
-            p = _place(pidx, a.place, where, "input")
-            w = _weight(a.weight, where)
-            if a.kind == "normal":
-                pre_i.append(t * P + p)
+            p = pidx.get(a.place)
+            if p is None:
+                _place(pidx, a.place, f"transition {tr.name!r}", "input")
+            w = a.weight
+            if type(w) is not int:
+                w = _weight(w, f"transition {tr.name!r}")
+            kind = a.kind
+            if kind == "normal":
+                pre_i.append(base + p)
                 pre_w.append(w)
-            elif a.kind == "read":
-                test_d[t * P + p] = max(test_d.get(t * P + p, 0), w)
+            elif kind == "read":
+                test_d[base + p] = max(test_d.get(base + p, 0), w)
             else:
-                old = inh_d.get(t * P + p, 0)
-                inh_d[t * P + p] = w if old == 0 else min(old, w)
+                old = inh_d.get(base + p, 0)
+                inh_d[base + p] = w if old == 0 else min(old, w)
         for a in tr.outputs:
-            p = _place(pidx, a.place, where, "output")
-            post_i.append(t * P + p)
-            post_w.append(_weight(a.weight, where))
-    for a, idx, w in ((pre, pre_i, pre_w), (post, post_i, post_w),
-                      (test, list(test_d), list(test_d.values())),
-                      (inhibitor, list(inh_d), list(inh_d.values()))):
-        if idx:
-            np.add.at(a.reshape(-1), np.array(idx, dtype=np.intp), np.array(w, dtype=np.int64))
-    if post_i:
-        limited.reshape(-1)[np.array(post_i, dtype=np.intp)] = \
-            capacity[np.array(post_i, dtype=np.intp) % P] >= 0
-    priority = np.array([int(net.transitions[n].priority) for n in transitions], dtype=np.int64)
-    initial = tuple(net.places[p].initial_count() for p in places)
-    return PTView(places, transitions, pre, post, test, inhibitor, limited, capacity, priority,
-                  initial)
+            p = pidx.get(a.place)
+            if p is None:
+                _place(pidx, a.place, f"transition {tr.name!r}", "output")
+            w = a.weight
+            if type(w) is not int:
+                w = _weight(w, f"transition {tr.name!r}")
+            post_i.append(base + p)
+            post_w.append(w)
+
+    def triples(idx, w, add):
+        idx, w = np.array(idx, dtype=np.int64), np.array(w, dtype=np.int64)
+        if add and len(idx):
+            # several arcs between one transition and one place add up
+            idx, inv = np.unique(idx, return_inverse=True)
+            w = np.bincount(inv.ravel(), weights=w, minlength=len(idx)).astype(np.int64)
+        else:
+            order = np.argsort(idx, kind="stable")
+            idx, w = idx[order], w[order]
+        return idx // max(P, 1), idx % max(P, 1), w
+
+    priority = np.array([int(t.priority) for t in net.transitions.values()], dtype=np.int64)
+    initial = tuple(p.initial_count() for p in net.places.values())
+    return PTArcs(places, transitions, triples(pre_i, pre_w, True),
+                  triples(post_i, post_w, True), triples(list(test_d), list(test_d.values()), False),
+                  triples(list(inh_d), list(inh_d.values()), False), capacity, priority, initial)
+
+
+def pt_view(net: Net, arcs: PTArcs | None = None) -> PTView:
+    """The arrays of ``net`` (see ``PTView``; ``arcs``: its ``pt_arcs``, if already read); a
+    weight that is not a whole number is an error."""
+    a = pt_arcs(net) if arcs is None else arcs
+    P, T = len(a.places), len(a.transitions)
+    dense = []
+    for t, p, w in (a.pre, a.post, a.test, a.inhibitor):
+        m = np.zeros((T, P), dtype=np.int64)
+        m[t, p] = w
+        dense.append(m)
+    limited = np.zeros((T, P), dtype=bool)
+    limited[a.post[0], a.post[1]] = a.capacity[a.post[1]] >= 0
+    return PTView(a.places, a.transitions, *dense, limited, a.capacity, a.priority, a.initial)
 
 
 def _place(pidx, place, where, kind) -> int:

@@ -86,12 +86,13 @@ def test_engine_plays_the_reference_rule(net, seed):
         assert tuple(sim.count(p) for p in view.places) == m
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
 @SETTINGS
 @given(pt_nets())
-def test_explorer_finds_the_reference_graph(net):
+def test_explorer_finds_the_reference_graph(compiled, net):
     view = pt_view(net)
     order, edges, complete = reference_graph(view)
-    g = reachability_graph(net, max_states=LIMIT + 1)
+    g = reachability_graph(net, max_states=LIMIT + 1, compiled=compiled)
     if g.stopped == "unbounded":
         # the witness: a firing sequence from an ancestor that ends strictly above it (equal
         # where inhibitor arcs and capacities look) and so can be repeated for ever

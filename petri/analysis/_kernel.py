@@ -59,9 +59,17 @@ def rehash(keys, n, table):
 
 
 @njit(cache=True)
+def decode(keys, word, shift, mask, out):
+    """Token counts of the packed markings ``keys`` into ``out`` (one row per marking)."""
+    for k in range(out.shape[0]):
+        for p in range(out.shape[1]):
+            out[k, p] = (keys[k, word[p]] >> shift[p]) & mask[p]
+
+
+@njit(cache=True)
 def expand(i, stop_at, n, ne, max_states, keys, parent, ptrans, offsets, dst, trans, table,
-           word, shift, mask, limit, cstart, cp, clo, chi, pv, bmin, bstart, bucket,
-           dstart, dp, dd, dwords, succ, m, status):
+           word, shift, mask, cstart, cp, clo, cspan, pv, bmin, bstart, bucket,
+           dstart, dp, dlim, dwords, succ, m, status):
     """Expand states ``i, i+1, ...`` (while ``i < n`` and ``i < stop_at``); returns the new
     ``(i, n, ne)``, with ``status[0]``: ``DONE`` (the slice or the search is finished),
     ``NEED_SPACE`` (the arrays or the table must grow before state ``i``), ``OVERFLOW`` (a
@@ -98,18 +106,18 @@ def expand(i, stop_at, n, ne, max_states, keys, parent, ptrans, offsets, dst, tr
                 t = bucket[b]
                 ok = True
                 for c in range(cstart[t], cstart[t + 1]):
-                    v = m[cp[c]]
-                    if v < clo[c] or v > chi[c]:
+                    # clo <= v <= clo + cspan in one unsigned comparison
+                    if np.uint64(m[cp[c]] - clo[c]) > cspan[c]:
                         ok = False
                         break
                 if not ok:
                     continue
                 for c in range(dstart[t], dstart[t + 1]):
                     p = dp[c]
-                    if m[p] + dd[c] > limit[p]:
+                    if m[p] > dlim[c]:
                         status[0] = OVERFLOW
                         status[1] = p
-                        status[2] = m[p] + dd[c]
+                        status[2] = c
                         return i, n0, ne0
                 for j in range(W):
                     succ[j] = keys[i, j] + dwords[t, j]

@@ -42,7 +42,7 @@ from ..errors import LimitError, PetriError
 from ..interrupt import Interrupt
 from ..limits import MemoryBudget, address_space_limit
 from ..model import Net, NetError
-from ..structure import PTView, pt_view
+from ..structure import PTArcs, pt_arcs, pt_view
 
 __all__ = ["ReachabilityGraph", "reachability_graph", "Limits"]
 
@@ -290,46 +290,93 @@ class _PTStructure:
     then checked against their remaining conditions (``columns``) only.
     """
 
-    def __init__(self, view: PTView):
-        self.places, self.transitions = view.places, view.transitions
+    def __init__(self, arcs: PTArcs):
+        self.places, self.transitions = arcs.places, arcs.transitions
         P, T = len(self.places), len(self.transitions)
-        self.m0 = np.array(view.initial, dtype=np.int64)
+        self.m0 = np.array(arcs.initial, dtype=np.int64)
         INF = np.iinfo(np.int64).max
+        # The changes, sparse (sorted by transition, then place): nothing here is transitions x
+        # places, which on nets with a thousand transitions would outweigh their states.
+        self.ch_t, self.ch_p, self.ch_d = arcs.change()
         # The enabling conditions of ``petri.structure.is_enabled`` as bounds lo <= m[p] <= hi:
-        # consuming and read arcs give lower bounds, inhibitor arcs and capacities upper ones.
-        lo = np.maximum(view.pre, view.test)
-        hi = np.full((T, P), INF, dtype=np.int64)
-        inhibited = view.inhibitor > 0
-        hi[inhibited] = view.inhibitor[inhibited] - 1
-        self.delta = view.change
-        hi = np.where(view.limited, np.minimum(hi, view.capacity[None, :] - self.delta), hi)
+        # consuming and read arcs give lower bounds, inhibitor arcs and capacities upper ones
+        # (an output arc into a place with a capacity: at most the capacity minus the change).
+        pre, test, inh, post = arcs.pre, arcs.test, arcs.inhibitor, arcs.post
+        limited = arcs.capacity[post[1]] >= 0
+        change = np.zeros(len(post[0]), dtype=np.int64)
+        if len(self.ch_t):
+            at = np.searchsorted(self.ch_t * P + self.ch_p, post[0] * P + post[1])
+            at = np.minimum(at, len(self.ch_t) - 1)
+            same = (self.ch_t[at] == post[0]) & (self.ch_p[at] == post[1])
+            change[same] = self.ch_d[at[same]]
+        keys = np.concatenate([pre[0] * P + pre[1], test[0] * P + test[1],
+                               inh[0] * P + inh[1], (post[0] * P + post[1])[limited]])
+        lo = np.concatenate([pre[2], test[2], np.zeros(len(inh[0]) + int(limited.sum()),
+                                                          np.int64)])
+        hi = np.concatenate([np.full(len(pre[0]) + len(test[0]), INF, np.int64), inh[2] - 1,
+                             (arcs.capacity[post[1]] - change)[limited]])
+        flat, inv = np.unique(keys, return_inverse=True)
+        inv = inv.ravel()
+        self.cond_lo = np.zeros(len(flat), dtype=np.int64)
+        np.maximum.at(self.cond_lo, inv, lo)
+        self.cond_hi = np.full(len(flat), INF, dtype=np.int64)
+        np.minimum.at(self.cond_hi, inv, hi)
         # all conditions as flat arrays, one entry per (transition, place) with a condition
-        self.cond_t, self.cond_p = np.nonzero((lo > 0) | (hi < INF))
-        self.cond_lo = lo[self.cond_t, self.cond_p]
-        self.cond_hi = hi[self.cond_t, self.cond_p]
-        self.delta_x = np.concatenate([self.delta, np.zeros((T, 1), np.int64)], axis=1)
-        # the places each transition adds tokens to, padded with column P (a constant 0)
-        inc_t, inc_p = np.nonzero(self.delta > 0)
+        keep = (self.cond_lo > 0) | (self.cond_hi < INF)
+        flat, self.cond_lo, self.cond_hi = flat[keep], self.cond_lo[keep], self.cond_hi[keep]
+        self.cond_t, self.cond_p = flat // max(P, 1), flat % max(P, 1)
+        self._dense = self._increments = None
+        self.set_pivots(None)
+
+    @property
+    def delta(self) -> np.ndarray:
+        """The change of each transition, transitions x places (the numpy explorer's)."""
+        if self._dense is None:
+            P, T = len(self.places), len(self.transitions)
+            self._dense = np.zeros((T, P), dtype=np.int64)
+            self._dense[self.ch_t, self.ch_p] = self.ch_d
+        return self._dense
+
+    @property
+    def delta_x(self) -> np.ndarray:
+        """``delta`` with a last column of zeros."""
+        return np.concatenate([self.delta, np.zeros((len(self.transitions), 1), np.int64)],
+                              axis=1)
+
+    def growth(self) -> np.ndarray:
+        """Per transition, the tokens it adds in all (negative: takes)."""
+        return np.bincount(self.ch_t, weights=self.ch_d,
+                           minlength=len(self.transitions)).astype(np.int64)
+
+    def increments(self) -> tuple[np.ndarray, np.ndarray]:
+        """``inc_idx, inc_d`` (transitions x k): the places each transition adds tokens to and
+        how many, padded with column P (a constant 0) and 0."""
+        P, T = len(self.places), len(self.transitions)
+        up = self.ch_d > 0
+        inc_t, inc_p, inc_d = self.ch_t[up], self.ch_p[up], self.ch_d[up]
         counts = np.bincount(inc_t, minlength=T)
         k = max(1, int(counts.max()) if T else 0)
         slot = np.arange(len(inc_t)) - np.repeat(np.cumsum(counts) - counts, counts)
-        self.inc_idx = np.full((T, k), P, dtype=np.intp)
-        self.inc_d = np.zeros((T, k), dtype=np.int64)
-        self.inc_idx[inc_t, slot] = inc_p
-        self.inc_d[inc_t, slot] = self.delta[inc_t, inc_p]
-        self.set_pivots(None)
+        idx = np.full((T, k), P, dtype=np.intp)
+        d = np.zeros((T, k), dtype=np.int64)
+        idx[inc_t, slot] = inc_p
+        d[inc_t, slot] = inc_d
+        return idx, d
 
     def overflow(self, F, ei, ti, limit) -> np.ndarray | None:
         """None if no successor exceeds ``limit`` (per place), else the counts needed per place."""
         width = F.shape[1]
+        if self._increments is None:
+            self._increments = self.increments()
+        inc_idx, inc_d = self._increments
         lim = np.concatenate([limit, [np.iinfo(np.int64).max]])
         flat = F.ravel()
         base = ei * width
         bad = None
-        for j in range(self.inc_idx.shape[1]):
-            p = self.inc_idx[ti, j]
+        for j in range(inc_idx.shape[1]):
+            p = inc_idx[ti, j]
             # int64 sum: the rows may use a narrow dtype that the successor would not fit
-            v = flat[base + p].astype(np.int64) + self.inc_d[ti, j]
+            v = flat[base + p].astype(np.int64) + inc_d[ti, j]
             over = v > lim[p]
             if over.any():
                 need = np.zeros(len(limit) + 1, dtype=np.int64)
@@ -386,6 +433,7 @@ class _PTStructure:
         implied = (cp == pivot[ct]) & (lo == group_min[cp]) & (hi == INF)
         rest = np.lexsort((cp, ct) if met is None else (cp, met, ct))
         rest = rest[~implied[rest]]
+        self.rest = rest               # grouped by transition, least often met first
         rt = internal[ct[rest]]
         start = np.r_[True, rt[1:] != rt[:-1]] if len(rt) else np.zeros(0, bool)
         pos = np.arange(len(rt))
@@ -404,9 +452,9 @@ class _PTStructure:
     def _met(self, sample: np.ndarray) -> np.ndarray:
         """Per condition, how many rows of ``sample`` meet its lower bound (each distinct
         (place, bound) is counted once: many transitions share a condition)."""
-        pairs, inv = np.unique(np.stack([self.cond_p, self.cond_lo], axis=1), axis=0,
-                               return_inverse=True)
-        counts = np.count_nonzero(sample[:, pairs[:, 0]] >= pairs[:, 1], axis=0)
+        top = int(self.cond_lo.max()) + 1 if len(self.cond_lo) else 1
+        pairs, inv = np.unique(self.cond_p * top + self.cond_lo, return_inverse=True)
+        counts = np.count_nonzero(sample[:, pairs // top] >= pairs % top, axis=0)
         return counts[inv.ravel()]
 
     def _thresholds(self, dtype):
@@ -492,13 +540,13 @@ class _Layout:
             out[:, self.word[p]] |= r[:, p] << self.shift[p]
         return out
 
-    def encode_delta(self, delta: np.ndarray) -> np.ndarray:
-        """Per-transition word increments (two's complement: additions wrap modulo 2**64)."""
-        out = np.zeros((len(delta), self.nwords), dtype=np.uint64)
+    def encode_delta(self, s: "_PTStructure") -> np.ndarray:
+        """Per-transition word increments of ``s``'s changes (two's complement: additions
+        wrap modulo 2**64)."""
+        out = np.zeros((len(s.transitions), self.nwords), dtype=np.uint64)
         with np.errstate(over="ignore"):
-            for p in range(delta.shape[1]):
-                d = delta[:, p].astype(np.int64).astype(np.uint64) << self.shift[p]
-                out[:, self.word[p]] += d
+            d = s.ch_d.astype(np.uint64) << self.shift[s.ch_p]
+            np.add.at(out, (s.ch_t, self.word[s.ch_p]), d)
         return out
 
     def decode(self, words: np.ndarray, dtype=np.int64) -> np.ndarray:
@@ -590,22 +638,64 @@ def _compiled_kernel():
     return _kernel
 
 
+def _pivot_arrays(s: "_PTStructure") -> tuple:
+    """The compiled search's view of ``s``'s pivots and conditions (see ``_kernel.expand``):
+    ``cstart, cp, clo, cspan`` (the conditions left to check per transition, least often met
+    first; ``lo <= v <= hi`` is checked as ``uint64(v - lo) <= hi - lo``) and ``pv, bmin,
+    bstart, bucket`` (the transitions of each pivot place). Index arrays are unsigned: numba
+    skips the wrap-around of negative indices for them."""
+    u32, i64 = np.uint32, np.int64
+    P, T = len(s.places), len(s.transitions)
+    rest = s.rest
+    cstart = np.searchsorted(s.cond_t[rest], np.arange(T + 1)).astype(i64)
+    cp, clo, chi = s.cond_p[rest].astype(u32), s.cond_lo[rest], s.cond_hi[rest]
+    never = chi < clo                      # no count meets it: v - (-1) > 0 for every v >= 0
+    clo = np.where(never, -1, clo)
+    cspan = np.where(never, 0, chi - clo).astype(np.uint64)
+    places = np.flatnonzero(s.place_count[:P])
+    pv = places.tolist()
+    bmin = s.pivot_min[places].tolist()
+    bucket = [s.tperm[s.place_start[p]:s.place_start[p] + s.place_count[p]] for p in places]
+    if len(s.free):
+        pv.append(P)                                       # the constant 0 column
+        bmin.append(0)
+        bucket.append(s.free)
+    bstart = np.cumsum([0] + [len(b) for b in bucket]).astype(i64)
+    bucket = np.concatenate(bucket).astype(u32) if bucket else np.zeros(0, u32)
+    return (cstart, cp, clo, cspan, np.array(pv, dtype=u32), np.array(bmin, dtype=i64), bstart,
+            bucket)
+
+
+def _grown(cap: int, need: int) -> int:
+    """A new capacity of at least ``need``: doubled while small (few reallocations), then a
+    quarter more at a time (little slack on large graphs)."""
+    while cap < need:
+        cap = cap * 2 if cap < 1 << 22 else cap + cap // 4
+    return cap
+
+
+def _decode(k, layout: "_Layout", keys: np.ndarray, dtype=np.int64) -> np.ndarray:
+    """``layout.decode`` in compiled code (``k``: the kernel module)."""
+    out = np.empty((len(keys), len(layout.bits)), dtype=dtype)
+    k.decode(keys, layout.word, layout.shift, layout.mask, out)
+    return out
+
+
 class _PTExplorer:
     def __init__(self, net, limits, progress, check_unbounded, interrupted, compiled=None):
         self.net = net
         self.compiled = compiled
         self.deadline = None
-        view = pt_view(net)
-        self.s = _PTStructure(view)
+        self.arcs = pt_arcs(net)
+        self.s = _PTStructure(self.arcs)
         self.limits = limits
         self.progress = progress
         self.interrupted = interrupted
         self.check_unbounded = check_unbounded
-        self.frozen = view.frozen()
-        self.view = view
+        self.frozen = self.arcs.frozen()
         # whether the structure bounds every place is decided when needed (``_decide``)
         self.decided = not check_unbounded
-        if check_unbounded and (self.s.delta.sum(axis=1) <= 0).all():
+        if check_unbounded and (self.s.growth() <= 0).all():
             # No transition adds more tokens than it takes: the total never grows, so every
             # place is bounded, without the linear program of ``structurally_bounded``.
             self.check_unbounded = False
@@ -618,7 +708,7 @@ class _PTExplorer:
         if self.decided:
             return
         self.decided = True
-        view = self.view
+        view = pt_view(self.net, self.arcs)
         from .invariants import _farkas, bounded_by_structure
         Y = _farkas(view.incidence, 200, 0.05) if len(view.places) else None
         if Y is not None and len(Y) and ((Y > 0).any(axis=0) | (view.capacity >= 0)).all():
@@ -677,42 +767,30 @@ class _PTExplorer:
         start = time.perf_counter()
         P, T = len(s.places), len(s.transitions)
         i64 = np.int64
-        # every condition of each transition, grouped by transition
-        order = np.argsort(s.cond_t, kind="stable")
-        cstart = np.searchsorted(s.cond_t[order], np.arange(T + 1)).astype(i64)
-        cp, clo, chi = (s.cond_p[order].astype(i64), s.cond_lo[order].astype(i64),
-                        s.cond_hi[order].astype(i64))
+        u32 = np.uint32
         # the places each transition adds tokens to (overflow is checked there only)
-        ch_t, ch_p = np.nonzero(s.delta > 0)                    # sorted by transition
-        dstart = np.searchsorted(ch_t, np.arange(T + 1)).astype(i64)
-        dp, dd = ch_p.astype(i64), s.delta[ch_t, ch_p].astype(i64)
-        # the pivot groups of ``_PTStructure`` (internal numbers mapped back by ``tperm``)
-        places = np.flatnonzero(s.place_count[:P])
-        pv = places.tolist()
-        bmin = s.pivot_min[places].tolist()
-        bucket = [s.tperm[s.place_start[p]:s.place_start[p] + s.place_count[p]] for p in places]
-        if len(s.free):
-            pv.append(P)                                       # the constant 0 column
-            bmin.append(0)
-            bucket.append(s.free)
-        bstart = np.cumsum([0] + [len(b) for b in bucket]).astype(i64)
-        bucket = np.concatenate(bucket).astype(i64) if bucket else np.zeros(0, i64)
-        pv, bmin = np.array(pv, dtype=i64), np.array(bmin, dtype=i64)
+        up = s.ch_d > 0                                        # sorted by transition
+        dstart = np.searchsorted(s.ch_t[up], np.arange(T + 1)).astype(i64)
+        dp, dd = s.ch_p[up].astype(u32), s.ch_d[up]
+        pivots = _pivot_arrays(s)
+        repivoted = False
 
         bits = _bit_length(s.m0)
         layout = _Layout(bits)
         W = layout.nwords
-        cap, ecap = 4096, 16384
-        keys = np.zeros((cap, W), dtype=np.uint64)
+        word, dlim = layout.word.astype(u32), layout.limit[dp] - dd
+        cap, ecap = 16384, 65536          # pages untouched until used: not resident
+        keys = np.empty((cap, W), dtype=np.uint64)
         keys[:1] = layout.encode(s.m0[None, :])
-        dwords = layout.encode_delta(s.delta)
+        dwords = layout.encode_delta(s)
         parent = np.empty(cap, dtype=np.int32)
         ptrans = np.empty(cap, dtype=np.int16)
         parent[0] = ptrans[0] = -1
-        offsets = np.zeros(cap + 1, dtype=i64)
+        offsets = np.empty(cap + 1, dtype=i64)
+        offsets[0] = 0
         dst = np.empty(ecap, dtype=np.int32)
         trans = np.empty(ecap, dtype=np.uint8 if T <= 255 else np.int16)
-        table = np.zeros(1 << 13, dtype=np.uint64)
+        table = np.zeros(1 << 15, dtype=np.uint64)
         k.rehash(keys, 1, table)
         succ = np.zeros(W, dtype=np.uint64)
         m = np.zeros(P + 1, dtype=i64)
@@ -742,10 +820,14 @@ class _PTExplorer:
                 if self.check_unbounded:
                     return None
             began = time.perf_counter()
+            if not repivoted and n >= 2048:
+                # pivots chosen on the markings seen so far: fewer candidates per marking
+                s.set_pivots(_decode(k, layout, keys[:4096 if n >= 4096 else n]))
+                pivots = _pivot_arrays(s)
+                repivoted = True
             i, n, ne = k.expand(i, i + step, n, ne, max_states, keys, parent, ptrans, offsets,
-                                dst, trans, table, layout.word.astype(i64), layout.shift,
-                                layout.mask, layout.limit, cstart, cp, clo, chi, pv, bmin,
-                                bstart, bucket, dstart, dp, dd, dwords, succ, m, status)
+                                dst, trans, table, word, layout.shift, layout.mask, *pivots,
+                                dstart, dp, dlim, dwords, succ, m, status)
             if time.perf_counter() - began < 0.02:      # slices of about 20-50 ms
                 step = min(2 * step, 1 << 22)
             code = status[0]
@@ -755,12 +837,12 @@ class _PTExplorer:
             elif code == k.NEED_SPACE:
                 # ``resize`` reallocates in place where it can: no second copy of large arrays
                 if n + T > cap:
-                    cap = max(cap * 5 // 4, n + T)
+                    cap = _grown(cap, n + T)
                     for a in (keys, parent, ptrans):
                         a.resize((cap,) + a.shape[1:], refcheck=False)
                     offsets.resize(cap + 1, refcheck=False)
                 if ne + T > ecap:
-                    ecap = max(ecap * 5 // 4, ne + T)
+                    ecap = _grown(ecap, ne + T)
                     dst.resize(ecap, refcheck=False)
                     trans.resize(ecap, refcheck=False)
                 if 2 * (n + T) > len(table):
@@ -772,13 +854,15 @@ class _PTExplorer:
                     k.rehash(keys, n, table)
             elif code == k.OVERFLOW:
                 p = int(status[1])
-                bits[p] = max(bits[p], int(status[2]).bit_length() + 1)
+                need = int(m[p] + dd[status[2]])
+                bits[p] = max(bits[p], need.bit_length() + 1)
                 old, layout = layout, _Layout(bits)
+                word, dlim = layout.word.astype(u32), layout.limit[dp] - dd
                 fresh = np.zeros((cap, layout.nwords), dtype=np.uint64)
                 fresh[:n] = layout.encode(old.decode(keys[:n]))
                 keys = fresh
                 W = layout.nwords
-                dwords = layout.encode_delta(s.delta)
+                dwords = layout.encode_delta(s)
                 succ = np.zeros(W, dtype=np.uint64)
                 table[:] = 0
                 k.rehash(keys, n, table)
@@ -801,7 +885,7 @@ class _PTExplorer:
         graph = ReachabilityGraph(
             self.net, s.places, s.transitions, None, dst, trans, parent, ptrans, i,
             stopped is None, stopped, time.perf_counter() - start, None, None, _offsets=offsets)
-        graph._decoder = lambda: layout.decode(keys, dtype=_count_dtype(layout))
+        graph._decoder = lambda: _decode(k, layout, keys, _count_dtype(layout))
         if self.progress is not None and time.perf_counter() - start >= 0.5:
             self.progress(n, ne, time.perf_counter() - start)
         return graph
@@ -831,7 +915,7 @@ class _PTExplorer:
         M = np.array(head.markings, dtype=np.int64).reshape(len(head.markings), P)
         bits = np.maximum(_bit_length(s.m0), _bit_length(M.max(axis=0)))
         layout = _Layout(bits)
-        dwords = layout.encode_delta(s.delta)
+        dwords = layout.encode_delta(s)
         count = len(M)
         keys = _Growable(np.uint64, layout.nwords, capacity=max(1024, count))
         keys.extend(layout.encode(M))
@@ -905,7 +989,7 @@ class _PTExplorer:
                 bits = np.maximum(bits, _bit_length(need) + 1)
                 old = layout
                 layout = _Layout(bits)
-                dwords = layout.encode_delta(s.delta)
+                dwords = layout.encode_delta(s)
                 if _row_dtype(layout, s.delta) != rdt:
                     rdt = _row_dtype(layout, s.delta)
                     delta_x = s.delta_x.astype(rdt)
@@ -1015,8 +1099,9 @@ class _PTExplorer:
         for t, p, lo, hi in zip(s.cond_t.tolist(), s.cond_p.tolist(), s.cond_lo.tolist(),
                                 s.cond_hi.tolist()):
             conds[t].append((p, lo, hi))
-        changes = [[(int(p), int(d)) for p, d in zip(np.flatnonzero(row), row[row != 0])]
-                   for row in s.delta]
+        changes = [[] for _ in s.transitions]
+        for t, p, d in zip(s.ch_t.tolist(), s.ch_p.tolist(), s.ch_d.tolist()):
+            changes[t].append((p, d))
         rule = list(zip(range(len(conds)), conds, changes))
         frozen = np.flatnonzero(self.frozen).tolist()
         check = self.check_unbounded
