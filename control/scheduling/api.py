@@ -49,14 +49,15 @@ def schedule(instance: Instance, method: str = "policy", time_limit: float | Non
         return result
     pol = None
     if method == "policy":
-        from .policy import Policy, PolicyController, load_policy, shipped_policy
+        from .policy import Policy, load_policy, shipped_policy
         if policy is None:
             pol = shipped_policy()
         elif isinstance(policy, Policy):
             pol = policy
         else:
             pol = load_policy(policy)
-        result = dispatch(instance, PolicyController(pol), method="policy")
+        from .onepass import policy_pass
+        result = policy_pass(instance, pol, method="policy")     # compiled when warmed up
     elif method.startswith("rule:"):
         name = method.split(":", 1)[1].lower()
         if name not in RULES:

@@ -20,6 +20,7 @@ import time as _time
 
 from petri.jobshop import Instance
 
+from .features import NONE_SHORTER
 from .schedule import Schedule, ScheduledOperation
 
 __all__ = ["Shop", "Candidates", "dispatch"]
@@ -62,6 +63,8 @@ class Shop:
     ``remaining_work`` (mean processing time of its operations not started, this one
     included) and ``remaining_ops``. Per machine: ``free`` (when it is free) and ``load``
     (the mean work still to come that it could do, shared among each operation's machines).
+    Per operation, numbered job by job from ``first_op[j]``: ``op_min``, ``op_n_machines``,
+    ``op_mean``.
     """
 
     def __init__(self, inst: Instance):
@@ -81,7 +84,22 @@ class Shop:
             for m in op.machines:
                 self.load[m] += share
         self.due = [j.due for j in jobs]
+        self.due_time = [0 if j.due is None else j.due for j in jobs]
+        self.has_due = [j.due is not None for j in jobs]
         self.priority = [j.priority for j in jobs]
+        # operations numbered job by job: job j's k-th is first_op[j] + k
+        self.first_op = []
+        self.op_min, self.op_n_machines, self.op_mean = [], [], []
+        for j in jobs:
+            self.first_op.append(len(self.op_min))
+            for op in j.operations:
+                self.op_min.append(op.min_duration)
+                self.op_n_machines.append(len(op.machines))
+                self.op_mean.append(op.mean_duration)
+        # scratch space of the features (see features.fill_features)
+        self.per_machine = [0] * inst.n_machines
+        self.best_on = [NONE_SHORTER] * inst.n_machines
+        self.per_job = [0] * len(jobs)
         self.scheduled = 0
         self.n_operations = max(1, inst.n_operations)
         self.top_priority = max((j.priority for j in jobs), default=1.0) or 1.0

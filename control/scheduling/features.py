@@ -4,12 +4,17 @@ Every feature is a ratio or a time divided by the instance's mean processing tim
 the same policy reads instances of any size and time scale. ``FEATURES`` names them in
 column order; the policy file records this list and inference refuses a file whose list
 differs.
+
+``fill_features`` is the one definition of the features. It is written in the subset of
+Python that numba compiles and reads only indexing and arithmetic, so the dispatcher runs it
+as plain Python on the ``Shop``'s lists (``binding_features``) and the compiled one-pass
+kernel (``control.scheduling._passkernel``) runs the same code on arrays.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FEATURES", "binding_features"]
+__all__ = ["FEATURES", "binding_features", "fill_features"]
 
 FEATURES = [
     "duration",              # processing time on this machine / mean processing time
@@ -31,56 +36,87 @@ FEATURES = [
     "priority",              # job priority / the highest priority in the instance
     "next_duration",         # the job's next operation's mean time / mean time (0 if last)
 ]
+N_FEATURES = len(FEATURES)
+
+#: no processing time is this long: the start value of "the shortest on this machine"
+NONE_SHORTER = 1 << 62
+
+
+def fill_features(x, n, jobs, machines, durations, clock, scheduled, total_work,
+                  next_op, first_op, total_ops, ready, remaining_work, remaining_ops,
+                  due, has_due, priority, op_min, op_n_machines, op_mean, free, load,
+                  inv_mean, top_priority, n_operations, per_machine, best_on, per_job):
+    """Write the features of the ``n`` offered bindings (``jobs[i]`` on ``machines[i]`` for
+    ``durations[i]``) into ``x``, row after row (``x[i * N_FEATURES + f]``).
+
+    Per job: ``next_op`` (the waiting operation's index in the job), ``first_op`` (the
+    job's first operation in the instance's numbering, job by job), ``total_ops``, ``ready``,
+    ``remaining_work``, ``remaining_ops``, ``due`` and ``has_due``, ``priority``. Per
+    operation: ``op_min`` (shortest time), ``op_n_machines``, ``op_mean`` (mean time). Per
+    machine: ``free``, ``load``. ``per_machine`` and ``per_job`` must hold zeros and
+    ``best_on`` ``NONE_SHORTER`` on entry; they are left so on return.
+    """
+    F = 18
+    max_work = 0.0
+    max_left = 0
+    for i in range(n):
+        j, m, d = jobs[i], machines[i], durations[i]
+        if i == 0 or remaining_work[j] > max_work:
+            max_work = remaining_work[j]
+        if i == 0 or remaining_ops[j] > max_left:
+            max_left = remaining_ops[j]
+        per_machine[m] += 1
+        per_job[j] += 1
+        if d < best_on[m]:
+            best_on[m] = d
+    if max_work == 0:
+        max_work = 1.0
+    if max_left == 0:
+        max_left = 1
+    avg_load = total_work / len(load)
+    progress = scheduled / n_operations
+    for i in range(n):
+        j, m, d = jobs[i], machines[i], durations[i]
+        o = first_op[j] + next_op[j]
+        work = remaining_work[j]
+        left = remaining_ops[j]
+        row = i * F
+        x[row] = d * inv_mean
+        x[row + 1] = d / (op_min[o] if op_min[o] != 0 else 1)
+        x[row + 2] = 1.0 / op_n_machines[o]
+        x[row + 3] = work * inv_mean
+        x[row + 4] = work / max_work
+        x[row + 5] = left / total_ops[j]
+        x[row + 6] = left / max_left
+        x[row + 7] = (clock - ready[j]) * inv_mean
+        x[row + 8] = load[m] / avg_load if avg_load > 0 else 0.0
+        x[row + 9] = (clock - free[m]) * inv_mean
+        x[row + 10] = per_machine[m] / n
+        x[row + 11] = per_job[j] / n
+        x[row + 12] = d / (best_on[m] if best_on[m] != 0 else 1)
+        x[row + 13] = progress
+        if has_due[j]:
+            x[row + 14] = max(-10.0, min(10.0, (due[j] - clock - work) * inv_mean))
+            x[row + 15] = 1.0
+        else:
+            x[row + 14] = 0.0
+            x[row + 15] = 0.0
+        x[row + 16] = priority[j] / top_priority
+        x[row + 17] = (op_mean[o + 1] if next_op[j] + 1 < total_ops[j] else 0.0) * inv_mean
+    for i in range(n):
+        per_machine[machines[i]] = 0
+        per_job[jobs[i]] = 0
+        best_on[machines[i]] = NONE_SHORTER
 
 
 def binding_features(shop, cand) -> np.ndarray:
     """The feature matrix (one row per offered binding, columns as ``FEATURES``)."""
-    mu = shop.mean_duration
-    inv = 1.0 / mu
-    t = shop.clock
-    jobs, machines, durations = cand.jobs, cand.machines, cand.durations
-    n = len(jobs)
-    ops = [shop.operation(j) for j in jobs]
-    work = [shop.remaining_work[j] for j in jobs]
-    left = [shop.remaining_ops[j] for j in jobs]
-    max_work = max(work) or 1.0
-    max_left = max(left) or 1
-    per_machine: dict[int, int] = {}
-    best_on: dict[int, int] = {}
-    per_job: dict[int, int] = {}
-    for j, m, d in zip(jobs, machines, durations):
-        per_machine[m] = per_machine.get(m, 0) + 1
-        per_job[j] = per_job.get(j, 0) + 1
-        if d < best_on.get(m, 1 << 62):
-            best_on[m] = d
-    total_left = shop.total_work
-    avg_load = total_left / len(shop.load)
-    top_priority = shop.top_priority
-    jobs_ops = shop.instance.jobs
-    rows = []
-    for i in range(n):
-        j, m, d, op = jobs[i], machines[i], durations[i], ops[i]
-        due = shop.due[j]
-        k = shop.next_op[j]
-        nxt = jobs_ops[j].operations[k + 1].mean_duration if k + 1 < shop.total_ops[j] else 0.0
-        rows.append((
-            d * inv,
-            d / (op.min_duration or 1),
-            1.0 / len(op.machines),
-            work[i] * inv,
-            work[i] / max_work,
-            left[i] / shop.total_ops[j],
-            left[i] / max_left,
-            (t - shop.ready[j]) * inv,
-            shop.load[m] / avg_load if avg_load > 0 else 0.0,
-            (t - shop.free[m]) * inv,
-            per_machine[m] / n,
-            per_job[j] / n,
-            d / (best_on[m] or 1),
-            shop.scheduled / shop.n_operations,
-            0.0 if due is None else max(-10.0, min(10.0, (due - t - work[i]) * inv)),
-            0.0 if due is None else 1.0,
-            shop.priority[j] / top_priority,
-            nxt * inv,
-        ))
-    return np.asarray(rows, dtype=np.float64)
+    n = len(cand)
+    x = [0.0] * (n * N_FEATURES)
+    fill_features(x, n, cand.jobs, cand.machines, cand.durations, shop.clock, shop.scheduled,
+                  shop.total_work, shop.next_op, shop.first_op, shop.total_ops, shop.ready,
+                  shop.remaining_work, shop.remaining_ops, shop.due_time, shop.has_due,
+                  shop.priority, shop.op_min, shop.op_n_machines, shop.op_mean, shop.free,
+                  shop.load, 1.0 / shop.mean_duration, shop.top_priority, shop.n_operations,
+                  shop.per_machine, shop.best_on, shop.per_job)
+    return np.array(x, dtype=np.float64).reshape(n, N_FEATURES)

@@ -1,8 +1,9 @@
 """The learned dispatching policy: one small network scores every offered binding.
 
 The same network (features -> 2 hidden tanh layers -> one score) is applied to each
-(operation x machine) binding the net offers; the choice is the highest score (greedy) or a
-draw from the softmax of the scores (sampling). Nothing depends on how many jobs or machines
+(operation x machine) binding the net offers; the choice is the highest score (greedy; of
+scores within ``TIE`` of each other, the first binding by job, then machine) or a draw from
+the softmax of the scores (sampling). Nothing depends on how many jobs or machines
 there are, so one policy schedules any instance in one pass.
 
 A policy is two files with one stem: ``NAME.npz`` (the weights, plain arrays, read with
@@ -24,7 +25,7 @@ from petri.files import read_bytes, read_text, write_output
 from .features import FEATURES, binding_features
 
 __all__ = ["Policy", "PolicyController", "load_policy", "save_policy", "shipped_policy",
-           "FORMAT", "VERSION"]
+           "greedy_choice", "TIE", "FORMAT", "VERSION"]
 
 FORMAT = "petri-scheduling-policy"
 VERSION = 1
@@ -58,6 +59,16 @@ class Policy:
         return h @ self._w3 + self._b3
 
 
+#: scores closer than this to the best count as equal to it: the first such binding (by job,
+#: then machine) is taken, whatever order BLAS summed the scores in
+TIE = 1e-12
+
+
+def greedy_choice(scores) -> int:
+    """The greedy choice: the first binding whose score is the best or within ``TIE`` of it."""
+    return int(np.argmax(scores >= scores.max() - TIE))
+
+
 class PolicyController:
     """Dispatch by the policy: greedy (``sample=False``) or sampling with a seeded RNG.
 
@@ -86,7 +97,7 @@ class PolicyController:
             c = np.cumsum(np.exp(z))
             i = min(int(np.searchsorted(c, self.rng.random() * c[-1], side="right")), len(c) - 1)
         else:
-            i = int(np.argmax(s))
+            i = greedy_choice(s)
         if self.record:
             self.trace.append((x, i))
         return i

@@ -258,6 +258,9 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
     else:
         state.ready = True
     _load_policy(state)
+    if state.policy is not None:
+        from ..onepass import warm_up
+        warm_up()                  # the compiled pass, ready in the background
     app = FastAPI(title="petri scheduling service",
                   description="Job-shop schedules over HTTP: send jobs and machines, get "
                               "every operation's machine, start and end. Send the header "

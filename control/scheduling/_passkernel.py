@@ -1,0 +1,355 @@
+"""The greedy policy's one pass on plain integer and float arrays (compiled by numba).
+
+The same dispatch as ``control.scheduling.dispatch.dispatch`` with a greedy
+``PolicyController``: the same events in the same order, the same bindings offered at each
+decision (sorted by job, then machine), the same features (``features.fill_features``, the
+one definition, called here) and the policy's network applied row by row; the binding with
+the highest score is taken (the first of those within ``tie`` of it, as
+``policy.greedy_choice``). Every function
+here is plain Python over numpy arrays and numbers, in the subset numba compiles;
+``control.scheduling.onepass`` runs them compiled (or, for tests, as they are).
+
+Operations are numbered job by job (job ``j``'s ``k``-th is ``first_op[j] + k``); the
+machines an operation can run on are ``entry_machine[e]`` and ``entry_duration[e]`` for
+``e`` from ``entry_first[o]`` to ``entry_first[o + 1]``. Calendars are the working windows
+``win_start``/``win_end`` of calendar ``c`` from ``cal_first[c]`` to ``cal_first[c + 1]``,
+every window that starts before ``covered[c]``; a look-up past that stops the pass with
+``NEED_WINDOWS`` and the caller lays out more windows and runs it again.
+"""
+import math
+
+import numpy as np
+
+from .features import N_FEATURES, NONE_SHORTER, fill_features
+
+JOB, MACHINE, RESUME = 0, 1, 2
+# what policy_pass returns in status[0]
+DONE, NEED_WINDOWS, NEED_PIECES, STOPPED = 0, 1, 2, 3
+# status[...] indices
+STATUS, RESULTS, PIECES = 0, 1, 2
+
+FUNCTIONS = ["fill_features", "heap_push", "heap_pop", "window_at", "next_start", "scores",
+             "add_piece", "run_piece", "policy_pass"]
+
+
+def heap_push(heap, size, t, kind, x):
+    """Push ``(t, kind, x)`` on the heap ``heap[0..2, :size]`` (ordered as tuples, as
+    ``heapq`` orders them); the heap (a larger copy when it was full) and its new size."""
+    if size == heap.shape[1]:
+        bigger = np.empty((3, 2 * size + 16), dtype=heap.dtype)
+        bigger[:, :size] = heap[:, :size]
+        heap = bigger
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        pt, pk, px = heap[0, p], heap[1, p], heap[2, p]
+        if pt < t or (pt == t and (pk < kind or (pk == kind and px <= x))):
+            break
+        heap[0, i], heap[1, i], heap[2, i] = pt, pk, px
+        i = p
+    heap[0, i], heap[1, i], heap[2, i] = t, kind, x
+    return heap, size + 1
+
+
+def heap_pop(heap, size):
+    """Remove the smallest entry (``heap[:, 0]``, read it before); the new size."""
+    size -= 1
+    t, kind, x = heap[0, size], heap[1, size], heap[2, size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size:
+            at, ak, ax = heap[0, c], heap[1, c], heap[2, c]
+            bt, bk, bx = heap[0, c + 1], heap[1, c + 1], heap[2, c + 1]
+            if bt < at or (bt == at and (bk < ak or (bk == ak and bx < ax))):
+                c += 1
+        ct, ck, cx = heap[0, c], heap[1, c], heap[2, c]
+        if t < ct or (t == ct and (kind < ck or (kind == ck and x <= cx))):
+            break
+        heap[0, i], heap[1, i], heap[2, i] = ct, ck, cx
+        i = c
+    heap[0, i], heap[1, i], heap[2, i] = t, kind, x
+    return size
+
+
+def window_at(win_start, win_end, lo, hi, covered, t):
+    """The window of ``win_start[lo:hi]`` open at ``t``: (1, start, end), (0, 0, 0) when
+    none is, (-1, 0, 0) when ``t`` is past the windows laid out."""
+    if t >= covered:
+        return -1, 0, 0
+    k = lo + np.searchsorted(win_start[lo:hi], t, side="right") - 1
+    if k >= lo and t < win_end[k]:
+        return 1, win_start[k], win_end[k]
+    return 0, 0, 0
+
+
+def next_start(win_start, lo, hi, t):
+    """The start of the first window after ``t``, or -1 when it is not laid out yet."""
+    k = lo + np.searchsorted(win_start[lo:hi], t, side="right")
+    if k < hi:
+        return win_start[k]
+    return -1
+
+
+def scores(x, n, out, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2):
+    """The network's score of each of the ``n`` rows of ``x`` (as ``Policy.scores``)."""
+    F = mean.shape[0]
+    H1 = w1.shape[1]
+    H2 = w2.shape[1]
+    for i in range(n):
+        for k in range(F):
+            z[k] = (x[i * F + k] - mean[k]) * inv_scale[k]
+        for a in range(H1):
+            h1[a] = 0.0
+        for k in range(F):
+            zk = z[k]
+            for a in range(H1):
+                h1[a] += zk * w1[k, a]
+        for a in range(H1):
+            h1[a] = math.tanh(h1[a] + b1[a])
+        for a in range(H2):
+            h2[a] = 0.0
+        for k in range(H1):
+            hk = h1[k]
+            for a in range(H2):
+                h2[a] += hk * w2[k, a]
+        s = 0.0
+        for a in range(H2):
+            s += math.tanh(h2[a] + b2[a]) * w3[a]
+        out[i] = s + b3
+
+
+def add_piece(pieces, status, head, tail, j, start, end):
+    """Record a piece of job ``j``'s running operation; False when ``pieces`` is full."""
+    p = status[PIECES]
+    if p >= pieces.shape[1]:
+        return False
+    status[PIECES] = p + 1
+    pieces[0, p], pieces[1, p], pieces[2, p] = start, end, -1
+    if head[j] < 0:
+        head[j] = p
+    else:
+        pieces[2, tail[j]] = p
+    tail[j] = p
+    return True
+
+
+def run_piece(j, k, m, t, work, machine_calendar, cal_first, win_start, win_end, covered,
+              heap, size, pieces, status, head, tail, suspended, results, free, ready,
+              next_op, n_ops):
+    """Job ``j``'s operation ``k`` works on machine ``m`` from ``t``: all of ``work``, or up
+    to the end of the working window (the rest goes on when the next one opens). The heap
+    and its size; size -1 when the pass must stop (``status`` says why)."""
+    c = machine_calendar[m]
+    end = t + work
+    if c >= 0:
+        found, w_start, w_end = window_at(win_start, win_end, cal_first[c], cal_first[c + 1],
+                                          covered[c], t)
+        if found <= 0:                   # 0: never expected, the caller falls back
+            status[STATUS] = NEED_WINDOWS if found < 0 else STOPPED
+            return heap, -1
+        end = t + min(work, w_end - t)
+    if not add_piece(pieces, status, head, tail, j, t, end):
+        status[STATUS] = NEED_PIECES
+        return heap, -1
+    left = work - (end - t)
+    free[m] = end
+    heap, size = heap_push(heap, size, end, MACHINE, m)
+    if left > 0:
+        suspended[0, j], suspended[1, j], suspended[2, j] = k, m, left
+        when = next_start(win_start, cal_first[c], cal_first[c + 1], end - 1)
+        if when < 0:
+            status[STATUS] = NEED_WINDOWS
+            return heap, -1
+        return heap_push(heap, size, when, RESUME, j)
+    r = status[RESULTS]
+    status[RESULTS] = r + 1
+    results[0, r], results[1, r], results[2, r] = j, k, m
+    results[3, r], results[4, r], results[5, r] = pieces[0, head[j]], end, head[j]
+    head[j] = -1
+    ready[j] = end
+    next_op[j] = k + 1
+    if k + 1 < n_ops[j]:
+        return heap_push(heap, size, end, JOB, j)
+    return heap, size
+
+
+def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_duration,
+                entry_job, op_splittable, op_share,
+                machine_calendar, cal_first, win_start, win_end, covered,
+                next_op, ready, remaining_work, remaining_ops, due, has_due, priority,
+                op_min, op_n_machines, op_mean, free, load, total_work,
+                inv_mean, top_priority, n_operations,
+                mean, inv_scale, w1, b1, w2, b2, w3, b3, tie,
+                results, pieces, status):
+    """Dispatch every operation; ``results[:, r]`` = (job, operation, machine, start, end,
+    first piece) in the order operations finish, ``pieces[:, p]`` = (start, end, next piece
+    of the same operation or -1). ``status``: (DONE / NEED_WINDOWS / NEED_PIECES / STOPPED,
+    results, pieces). The per-job and per-machine arrays are the dispatcher's ``Shop``'s
+    and change as it would."""
+    J = release.shape[0]
+    M = free.shape[0]
+    E = entry_machine.shape[0]
+    heap = np.empty((3, 2 * M + 2 * J + 16), dtype=np.int64)
+    size = 0
+    for j in range(J):
+        if n_ops[j] > 0:
+            heap, size = heap_push(heap, size, release[j], JOB, j)
+    # the jobs waiting for each machine: entries e in queue[qfirst[m]:qfirst[m] + qlen[m]]
+    qfirst = np.zeros(M + 1, dtype=np.int64)
+    for e in range(E):
+        qfirst[entry_machine[e] + 1] += 1
+    for m in range(M):
+        qfirst[m + 1] += qfirst[m]
+    queue = np.empty(E, dtype=np.int64)
+    qlen = np.zeros(M, dtype=np.int64)
+    qpos = np.zeros(E, dtype=np.int64)
+    suspended = np.zeros((3, J), dtype=np.int64)     # operation, machine, work left
+    head = np.full(J, -1, dtype=np.int64)
+    tail = np.full(J, -1, dtype=np.int64)
+    last_recheck = np.full(M, -1, dtype=np.int64)
+    is_touched = np.zeros(M, dtype=np.bool_)
+    touched = np.empty(M, dtype=np.int64)
+    resumes = np.empty(J, dtype=np.int64)
+    cj = np.empty(E, dtype=np.int64)
+    cm = np.empty(E, dtype=np.int64)
+    cd = np.empty(E, dtype=np.int64)
+    order = np.empty(E, dtype=np.int64)
+    x = np.empty(E * N_FEATURES, dtype=np.float64)
+    s = np.empty(E, dtype=np.float64)
+    z = np.empty(mean.shape[0], dtype=np.float64)
+    h1 = np.empty(w1.shape[1], dtype=np.float64)
+    h2 = np.empty(w2.shape[1], dtype=np.float64)
+    per_machine = np.zeros(M, dtype=np.int64)
+    best_on = np.full(M, NONE_SHORTER, dtype=np.int64)
+    per_job = np.zeros(J, dtype=np.int64)
+    scheduled = 0
+    status[RESULTS] = 0
+    status[PIECES] = 0
+    status[STATUS] = STOPPED
+    while size > 0:
+        t = heap[0, 0]
+        n_touched = 0
+        n_resumes = 0
+        while size > 0 and heap[0, 0] == t:
+            kind, v = heap[1, 0], heap[2, 0]
+            size = heap_pop(heap, size)
+            if kind == MACHINE:
+                if not is_touched[v]:
+                    is_touched[v] = True
+                    touched[n_touched] = v
+                    n_touched += 1
+            elif kind == JOB:
+                o = first_op[v] + next_op[v]
+                for e in range(entry_first[o], entry_first[o + 1]):
+                    m = entry_machine[e]
+                    qpos[e] = qlen[m]
+                    queue[qfirst[m] + qlen[m]] = e
+                    qlen[m] += 1
+                    if not is_touched[m]:
+                        is_touched[m] = True
+                        touched[n_touched] = m
+                        n_touched += 1
+            else:
+                resumes[n_resumes] = v
+                n_resumes += 1
+        # 1. split operations go on first (priority above every decision)
+        resumes[:n_resumes].sort()
+        for r in range(n_resumes):
+            j = resumes[r]
+            heap, size = run_piece(j, suspended[0, j], suspended[1, j], t, suspended[2, j],
+                                   machine_calendar, cal_first, win_start, win_end, covered,
+                                   heap, size, pieces, status, head, tail, suspended, results,
+                                   free, ready, next_op, n_ops)
+            if size < 0:
+                return
+        # 2. the enabled bindings among the jobs and machines that became ready
+        n = 0
+        touched[:n_touched].sort()
+        for a in range(n_touched):
+            m = touched[a]
+            is_touched[m] = False
+            if free[m] > t or qlen[m] == 0:
+                continue
+            c = machine_calendar[m]
+            w_end = 0
+            blocked = False
+            if c >= 0:
+                found, w_start, w_end = window_at(win_start, win_end, cal_first[c],
+                                                  cal_first[c + 1], covered[c], t)
+                if found < 0:
+                    status[STATUS] = NEED_WINDOWS
+                    return
+                blocked = found == 0
+            if not blocked:
+                for q in range(qfirst[m], qfirst[m] + qlen[m]):
+                    e = queue[q]
+                    j = entry_job[e]
+                    d = entry_duration[e]
+                    if c >= 0 and t + d > w_end and not op_splittable[first_op[j] + next_op[j]]:
+                        blocked = True
+                        continue
+                    cj[n], cm[n], cd[n] = j, m, d
+                    n += 1
+            if blocked:                  # look again when the next working window opens
+                when = next_start(win_start, cal_first[c], cal_first[c + 1], t)
+                if when < 0:
+                    status[STATUS] = NEED_WINDOWS
+                    return
+                if last_recheck[m] != when:
+                    last_recheck[m] = when
+                    heap, size = heap_push(heap, size, when, MACHINE, m)
+        # bindings sorted by job, then machine
+        for i in range(n):
+            order[i] = cj[i] * M + cm[i]
+        idx = np.argsort(order[:n])
+        sj = cj[idx]
+        sm = cm[idx]
+        sd = cd[idx]
+        cj[:n] = sj
+        cm[:n] = sm
+        cd[:n] = sd
+        # 3. the policy chooses until nothing is enabled at this instant
+        while n > 0:
+            i = 0
+            if n > 1:
+                fill_features(x, n, cj, cm, cd, t, scheduled, total_work, next_op, first_op,
+                              n_ops, ready, remaining_work, remaining_ops, due, has_due,
+                              priority, op_min, op_n_machines, op_mean, free, load, inv_mean,
+                              top_priority, n_operations, per_machine, best_on, per_job)
+                scores(x, n, s, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2)
+                best = s[0]
+                for a in range(1, n):
+                    if s[a] > best:
+                        best = s[a]
+                while s[i] < best - tie:         # as policy.greedy_choice
+                    i += 1
+            j, m, work = cj[i], cm[i], cd[i]
+            k = next_op[j]
+            o = first_op[j] + k
+            for e in range(entry_first[o], entry_first[o + 1]):
+                q = entry_machine[e]         # job j leaves every machine's queue
+                last = queue[qfirst[q] + qlen[q] - 1]
+                queue[qfirst[q] + qpos[e]] = last
+                qpos[last] = qpos[e]
+                qlen[q] -= 1
+            remaining_work[j] -= op_mean[o]
+            total_work -= op_mean[o]
+            remaining_ops[j] -= 1
+            for e in range(entry_first[o], entry_first[o + 1]):
+                load[entry_machine[e]] -= op_share[o]
+            scheduled += 1
+            heap, size = run_piece(j, k, m, t, work, machine_calendar, cal_first, win_start,
+                                   win_end, covered, heap, size, pieces, status, head, tail,
+                                   suspended, results, free, ready, next_op, n_ops)
+            if size < 0:
+                return
+            kept = 0                     # the bindings of job j or machine m are gone
+            for a in range(n):
+                if cj[a] != j and cm[a] != m:
+                    cj[kept], cm[kept], cd[kept] = cj[a], cm[a], cd[a]
+                    kept += 1
+            n = kept
+    status[STATUS] = DONE
