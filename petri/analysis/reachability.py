@@ -30,6 +30,7 @@ give a shortest firing sequence to every state.
 """
 from __future__ import annotations
 
+import mmap
 import time
 from collections import Counter
 from contextlib import nullcontext
@@ -666,6 +667,44 @@ def _pivot_arrays(s: "_PTStructure") -> tuple:
             bucket)
 
 
+class _Mapped:
+    """A growable array (``a``, rows x ``width`` when ``width`` is given) in an anonymous
+    memory map: ``resize`` remaps it (``mremap`` on Linux) instead of allocating a new block
+    and copying, so growing never holds two copies, and pages are resident only once written.
+    Where an anonymous map cannot be resized, it is copied into a new one."""
+
+    def __init__(self, dtype, rows: int, width: int | None = None):
+        self.dtype, self.width = np.dtype(dtype), width
+        self.map = None
+        self.resize(rows)
+
+    def resize(self, rows: int) -> None:
+        size = rows * (self.width or 1) * self.dtype.itemsize
+        self.a = None                              # the map cannot move under a view
+        if self.map is None:
+            self.map = _anonymous_map(size)
+        elif size != self.rows_bytes:
+            try:
+                self.map.resize(max(size, 1))
+            except (OSError, SystemError, ValueError, BufferError):
+                fresh = _anonymous_map(size)
+                keep = min(size, self.rows_bytes)
+                fresh[:keep] = self.map[:keep]
+                self.map.close()
+                self.map = fresh
+        self.rows_bytes = size
+        a = np.frombuffer(self.map, dtype=self.dtype, count=size // self.dtype.itemsize)
+        self.a = a if self.width is None else a.reshape(rows, self.width)
+
+
+def _anonymous_map(size: int) -> mmap.mmap:
+    """Private anonymous memory of ``size`` bytes (a shared one cannot grow past its size)."""
+    private = getattr(mmap, "MAP_PRIVATE", None)
+    if private is None:                                      # pragma: no cover - Windows
+        return mmap.mmap(-1, max(size, 1))
+    return mmap.mmap(-1, max(size, 1), flags=private | mmap.MAP_ANONYMOUS)
+
+
 def _grown(cap: int, need: int) -> int:
     """A new capacity of at least ``need``: doubled while small (few reallocations), then a
     quarter more at a time (little slack on large graphs)."""
@@ -779,19 +818,20 @@ class _PTExplorer:
         layout = _Layout(bits)
         W = layout.nwords
         word, dlim = layout.word.astype(u32), layout.limit[dp] - dd
-        cap, ecap = 16384, 65536          # pages untouched until used: not resident
-        keys = np.empty((cap, W), dtype=np.uint64)
-        keys[:1] = layout.encode(s.m0[None, :])
+        # grown by remapping, not copying (see ``_Mapped``): nothing is resident until written
+        cap, ecap = 16384, 65536
+        K = _Mapped(np.uint64, cap, W)
+        K.a[:1] = layout.encode(s.m0[None, :])
         dwords = layout.encode_delta(s)
-        parent = np.empty(cap, dtype=np.int32)
-        ptrans = np.empty(cap, dtype=np.int16)
-        parent[0] = ptrans[0] = -1
-        offsets = np.empty(cap + 1, dtype=i64)
-        offsets[0] = 0
-        dst = np.empty(ecap, dtype=np.int32)
-        trans = np.empty(ecap, dtype=np.uint8 if T <= 255 else np.int16)
+        PA = _Mapped(np.int32, cap)
+        PT = _Mapped(np.int16, cap)
+        PA.a[0] = PT.a[0] = -1
+        OF = _Mapped(i64, cap + 1)
+        OF.a[0] = 0
+        DS = _Mapped(np.int32, ecap)
+        TR = _Mapped(np.uint8 if T <= 255 else np.int16, ecap)
         table = np.zeros(1 << 15, dtype=np.uint64)
-        k.rehash(keys, 1, table)
+        k.rehash(K.a, 1, table)
         succ = np.zeros(W, dtype=np.uint64)
         m = np.zeros(P + 1, dtype=i64)
         status = np.zeros(3, dtype=i64)
@@ -822,11 +862,11 @@ class _PTExplorer:
             began = time.perf_counter()
             if not repivoted and n >= 2048:
                 # pivots chosen on the markings seen so far: fewer candidates per marking
-                s.set_pivots(_decode(k, layout, keys[:4096 if n >= 4096 else n]))
+                s.set_pivots(_decode(k, layout, K.a[:2048], _count_dtype(layout)))
                 pivots = _pivot_arrays(s)
                 repivoted = True
-            i, n, ne = k.expand(i, i + step, n, ne, max_states, keys, parent, ptrans, offsets,
-                                dst, trans, table, word, layout.shift, layout.mask, *pivots,
+            i, n, ne = k.expand(i, i + step, n, ne, max_states, K.a, PA.a, PT.a, OF.a, DS.a,
+                                TR.a, table, word, layout.shift, layout.mask, *pivots,
                                 dstart, dp, dlim, dwords, succ, m, status)
             if time.perf_counter() - began < 0.02:      # slices of about 20-50 ms
                 step = min(2 * step, 1 << 22)
@@ -835,37 +875,36 @@ class _PTExplorer:
                 if i >= n:
                     break
             elif code == k.NEED_SPACE:
-                # ``resize`` reallocates in place where it can: no second copy of large arrays
                 if n + T > cap:
                     cap = _grown(cap, n + T)
-                    for a in (keys, parent, ptrans):
-                        a.resize((cap,) + a.shape[1:], refcheck=False)
-                    offsets.resize(cap + 1, refcheck=False)
+                    for a in (K, PA, PT):
+                        a.resize(cap)
+                    OF.resize(cap + 1)
                 if ne + T > ecap:
                     ecap = _grown(ecap, ne + T)
-                    dst.resize(ecap, refcheck=False)
-                    trans.resize(ecap, refcheck=False)
+                    DS.resize(ecap)
+                    TR.resize(ecap)
                 if 2 * (n + T) > len(table):
                     size = len(table)
                     while 2 * (n + T) > size:
                         size *= 2
                     del table
                     table = np.zeros(size, dtype=np.uint64)
-                    k.rehash(keys, n, table)
+                    k.rehash(K.a, n, table)
             elif code == k.OVERFLOW:
                 p = int(status[1])
                 need = int(m[p] + dd[status[2]])
                 bits[p] = max(bits[p], need.bit_length() + 1)
                 old, layout = layout, _Layout(bits)
                 word, dlim = layout.word.astype(u32), layout.limit[dp] - dd
-                fresh = np.zeros((cap, layout.nwords), dtype=np.uint64)
-                fresh[:n] = layout.encode(old.decode(keys[:n]))
-                keys = fresh
+                fresh = _Mapped(np.uint64, cap, layout.nwords)
+                fresh.a[:n] = layout.encode(old.decode(K.a[:n]))
+                K = fresh
                 W = layout.nwords
                 dwords = layout.encode_delta(s)
                 succ = np.zeros(W, dtype=np.uint64)
                 table[:] = 0
-                k.rehash(keys, n, table)
+                k.rehash(K.a, n, table)
             else:
                 stopped = "max_states"
                 if self.check_unbounded:
@@ -876,12 +915,9 @@ class _PTExplorer:
                 break
         del table
         # shrink to what is used (in place)
-        keys.resize((n, W), refcheck=False)
-        parent.resize(n, refcheck=False)
-        ptrans.resize(n, refcheck=False)
-        offsets.resize(i + 1, refcheck=False)
-        dst.resize(ne, refcheck=False)
-        trans.resize(ne, refcheck=False)
+        for a, size in ((K, n), (PA, n), (PT, n), (OF, i + 1), (DS, ne), (TR, ne)):
+            a.resize(size)
+        keys, dst, trans, parent, ptrans, offsets = K.a, DS.a, TR.a, PA.a, PT.a, OF.a
         graph = ReachabilityGraph(
             self.net, s.places, s.transitions, None, dst, trans, parent, ptrans, i,
             stopped is None, stopped, time.perf_counter() - start, None, None, _offsets=offsets)
