@@ -174,3 +174,43 @@ def test_ctrl_c_reports_the_partial_result():
     assert (d["complete"], d["stopped"]) == (False, "interrupted")
     assert 0 < d["states"] < 2546432
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("explorer", ["auto", "compiled", "numpy"])
+def test_reach_explorer_choice(explorer, monkeypatch, capsys):
+    import petri.analysis as analysis
+    used = []
+    real = analysis.reachability_graph
+
+    def recording(net, **kw):
+        g = real(net, **kw)
+        used.append((kw["compiled"], g.explorer))
+        return g
+    monkeypatch.setattr(analysis, "reachability_graph", recording)
+    assert main(["reach", str(DATA / "Philosophers-PT-000005.pnml"), "--json",
+                 "--explorer", explorer]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (d["states"], d["edges"], d["deadlock"]) == (243, 945, True)
+    compiled, built_by = used[0]
+    assert compiled == {"auto": None, "compiled": True, "numpy": False}[explorer]
+    if explorer != "auto":
+        assert built_by == explorer
+
+
+def test_reach_compiled_explorer_without_numba(monkeypatch, capsys):
+    import petri.analysis.reachability as reach
+    monkeypatch.setattr(reach, "_compiled_kernel", lambda: None)
+    assert main(["reach", str(DATA / "Philosophers-PT-000005.pnml"),
+                 "--explorer", "compiled"]) == 1
+    assert capsys.readouterr().err == (
+        "petri: error: --explorer compiled needs numba, which is not installed "
+        "(pip install 'petri-flow[fast]'), or use --explorer numpy\n")
+
+
+def test_reach_explorer_choice_is_for_place_transition_nets(capsys):
+    mill = Path(__file__).parent.parent / "examples" / "mill.toml"
+    assert main(["reach", str(mill), "--explorer", "numpy"]) == 1
+    assert capsys.readouterr().err == (
+        "petri: error: --explorer numpy: net 'mill' is coloured or has transitions of "
+        "different priorities, which only the engine's explorer handles (leave --explorer "
+        "at auto)\n")

@@ -90,6 +90,9 @@ class ReachabilityGraph:
     #: edges stored by source (``_src`` None): state ``i``'s edges are ``_offsets[i]`` up to
     #: ``_offsets[i + 1]``, for the expanded states
     _offsets: np.ndarray | None = field(default=None, repr=False)
+    #: which explorer built the graph: "compiled" (numba), "numpy" (place/transition nets) or
+    #: "engine" (coloured nets, marking by marking)
+    explorer: str = "numpy"
 
     @property
     def src(self) -> np.ndarray:
@@ -776,6 +779,7 @@ class _PTExplorer:
         if kernel is not None and len(self.s.transitions) < 2**15:
             graph = self._run_compiled(kernel)
             if graph is not None:
+                graph.explorer = "compiled"
                 return graph
         return self._run_numpy()
 
@@ -1500,4 +1504,5 @@ def _explore_coloured(net, limits, progress, interrupted,
         np.array(parent, dtype=np.int64), np.array(ptrans, dtype=np.int32), i, stopped is None,
         stopped, time.perf_counter() - start, bindings, witness, None, keys)
     g._compiled = c
+    g.explorer = "engine"
     return g

@@ -16,6 +16,9 @@ HELP = ("build the reachability graph (untimed) and report states, edges, deadlo
 #: Exit status when the exploration stopped at a limit (the results are partial).
 PARTIAL = 3
 
+#: ``--explorer`` choices: the ``compiled`` argument of ``reachability_graph``
+EXPLORERS = {"auto": None, "compiled": True, "numpy": False}
+
 
 def add_arguments(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
@@ -28,6 +31,11 @@ def add_arguments(p) -> None:
                    help="stop before the process uses more than this many GiB of memory, "
                         "measured as the graph grows (default: what is in use plus 70%% of the "
                         "memory available, and at most 80%% of any address-space limit)")
+    p.add_argument("--explorer", choices=list(EXPLORERS), default="auto",
+                   help="how place/transition nets are explored: 'compiled' (numba, the "
+                        "optional 'fast' extra), 'numpy' (no compiler needed), or 'auto' "
+                        "(default: compiled when numba is installed, the numpy explorer first "
+                        "for small nets; both give the same states and edges)")
     p.add_argument("--format", choices=["graphml", "gexf", "dot", "json"],
                    help="graph file format (default: from the extension of OUT); "
                         "without -o the graph goes to standard output and the report to "
@@ -65,6 +73,21 @@ def load_net(files, allow_outside: bool = False):
     return load(*files, allow_outside=allow_outside)
 
 
+def check_explorer(net, explorer: str) -> None:
+    """``--explorer compiled`` or ``numpy``: only for place/transition nets, and the compiled
+    one only with numba installed."""
+    from ..cli import CommandError
+    if not net.is_pt() or len({t.priority for t in net.transitions.values()}) > 1:
+        raise CommandError(f"--explorer {explorer}: net {net.name!r} is coloured or has "
+                           "transitions of different priorities, which only the engine's "
+                           "explorer handles (leave --explorer at auto)")
+    if explorer == "compiled":
+        from ..analysis.reachability import _compiled_kernel
+        if _compiled_kernel() is None:
+            raise CommandError("--explorer compiled needs numba, which is not installed "
+                               "(pip install 'petri-flow[fast]'), or use --explorer numpy")
+
+
 def _exploring(bar):
     """A ``progress`` for ``reachability_graph`` drawing on ``bar`` after the first second."""
     def show(states, edges, seconds):
@@ -94,6 +117,9 @@ def run(args) -> int:
         raise CommandError(f"{args.draw}: cannot tell the picture format from the extension "
                            "(use .svg or .png)")
     net = load_net(args.files, allow_outside=args.allow_outside_tables)
+    compiled = EXPLORERS[args.explorer]
+    if compiled is not None:
+        check_explorer(net, args.explorer)
     for out in (args.output, args.draw):
         if out:
             check_output(out, force=args.force, inputs=args.files)   # before a long exploration
@@ -104,7 +130,7 @@ def run(args) -> int:
     with Progress("exploring") as bar:
         graph = reachability_graph(net, max_states=max_states, time_limit=args.time_limit,
                                    max_memory=max_memory, progress=_exploring(bar),
-                                   catch_interrupt=True)
+                                   catch_interrupt=True, compiled=compiled)
     unbounded_places = None
     written = graph
     if graph.stopped == "unbounded":
