@@ -228,15 +228,17 @@ def snakes_rate(model: str, budget: float) -> dict:
     from petri.interop.snakes import to_snakes
     pn = to_snakes(pnml.load(DATA / f"{model}.pnml"))
     g = sn.StateGraph(pn)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     done = 0
+    complete = True
     for _ in g:                        # each step expands one marking
         done += 1
         if time.perf_counter() - t > budget:
+            complete = False
             break
-    elapsed = time.perf_counter() - t
-    complete = len(g._todo) == 0 if hasattr(g, "_todo") else None
-    return {"expanded": done, "seconds": elapsed, "rate": done / elapsed, "complete": complete}
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
+    return {"expanded": done, "seconds": elapsed, "cpu_s": cpu, "rate": done / cpu,
+            "complete": complete}
 
 
 def pm4py_rate(model: str, budget: float) -> dict:
@@ -264,10 +266,11 @@ def pm4py_rate(model: str, budget: float) -> dict:
             petri_utils.add_arc_from_to(places[a.place], tr, pn, weight=a.weight)
         for a in t.outputs:
             petri_utils.add_arc_from_to(tr, places[a.place], pn, weight=a.weight)
-    t0 = time.perf_counter()
+    t0, cpu = time.perf_counter(), time.process_time()
     _, outgoing, _ = marking_flow_petri(pn, im, parameters={"max_elab_time": budget})
-    elapsed = time.perf_counter() - t0
-    return {"expanded": len(outgoing), "seconds": elapsed, "rate": len(outgoing) / elapsed}
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu
+    return {"expanded": len(outgoing), "seconds": elapsed, "cpu_s": cpu,
+            "rate": len(outgoing) / cpu, "complete": elapsed < budget}
 
 
 def measure(models, repeat: int, budget: float = 0.0, cold_models=(), log=print,
@@ -402,7 +405,94 @@ Ours is the compiled explorer when numba is installed (the `fast` extra), as her
 state include growth slack and, for small nets, the arrays' first allocations.
 """
 
-SECTIONS = {"statespace": section}
+PEER_MODELS = ["Philosophers-PT-000010", "TokenRing-PT-010", "Kanban-PT-00005"]
+
+
+def peers(models, repeat: int, budget: float, log=print) -> dict:
+    """Our explorers (compiled, numpy) beside SNAKES's and pm4py's on MCC nets: ours over the
+    whole graph, the peers' markings expanded within ``budget`` seconds each."""
+    rows = []
+    for model in models:
+        r = ours(model, repeat)
+        p = ours(model, repeat, compiled=False)
+        check_same(model, r, p)
+        row = {"model": model, "ours": r, "numpy": p}
+        try:
+            import snakes  # noqa: F401
+            row["snakes"] = snakes_rate(model, budget)
+        except ImportError:
+            row["snakes"] = {"error": "SNAKES is not installed"}
+        row["pm4py"] = pm4py_rate(model, budget)
+        for key in ("ours", "numpy"):
+            del row[key]["max_tokens"]
+        rows.append(row)
+        log(f"{model}: ours {r['rate']:,.0f} states/s, numpy {p['rate']:,.0f}; " + "; ".join(
+            f"{peer} " + (row[peer]["error"] if "error" in row[peer] else
+                          f"{row[peer]['rate']:,.0f} states/s ({row[peer]['expanded']:,} in "
+                          f"{row[peer]['seconds']:.1f} s)") for peer in ("snakes", "pm4py")))
+    return {"budget_s": budget, "repeat": repeat, "rows": rows, "versions": peer_versions()}
+
+
+def peer_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+    out = {}
+    for name in ("snakes", "pm4py"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def peers_markdown(result: dict) -> str:
+    v = result["versions"]
+    names = {"snakes": f"SNAKES {v['snakes'] or '(not installed)'}",
+             "pm4py": f"pm4py {v['pm4py'] or '(not installed)'}"}
+    out = [f"| net | states | ours compiled: states/s | ours numpy: states/s | "
+           f"{names['snakes']}: states/s (expanded in {result['budget_s']:g} s) | ours/SNAKES | "
+           f"{names['pm4py']}: states/s (expanded) | ours/pm4py |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in result["rows"]:
+        r, p = row["ours"], row["numpy"]
+        cells = [row["model"], f"{r['states']:,}", f"{r['rate']:,.0f}", f"{p['rate']:,.0f}"]
+        for peer in ("snakes", "pm4py"):
+            q = row[peer]
+            if "error" in q:
+                cells += [q["error"], "-"]
+            else:
+                done = ", all" if q["expanded"] >= r["states"] else ""
+                cells += [f"{q['rate']:,.0f} ({q['expanded']:,}{done})",
+                          f"{r['rate'] / q['rate']:,.0f}x"]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n" + PEER_NOTES
+
+
+PEER_NOTES = """
+SNAKES (`StateGraph`, iterated marking by marking) and pm4py (`marking_flow_petri`, the core of
+`construct_reachability_graph`, with its `max_elab_time`) get the budget (wall clock) per net;
+their rate is the markings they expanded (", all": the whole graph) over the CPU time it took.
+It only falls as their graphs grow (pm4py's frontier is a list searched linearly), so on graphs
+they do not finish the ratios are lower bounds. Ours: the whole graph, CPU time, as in the
+section above.
+"""
+
+
+def peers_section(quick: bool):
+    """SNAKES and pm4py beside our explorers (``python -m bench --section statespace-peers``)."""
+    from bench.harness import Result
+    if quick:
+        models, repeat, budget = ["Philosophers-PT-000005"], 1, 0.5
+    else:
+        models, repeat, budget = PEER_MODELS, 5, 10.0
+    result = peers(models, repeat, budget, log=lambda text: print(text, file=sys.stderr))
+    method = (f"ours: process CPU time of `reachability_graph(net)` (compiled, and "
+              f"`compiled=False`), median of {repeat} repeats in fresh child processes; "
+              f"SNAKES and pm4py in this process: at most {budget:g} s (wall clock) per net, "
+              f"markings expanded over the CPU time taken")
+    return Result(peers_markdown(result), result, method)
+
+
+SECTIONS = {"statespace": section, "statespace-peers": peers_section}
 
 
 def main() -> None:

@@ -75,3 +75,20 @@ def test_no_compiler_is_named(tmp_path, monkeypatch):
     exe, why = bench.compile_reference(tmp_path)
     assert exe is None
     assert why == "no C compiler ('no-such-cc' is not on PATH): the C reference is skipped"
+
+
+def test_peers_table_rates_and_ratios_by_hand():
+    result = {"budget_s": 10.0, "versions": {"snakes": "0.9.33", "pm4py": None}, "rows": [{
+        "model": "Philosophers-PT-000010",
+        "ours": {"states": 59_049, "rate": 2_000_000.0},
+        "numpy": {"states": 59_049, "rate": 500_000.0},
+        "snakes": {"expanded": 2_500, "seconds": 10.0, "cpu_s": 10.0, "rate": 250.0},
+        "pm4py": {"error": "pm4py is not installed"}}]}
+    table = bench.peers_markdown(result).splitlines()
+    assert table[0] == ("| net | states | ours compiled: states/s | ours numpy: states/s | "
+                        "SNAKES 0.9.33: states/s (expanded in 10 s) | ours/SNAKES | "
+                        "pm4py (not installed): states/s (expanded) | ours/pm4py |")
+    assert table[2] == ("| Philosophers-PT-000010 | 59,049 | 2,000,000 | 500,000 | 250 (2,500) | "
+                        "8,000x | pm4py is not installed | - |")
+    result["rows"][0]["snakes"].update(expanded=59_049, rate=5_904.9)
+    assert "| 5,905 (59,049, all) | 339x |" in bench.peers_markdown(result)
