@@ -176,14 +176,22 @@ class Calendar:
 
     def finish(self, t: int, work: int) -> int:
         """When ``work`` minutes of work started at ``t`` end, going on after breaks."""
+        starts, ends = self._starts, self._ends
         while work > 0:
-            w = self.window_at(t)
-            if w is None:
+            self._extend(t + _WEEK)
+            k = bisect.bisect_right(starts, t) - 1
+            if k < 0 or t >= ends[k]:
                 t = self.next_start(t)
                 continue
-            piece = min(work, w[1] - t)
-            work -= piece
-            t += piece
+            last = len(starts) - 1            # every window but the last is complete
+            while True:
+                piece = min(work, ends[k] - t)
+                work -= piece
+                t += piece
+                if work <= 0 or k == last:
+                    break
+                k += 1
+                t = starts[k]
         return t
 
     def longest_window(self) -> int:
