@@ -109,6 +109,8 @@ def check_schedule(inst: Instance, schedule: Schedule) -> list[str]:
         if key in by_op:
             problems.append(f"job {o.job} operation {o.operation} is scheduled twice")
         by_op[key] = o
+    calendars = [inst.calendar_of(m) for m in range(inst.n_machines)]
+    busy: dict[int, list] = {}
     for j, job in enumerate(inst.jobs):
         prev_end = job.release
         for op in job.operations:
@@ -116,42 +118,53 @@ def check_schedule(inst: Instance, schedule: Schedule) -> list[str]:
             if o is None:
                 problems.append(f"job {j} operation {op.index} is not scheduled")
                 continue
-            name = f"job {j} operation {op.index}"
-            if o.machine not in op.machines:
-                problems.append(f"{name} runs on machine {o.machine}, which cannot do it")
+            m = o.machine
+            if m not in op.machines:
+                problems.append(f"job {j} operation {op.index} runs on machine {m}, which "
+                                f"cannot do it")
                 continue
             if o.start < prev_end:
-                problems.append(f"{name} starts at {o.start}, before {prev_end} (release or the "
-                                f"end of the operation before)")
-            d = op.duration(o.machine)
+                problems.append(f"job {j} operation {op.index} starts at {o.start}, before "
+                                f"{prev_end} (release or the end of the operation before)")
+            d = op.durations[op.machines.index(m)]
             pieces = o.pieces or ((o.start, o.end),)
-            if pieces[0][0] != o.start or pieces[-1][1] != o.end or any(
-                    b[0] < a[1] for a, b in zip(pieces, pieces[1:])) or any(e < s for s, e in pieces):
-                problems.append(f"{name}: its pieces do not run in order from start to end")
-            work = sum(e - s for s, e in pieces)
+            if len(pieces) == 1:
+                s, e = pieces[0]
+                in_order = s == o.start and e == o.end and e >= s
+                work = e - s
+            else:
+                in_order = pieces[0][0] == o.start and pieces[-1][1] == o.end and not any(
+                    b[0] < a[1] for a, b in zip(pieces, pieces[1:])) and not any(
+                    e < s for s, e in pieces)
+                work = sum(e - s for s, e in pieces)
+            if not in_order:
+                problems.append(f"job {j} operation {op.index}: its pieces do not run in "
+                                f"order from start to end")
             if work != d:
-                problems.append(f"{name} works {work}, but takes {d} on machine {o.machine}")
-            cal = inst.calendar_of(o.machine)
+                problems.append(f"job {j} operation {op.index} works {work}, but takes {d} on "
+                                f"machine {m}")
+            cal = calendars[m]
             if cal is not None:
                 if len(pieces) > 1 and not op.splittable:
-                    problems.append(f"{name} is split but may not be")
+                    problems.append(f"job {j} operation {op.index} is split but may not be")
                 for s, e in pieces:
                     if e == s:
                         continue
                     w = cal.window_at(s)
                     if w is None or e > w[1]:
-                        problems.append(f"{name} runs from {s} to {e}, outside the working time "
-                                        f"of machine {o.machine}")
+                        problems.append(f"job {j} operation {op.index} runs from {s} to {e}, "
+                                        f"outside the working time of machine {m}")
                 if len(pieces) > 1:
                     for (s0, e0), (s1, e1) in zip(pieces, pieces[1:]):
                         w = cal.window_at(s0)
                         if w is None or e0 != w[1] or cal.next_start(e0 - 1) != s1:
-                            problems.append(f"{name} stops at {e0} and goes on at {s1}, not at a "
-                                            f"break and the next working time")
+                            problems.append(f"job {j} operation {op.index} stops at {e0} and "
+                                            f"goes on at {s1}, not at a break and the next "
+                                            f"working time")
             elif len(pieces) > 1:
-                problems.append(f"{name} is split on a machine without a calendar")
+                problems.append(f"job {j} operation {op.index} is split on a machine without "
+                                f"a calendar")
             prev_end = o.end
-    busy: dict[int, list] = {}
     for o in schedule.operations:
         for s, e in (o.pieces or ((o.start, o.end),)):
             if e > s:
