@@ -45,7 +45,8 @@ def settings_from(args):
         raise CommandError("--max-body must be at least 1 byte")
     return Settings(database=args.database, policy=args.policy,
                     policy_timeout=args.policy_timeout, fallback_rule=args.fallback_rule,
-                    max_body=args.max_body, env_key=os.environ.get("PETRI_API_KEY") or None)
+                    max_body=args.max_body, env_key=os.environ.get("PETRI_API_KEY") or None,
+                    compiled_wait=60.0)
 
 
 def run(args) -> int:

@@ -47,6 +47,10 @@ class Settings:
     max_body: int = 16 * 2 ** 20           # bytes
     env_key: str | None = None             # PETRI_API_KEY
     migrate: bool = True
+    #: seconds to wait at start for the policy's compiled pass (numba), which takes seconds
+    #: to load and, the first time on a machine, about a minute to compile; until it is
+    #: ready the same schedules come from the dispatcher, several times slower
+    compiled_wait: float = 0.0
 
 
 #: the environment variable through which ``petri serve --workers N`` hands its settings
@@ -260,7 +264,7 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
     _load_policy(state)
     if state.policy is not None:
         from ..onepass import warm_up
-        warm_up()                  # the compiled pass, ready in the background
+        warm_up().wait(settings.compiled_wait)     # the compiled pass, else in the background
     app = FastAPI(title="petri scheduling service",
                   description="Job-shop schedules over HTTP: send jobs and machines, get "
                               "every operation's machine, start and end. Send the header "

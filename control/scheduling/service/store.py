@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, Double, ForeignKey, Integer, String, Text,
-                        create_engine, insert, select)
+                        bindparam, create_engine, insert, select)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -214,12 +214,12 @@ class Database:
                                 wall_seconds=float(schedule.wall_seconds), origin=origin)
             s.add(sched)
             s.flush()
-            rows = [{"schedule_id": sched.id, "job": o.job, "operation": o.operation,
-                     "machine": names[o.machine], "start": int(o.start), "end": int(o.end)}
+            sid = sched.id
+            rows = [(sid, o.job, o.operation, names[o.machine], int(o.start), int(o.end))
                     for o in sorted(schedule.operations, key=lambda o: (o.job, o.operation))]
-            if rows:          # one executemany of the table's INSERT, no ORM objects
-                s.execute(insert(OperationRow.__table__), rows)
-            return sched.id
+            if rows:
+                _insert_many(s.connection(), OperationRow.__table__, _OPERATION_COLUMNS, rows)
+            return sid
 
     def schedule(self, schedule_id: int) -> tuple[ScheduleRow, InstanceRow, list] | None:
         """The schedule, its instance and its operations (job, operation, machine, start, end),
@@ -250,6 +250,26 @@ class Database:
                              .join(InstanceRow, ScheduleRow.instance_id == InstanceRow.id)
                              .order_by(ScheduleRow.id.desc()).limit(limit)).all()
             return [(a, b) for a, b in rows]
+
+
+_OPERATION_COLUMNS = ("schedule_id", "job", "operation", "machine", "start", "end")
+
+
+def _insert_many(conn, table, columns, rows) -> None:
+    """Insert ``rows`` (tuples of ``columns``) with one executemany of the database driver:
+    the statement is compiled once for the connection's dialect, and the rows go to the
+    driver as they are (no per-row processing of parameters, which costs more than the
+    database's work for thousands of plain integers and names)."""
+    stmt = insert(table).values({c: bindparam(c) for c in columns})
+    compiled = stmt.compile(dialect=conn.dialect)
+    names = compiled.positiontup
+    if names is not None:             # positional parameters (?, %s, :1)
+        order = [columns.index(n) for n in names]
+        params = rows if order == list(range(len(columns))) else \
+            [tuple(r[i] for i in order) for r in rows]
+    else:                             # named parameters (:name, %(name)s)
+        params = [dict(zip(columns, r)) for r in rows]
+    conn.exec_driver_sql(str(compiled), params)
 
 
 def _first_line(e: Exception) -> str:
