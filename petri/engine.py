@@ -182,6 +182,11 @@ class StateView:
     def colours(self, place: str) -> Counter:
         return self._sim.colours(place)
 
+    def version(self, place: str) -> int:
+        """A number that changes whenever a firing changes the tokens of ``place``: while it
+        stays the same, so do the place's tokens (what a controller computed from them holds)."""
+        return self._sim.place_version(self._sim._place(place))
+
     def capacity(self, place: str):
         """The capacity of ``place`` now in force (a scenario may change it during a run)."""
         return self._sim.capacity(place)
@@ -334,6 +339,8 @@ class Simulator:
         # bounded by the number of transitions): ``kept_counts`` counts only their places again.
         self._touched: dict[int, None] | None = {} if keep else None
         self._counts: list[int] | None = None
+        self._versions: list[int] = []      # per place: changes when its tokens change
+        self._version = 0
         self._changed_places: list[tuple[int, ...]] | None = None
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
@@ -397,19 +404,28 @@ class Simulator:
         touched, kept = self._touched, self._counts
         if touched is None or kept is None:
             kept = self._counts = self.counts()
+            self._versions = [self._next_version()] * len(kept)
             if touched is not None:
                 touched.clear()
             return kept
         if touched:
             m, count, places = self._m, self.compiled.place_count, self._places_of()
-            if len(touched) == 1:
-                for i in places[next(iter(touched))]:
-                    kept[i] = count(m, i)
-            else:
-                for i in {i for u in touched for i in places[u]}:
-                    kept[i] = count(m, i)
+            versions, now = self._versions, self._next_version()
+            for i in (places[next(iter(touched))] if len(touched) == 1 else
+                      {i for u in touched for i in places[u]}):
+                kept[i] = count(m, i)
+                versions[i] = now
             touched.clear()
         return kept
+
+    def place_version(self, i: int) -> int:
+        """See ``StateView.version``: place ``i``'s number, brought up to date with the counts."""
+        self.kept_counts()
+        return self._versions[i]
+
+    def _next_version(self) -> int:
+        self._version += 1
+        return self._version
 
     def _places_of(self) -> list[tuple[int, ...]]:
         """Per transition, the places a firing of it may change (its input and output arcs'

@@ -129,6 +129,7 @@ class LearnedController:
         self._use: dict = {}
         self._last: dict = {}
         self._pace: dict = {}
+        self._upstream: dict = {}       # place -> (its version, its commissioning terms)
 
     def reset(self, state) -> None:
         self.effort = {m: 0.0 for m in self.MODULES}
@@ -137,6 +138,7 @@ class LearnedController:
         self._use = {s: deque() for s in STORES}
         self._last = {}          # station resource -> (station, start, table time) of its job
         self._pace = {}          # station -> deque of (time, observed / nominal processing time)
+        self._upstream = {}
 
     # -- observation ---------------------------------------------------------------------------
     def _observe_use(self, state) -> None:
@@ -200,15 +202,21 @@ class LearnedController:
         return max(1.0 - self._capacity(state, s) / (state.net.places[s].capacity or 30)
                    for s in STORES)
 
-    @staticmethod
-    def _upstream_hours(state) -> float:
-        """Commissioning hours of the released components that have not reached it yet."""
+    def _upstream_hours(self, state) -> float:
+        """Commissioning hours of the released components that have not reached it yet (each
+        place's terms are computed again only when its tokens changed: ``state.version``)."""
         f1, f2 = state.net.tables["face1"], state.net.tables["face2"]
+        kept = self._upstream
         work = 0.0
         for place in BEFORE_COMMISSIONING:
-            for job, n in state.colours(place).items():
-                p = job[1]
-                work += n * (f1[p, "Commissioning"] + f2[p, "Commissioning"])
+            version = state.version(place) if hasattr(state, "version") else None
+            known = kept.get(place)
+            if version is None or known is None or known[0] != version:
+                terms = [n * (f1[job[1], "Commissioning"] + f2[job[1], "Commissioning"])
+                         for job, n in state.colours(place).items()]
+                known = kept[place] = (version, terms)
+            for x in known[1]:      # added one by one, in the same order as ever
+                work += x
         return work / 3600.0
 
     # -- the contract --------------------------------------------------------------------------
