@@ -18,7 +18,8 @@ temporary folder), alternating with the working tree repeat by repeat, and print
     taskset -c 1 python bench/bench_decisions.py --repeats 5 --baseline main
 
 Section ``decisions`` of ``python -m bench``: the same, against ``BASELINE`` (the version
-before decisions kept their bindings and compiled nets were reused).
+before the engine kept token counts for controllers and the environment read the engine's
+own binding tuples).
 """
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
-#: the last version that listed every binding at every decision and compiled every case
-BASELINE = "fb44384"
+#: the last version whose environment built Binding objects for its mask and counted every
+#: place for its observation, and whose controllers' counts were not kept by the engine
+BASELINE = "51f5c35"
 
 
 def measure_cases(cases: list[int]) -> float:

@@ -164,3 +164,33 @@ def test_kept_counts_by_hand_on_a_flow_shop():
 def test_benchmark_plants_incremental_views_equal_full_recomputation(make):
     import bench.bench_decisions as bd
     check_episode(getattr(bd, make)(), seed=3, steps=120)
+
+
+def test_a_place_version_changes_exactly_when_a_firing_changes_the_place():
+    """On the flow shop: between the decisions at 0 and 1 every place changed, between 1 and
+    11 none; firing start<a> by hand changes queue, m1 and free1 only; a restore changes every
+    version (what was computed before may be stale)."""
+    from small_nets import flow_shop
+    versions = []
+
+    class Look:
+        def choose(self, decision):
+            st = decision.state
+            versions.append({p: st.version(p) for p in st.net.places})
+            return decision.bindings[0] if decision.clock == 0 else WAIT
+
+    sim = Simulator(flow_shop(), controller=Look(), seed=0)
+    snap = sim.snapshot()
+    sim.run()
+    first, second = versions[0], versions[1]
+    assert {p for p in first if first[p] != second[p]} == {"queue", "m1", "between", "done",
+                                                           "free1", "free2"}
+    third = versions[2]                 # at 11: nothing fired since the decision at 1
+    assert third == second
+    sim.restore(snap)
+    st = sim.state()
+    assert all(st.version(p) not in (first[p], second[p]) for p in first)
+    before = {p: st.version(p) for p in sim.net.places}
+    sim.fire("start", {"j": "a"})
+    after = {p: st.version(p) for p in sim.net.places}
+    assert {p for p in before if before[p] != after[p]} == {"queue", "m1", "free1"}
