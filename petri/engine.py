@@ -342,6 +342,7 @@ class Simulator:
         self._versions: list[int] = []      # per place: changes when its tokens change
         self._version = 0
         self._changed_places: list[tuple[int, ...]] | None = None
+        self._needs: list | None = None     # per transition: (place, kind, weight) of its inputs
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
@@ -569,15 +570,51 @@ class Simulator:
         """Settle whether the marked controllable transitions are enabled, listing (and
         keeping) their bindings."""
         dirty, sets, listed = self._dirty, self._class_of, self._listed
+        lacks = self._lacks
         while dirty:
             u = next(iter(dirty))
-            bs = listed[u] if listed[u] is not None else self._bindings(u)
+            bs = listed[u]
+            if bs is None:
+                if lacks(u):
+                    bs = listed[u] = []
+                else:
+                    bs = self._bindings(u)
             del dirty[u]
             s = sets[u]
             if bs:
                 s.add(u)
             else:
                 s.discard(u)
+
+    def _lacks(self, u: int) -> bool:
+        """Whether some input arc of controllable transition ``u`` finds too few ready tokens
+        in its place, whatever their colours: then ``u`` has no binding, and listing them
+        (a loop over every token of its other places) is not needed."""
+        needs = self._needs
+        if needs is None:
+            c = self.compiled
+            needs = self._needs = [
+                tuple((c.place_index[a.place], c.place_kinds[c.place_index[a.place]], int(a.weight))
+                      for a in self.net.transitions[t.name].inputs if a.kind == "normal")
+                if self._lazy[k] else () for k, t in enumerate(c.transitions)]
+        m, now = self._m, self.clock
+        for i, kind, w in needs[u]:
+            s = m[i]
+            if kind == COUNT:
+                if s < w:
+                    return True
+            elif kind == MULTI:
+                if not s or (w > 1 and sum(s.values()) < w):
+                    return True
+            elif w == 1:
+                for stamps in s.values():
+                    if stamps and stamps[0] <= now:
+                        break
+                else:
+                    return True
+            elif sum(map(len, s.values())) < w:
+                return True
+        return False
 
     def _recheck(self, transitions: Iterable[int]) -> None:
         self._rechecks(transitions, self.clock)

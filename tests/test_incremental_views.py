@@ -194,3 +194,38 @@ def test_a_place_version_changes_exactly_when_a_firing_changes_the_place():
     sim.fire("start", {"j": "a"})
     after = {p: st.version(p) for p in sim.net.places}
     assert {p for p in before if before[p] != after[p]} == {"queue", "m1", "free1"}
+
+
+def test_a_transition_whose_machine_is_busy_is_judged_without_listing_its_bindings():
+    """Two jobs wait, the one machine works on job a until 5: at the decision point the
+    engine settles `start` as disabled from the machine place alone (its bindings are not
+    listed), and at 5 it offers b."""
+    net = Net("one machine")
+    net.add_colour_set("Job", values=["a", "b", "c"], timed=True)
+    net.add_colour_set("Machine", "dot", timed=True)
+    net.add_place("queue", "Job", initial=["a", "b"])
+    net.add_place("done", "Job")
+    net.add_place("machine", "Machine", initial=1)
+    net.add_transition("start", inputs=[("queue", "j"), "machine"], delay=5,
+                       outputs=[("done", "j"), "machine"], controllable=True)
+    seen = []
+
+    class First:
+        def choose(self, decision):
+            seen.append((decision.clock, [b.values["j"] for b in decision.bindings]))
+            return decision.bindings[0]
+
+    sim = Simulator(net, controller=First(), seed=0)
+    listings = []
+    t = sim.compiled.transitions[0]
+    real = t.bindings
+    t.bindings = lambda m, now: listings.append(now) or real(m, now)
+    try:
+        sim.run()
+    finally:
+        t.bindings = real
+    assert seen == [(0, ["a", "b"]), (5, ["b"])]
+    # listed at 0 (before a starts) and at 5 (the machine is back); after a started at 0 and
+    # after b started at 5 the busy machine (then the empty queue) settles it without a listing
+    assert listings == [0, 5]
+    assert (sim.clock, sim.count("done")) == (5, 2)
