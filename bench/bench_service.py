@@ -2,6 +2,8 @@
 
     python bench/bench_service.py [--clients 20] [--seconds 60] [--jobs 411] [--machines 149]
                                   [--hours 14951] [--workers 1]
+    python bench/bench_service.py --request-path     # CPU per stage, old and new pass
+    python -m bench --section service                # both, into docs/performance.md
 
 Starts ``petri serve --workers N`` on a loopback port with a fresh SQLite database, writes a
 plant with ``petri generate-plant``, turns it into a JSON request (jobs, machines, calendars)
@@ -77,28 +79,21 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--jobs", type=int, default=411)
-    ap.add_argument("--machines", type=int, default=149)
-    ap.add_argument("--hours", type=int, default=14951)
-    ap.add_argument("--method", default="policy")
-    ap.add_argument("--workers", type=int, default=1, help="server processes")
-    args = ap.parse_args()
+def load_test(clients: int = 20, seconds: float = 60.0, jobs: int = 411, machines: int = 149,
+              hours: int = 14951, method: str = "policy", workers: int = 1) -> dict:
+    """Run the load test; its figures (what ``main`` prints)."""
     tmp = Path(tempfile.mkdtemp(prefix="petri-bench-"))
-    subprocess.run([sys.executable, "-m", "petri", "generate-plant", "--jobs", str(args.jobs),
-                    "--machines", str(args.machines), "--hours", str(args.hours), "-o",
+    subprocess.run([sys.executable, "-m", "petri", "generate-plant", "--jobs", str(jobs),
+                    "--machines", str(machines), "--hours", str(hours), "-o",
                     str(tmp / "plant")], cwd=ROOT, check=True, capture_output=True)
-    body = json.dumps(plant_request(tmp / "plant", args.method))
+    body = json.dumps(plant_request(tmp / "plant", method))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     key = "bench-key"
-    workers = ["--workers", str(args.workers)] if args.workers > 1 else []
+    extra = ["--workers", str(workers)] if workers > 1 else []
     server = subprocess.Popen([sys.executable, "-m", "petri", "serve", "--port", str(port),
-                               *workers, "--database", f"sqlite:///{tmp / 'bench.db'}"], cwd=ROOT,
+                               *extra, "--database", f"sqlite:///{tmp / 'bench.db'}"], cwd=ROOT,
                               env={**os.environ, "PETRI_API_KEY": key})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -108,14 +103,14 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        for _ in range(2 * args.workers):     # every process past its first request
+        for _ in range(2 * workers):          # every process past its first request
             first = httpx.post(base + "/schedules", content=body, timeout=120,
                                headers={"X-API-Key": key, "content-type": "application/json"})
             first.raise_for_status()
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
-        stop = time.monotonic() + args.seconds
+        stop = time.monotonic() + seconds
 
         def client():
             with httpx.Client(base_url=base, timeout=120,
@@ -133,9 +128,10 @@ def main() -> None:
                     with lock:
                         (latencies.append(dt) if ok else errors.append(what))
 
+        load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
         cpu0 = cpu_seconds(server.pid)
-        threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        threads = [threading.Thread(target=client) for _ in range(clients)]
         for t in threads:
             t.start()
         for t in threads:
@@ -143,9 +139,8 @@ def main() -> None:
         wall = time.perf_counter() - t0
         cpu = cpu_seconds(server.pid) - cpu0
         q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-        print(json.dumps({
-            "clients": args.clients, "workers": args.workers, "seconds": round(wall, 1),
-            "jobs": args.jobs,
+        return {
+            "clients": clients, "workers": workers, "seconds": round(wall, 1), "jobs": jobs,
             "operations": sum(len(j["operations"]) for j in json.loads(body)["jobs"]),
             "method": first.json()["method"], "makespan": first.json()["makespan"],
             "requests": len(latencies), "errors": len(errors),
@@ -153,10 +148,134 @@ def main() -> None:
             "per_second": round(len(latencies) / wall, 2),
             "p50_s": round(q[49], 3), "p95_s": round(q[94], 3), "p99_s": round(q[98], 3),
             "server_cpu_s_per_request": round(cpu / max(1, len(latencies) + len(errors)), 3),
-            "load_average_1min": round(os.getloadavg()[0], 1)}))
+            "load_average_1min_before": round(load0, 1),
+            "load_average_1min": round(os.getloadavg()[0], 1)}
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def request_path(jobs: int = 411, machines: int = 149, hours: int = 14951,
+                 repeats: int = 5) -> dict:
+    """CPU time of each stage of ``POST /schedules`` in this process, the policy's pass run
+    by the dispatcher (plain Python) and by the compiled kernel, side by side: stage ->
+    {"dispatcher": ms, "compiled": ms} (medians of ``repeats`` after one unmeasured run)."""
+    from control.scheduling import onepass
+    from control.scheduling.policy import shipped_policy
+    from control.scheduling.schedule import check_schedule
+    from control.scheduling.service.requests import ScheduleRequest, build_instance
+    from control.scheduling.service.store import open_database
+    tmp = Path(tempfile.mkdtemp(prefix="petri-bench-"))
+    subprocess.run([sys.executable, "-m", "petri", "generate-plant", "--jobs", str(jobs),
+                    "--machines", str(machines), "--hours", str(hours), "-o",
+                    str(tmp / "plant")], cwd=ROOT, check=True, capture_output=True)
+    body = json.dumps(plant_request(tmp / "plant", "policy")).encode()
+    policy = shipped_policy()
+    onepass.warm_up().wait()
+    db = open_database(f"sqlite:///{tmp / 'bench.db'}")
+    times: dict[str, dict[str, list[float]]] = {}
+    operations = 0
+
+    def timed(stage, way, fn):
+        t0 = time.process_time()
+        out = fn()
+        times.setdefault(stage, {}).setdefault(way, []).append(time.process_time() - t0)
+        return out
+
+    for k in range(repeats + 1):
+        for way, compiled in (("dispatcher", False), ("compiled", True)):
+            data = timed("JSON parsing", way, lambda: json.loads(body))
+            req = timed("validation (pydantic)", way, lambda: ScheduleRequest.model_validate(data))
+            inst, fmt, source = timed("building the instance", way, lambda: build_instance(req))
+            timed("lower bound", way, inst.lower_bound)
+            result = timed("the policy's pass", way,
+                           lambda: onepass.policy_pass(inst, policy, compiled=compiled))
+            assert timed("checking the schedule", way,
+                         lambda: check_schedule(inst, result)) == []
+            timed("storing it (SQLite)", way,
+                  lambda: db.save(name=inst.name, format=fmt, source=source, instance=inst,
+                                  schedule=result, fallback=False))
+            names = inst.machine_names
+            timed("the answer as JSON", way, lambda: json.dumps(
+                [{"job": o.job, "operation": o.operation, "machine": names[o.machine],
+                  "start": o.start, "end": o.end}
+                 for o in sorted(result.operations, key=lambda o: (o.job, o.operation))]))
+            operations = len(result.operations)
+            runs = getattr(request_path, "_runs", {})
+            runs[way] = [(o.job, o.operation, o.machine, o.start, o.end, o.pieces)
+                         for o in result.operations]
+            request_path._runs = runs
+        assert request_path._runs["dispatcher"] == request_path._runs["compiled"]
+        if k == 0:
+            times.clear()                     # the first run loads and caches
+    stages = {stage: {way: round(1000 * statistics.median(v), 1) for way, v in ways.items()}
+              for stage, ways in times.items()}
+    stages["total"] = {way: round(sum(s[way] for s in stages.values()), 1)
+                       for way in ("dispatcher", "compiled")}
+    return {"jobs": jobs, "operations": operations, "request_bytes": len(body),
+            "repeats": repeats, "stages_ms": stages}
+
+
+def service_section(quick: bool):
+    """``python -m bench --section service``: the request path stage by stage (dispatcher
+    and compiled pass side by side, one core) and the load test (every core)."""
+    from bench.harness import Result
+    size = dict(jobs=40, machines=12, hours=1200) if quick else {}
+    path = request_path(repeats=1 if quick else 5, **size)
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, range(os.cpu_count() or 1))      # the server needs every core
+    try:
+        load = load_test(clients=2, seconds=2.0, workers=1, **size) if quick else \
+            load_test(clients=20, seconds=60.0, workers=2)
+    finally:
+        os.sched_setaffinity(0, allowed)
+    st = path["stages_ms"]
+    lines = ["| stage | dispatcher (plain Python) | compiled pass |", "|---|---:|---:|"]
+    lines += [f"| {stage} | {v['dispatcher']:.1f} ms | {v['compiled']:.1f} ms |"
+              for stage, v in st.items()]
+    ratio = st["total"]["dispatcher"] / st["total"]["compiled"]
+    text = (f"The request path in one process pinned to one core: the plant of `petri "
+            f"generate-plant --jobs {path['jobs']}` ({path['operations']} operations, a "
+            f"{path['request_bytes'] // 1000} kB request), CPU time of each stage, the same "
+            f"schedule from both passes; a request costs {ratio:.1f}x less with the compiled "
+            f"pass.\n\n" + "\n".join(lines) + "\n\n")
+    text += (f"The load test: `petri serve --workers {load['workers']}`, {load['clients']} "
+             f"clients posting the same plant ({load['operations']} operations) for "
+             f"{load['seconds']} s on loopback, every core (load average "
+             f"{load['load_average_1min_before']} before, {load['load_average_1min']} after, "
+             f"the clients included):\n\n"
+             "| schedules | errors | per second | p50 | p95 | p99 | server CPU per request |\n"
+             "|---:|---:|---:|---:|---:|---:|---:|\n"
+             f"| {load['requests']} | {load['errors']} | {load['per_second']} | "
+             f"{load['p50_s']} s | {load['p95_s']} s | {load['p99_s']} s | "
+             f"{load['server_cpu_s_per_request']} s |\n")
+    return Result(markdown=text, figures={"request_path": path, "load_test": load},
+                  method=f"request path: CPU time (time.process_time) per stage, median of "
+                         f"{path['repeats']} requests after one; load test: wall-clock latency "
+                         f"per request, server CPU from /proc (user + system of its processes)")
+
+
+SECTIONS = {"service": service_section}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--jobs", type=int, default=411)
+    ap.add_argument("--machines", type=int, default=149)
+    ap.add_argument("--hours", type=int, default=14951)
+    ap.add_argument("--method", default="policy")
+    ap.add_argument("--workers", type=int, default=1, help="server processes")
+    ap.add_argument("--request-path", action="store_true",
+                    help="instead: CPU time of each stage of a request in this process, the "
+                         "dispatcher's pass beside the compiled one")
+    args = ap.parse_args()
+    if args.request_path:
+        print(json.dumps(request_path(args.jobs, args.machines, args.hours)))
+        return
+    print(json.dumps(load_test(args.clients, args.seconds, args.jobs, args.machines, args.hours,
+                               args.method, args.workers)))
 
 
 if __name__ == "__main__":
