@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time as _time
 import types
+from itertools import accumulate, chain
 
 import numpy as np
 
@@ -112,18 +113,16 @@ def _run(inst: Instance, policy: Policy, k,
     shop = Shop(inst)
     J, M = inst.n_jobs, inst.n_machines
     i64, f64 = np.int64, np.float64
-    entry_first, entry_machine, entry_duration, entry_job = [0], [], [], []
-    splittable, share = [], []
-    for j, job in enumerate(inst.jobs):
-        for op in job.operations:
-            if len(set(op.machines)) != len(op.machines):
-                return None
-            entry_machine += op.machines
-            entry_duration += op.durations
-            entry_job += [j] * len(op.machines)
-            entry_first.append(len(entry_machine))
-            splittable.append(op.splittable)
-            share.append(op.mean_duration / len(op.machines))
+    ops = [op for job in inst.jobs for op in job.operations]
+    counts = [len(op.machines) for op in ops]
+    if any(c > 1 and len(set(op.machines)) != c for op, c in zip(ops, counts)):
+        return None
+    entry_first = [0, *accumulate(counts)]
+    entry_machine = list(chain.from_iterable(op.machines for op in ops))
+    entry_duration = list(chain.from_iterable(op.durations for op in ops))
+    entry_job = np.repeat(np.repeat(np.arange(J, dtype=i64), shop.total_ops), counts)
+    splittable = [op.splittable for op in ops]
+    share = [m / c for m, c in zip(shop.op_mean, counts)]      # as Shop's load
     cal_windows = _windows(inst, _first_horizon(inst))
     if cal_windows is None:
         return None
@@ -167,11 +166,11 @@ def _run(inst: Instance, policy: Policy, k,
         if nexts[p] < 0:
             out.append(ScheduledOperation(j, op, m, s, e, ((s, e),)))
             continue
-        chain = []
+        split = []
         while p >= 0:
-            chain.append((starts[p], ends[p]))
+            split.append((starts[p], ends[p]))
             p = nexts[p]
-        out.append(ScheduledOperation(j, op, m, s, e, tuple(chain)))
+        out.append(ScheduledOperation(j, op, m, s, e, tuple(split)))
     return out
 
 
