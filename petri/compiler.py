@@ -8,9 +8,11 @@ Places and transitions become integers. Each place keeps its tokens in one of th
   min-heap, oldest first (``petri.timestamps``).
 
 Each transition becomes two generated Python functions: ``bindings(m, now)`` yields the
-enabled bindings (tuples of variable values) at clock ``now``, and ``fire(m, now, b, heap)``
-consumes and produces tokens for binding ``b``, pushing the ready times of future tokens on
-``heap``. The generated code embeds only inscriptions that passed ``petri.expressions``'s
+enabled bindings (tuples of variable values) at clock ``now``, and
+``fire(m, now, b, heap, pending)`` consumes and produces tokens for binding ``b``. The ready time
+of a token produced for later goes on the min-heap ``pending[g]`` of its *ready group* ``g``
+(its place, and which transitions its colour can enable: ``_ReadyGroups``), and ``(time, g)``
+on ``heap`` when it comes before the group's earliest pending time. The generated code embeds only inscriptions that passed ``petri.expressions``'s
 checks; it runs with no builtins. ``dependents[t]`` lists the transitions whose enabling can
 change when ``t`` fires: the engine re-examines only those.
 """
@@ -45,7 +47,7 @@ class CompiledTransition:
     bindings: Callable            # (m, now) -> iterator of binding tuples
     check: Callable               # (m, now) -> bool: is some binding enabled
     since: Callable               # (m, b) -> its tokens' ready times, latest first
-    fire: Callable                # (m, now, b, heap) -> (consumed, produced) or None
+    fire: Callable                # (m, now, b, heap, pending) -> (consumed, produced) or None
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
     order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
@@ -91,6 +93,7 @@ class CompiledNet:
     log: bool = True
     place_index: dict = field(default_factory=dict)
     transition_index: dict = field(default_factory=dict)
+    ready: "_ReadyGroups | None" = None         # who is re-examined when tokens get ready
 
     # -- markings ------------------------------------------------------------------------------
     def initial_marking(self) -> list:
@@ -254,7 +257,7 @@ class CompiledNet:
             for t in enabled:
                 for b in t.bindings(m, 0):
                     m2 = self.copy_marking(m)
-                    t.fire(m2, 0, b, [])
+                    t.fire(m2, 0, b, [], [])
                     out.append((t.name, dict(zip(t.variables, b)), self.marking_key(m2)))
         except Exception as e:   # an inscription failed: say where, as the engine does
             raise self.failure(e, None) from None
@@ -327,9 +330,11 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             ns[f"_all_{k}"] = tuple(cs.all_values(colour_sets))
         ns[f"_cs_{k}"] = _member_function(cs, colour_sets)
 
+    readers = _readers(net, pidx, kinds)
+    ready = _ReadyGroups(readers, kinds)
     transitions = []
     for ti, (tname, t) in enumerate(net.transitions.items()):
-        gen = _TransitionCode(net, t, pidx, kinds, log, untimed)
+        gen = _TransitionCode(net, t, pidx, kinds, log, untimed, ready.group)
         src = gen.source()
         code = compile(src, f"<transition {tname}>", "exec")
         local: dict = {}
@@ -341,47 +346,108 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
             local.get("order"), local.get("orders"), gen.expression_lines(src)))
 
-    # dependents: who must be re-examined when a place's tokens change
-    place_deps: list[set] = [set() for _ in place_names]
-    for ti, t in enumerate(net.transitions.values()):
-        for a in t.inputs:
-            place_deps[pidx[a.place]].add(ti)
-        for a in t.outputs:
-            if net.places[a.place].capacity is not None:
-                place_deps[pidx[a.place]].add(ti)
-    # a guard or input inscription that reads the clock is re-examined whenever it moves,
-    # that is whenever a timed token becomes ready
-    clocked = [ti for ti, t in enumerate(net.transitions.values()) if _reads_clock(t)]
-    for i, kind in enumerate(kinds):
-        if kind == TIMED:
-            place_deps[i].update(clocked)
+    # dependents: who must be re-examined when a place's tokens change (or get ready)
+    place_deps = [tuple(sorted({v for _, v in rs})) for rs in readers]
     # after a firing: the transitions reading a place it changed, unless both name a colour
     # of that place by a literal and the colours differ (taking an idle machine "M1" does not
     # change whether "M2" is idle)
-    def colour(i, text):
-        return _ANY if kinds[i] == COUNT else _literal_colour(text)
+    deps = []
+    for t in net.transitions.values():
+        changed = {(pidx[a.place], _arc_colour(kinds, pidx[a.place], a.pattern)) for a in t.inputs
+                   if a.kind == "normal"}
+        changed |= {(pidx[a.place], _arc_colour(kinds, pidx[a.place], a.expression))
+                    for a in t.outputs}
+        deps.append(tuple(sorted({v for i, c in changed for c2, v in readers[i]
+                                  if c is _ANY or c2 is _ANY or c == c2})))
+    for i, kind in enumerate(kinds):
+        if kind == TIMED:
+            ready.whole(i)      # for initial tokens stamped later: every group exists now
+    return CompiledNet(net, place_names, kinds, list(net.transitions), transitions, deps,
+                       place_deps, ns, capacity, untimed, log, pidx,
+                       {n: i for i, n in enumerate(net.transitions)}, ready)
 
-    readers: list[list] = [[] for _ in place_names]      # per place: (colour, transition)
+
+def _readers(net: Net, pidx: dict, kinds: list) -> list[list]:
+    """Per place, ``(colour, transition)`` for each transition whose enabling depends on the
+    place's tokens: its input arcs (the colour they name by a literal, else ``_ANY``), its
+    output arcs into a place with a capacity, and every transition whose guard or input
+    inscriptions read the clock (re-examined whenever a timed token becomes ready)."""
+    readers: list[list] = [[] for _ in pidx]
     for ti, t in enumerate(net.transitions.values()):
         for a in t.inputs:
-            readers[pidx[a.place]].append((colour(pidx[a.place], a.pattern), ti))
+            i = pidx[a.place]
+            readers[i].append((_arc_colour(kinds, i, a.pattern), ti))
         for a in t.outputs:
             if net.places[a.place].capacity is not None:
                 readers[pidx[a.place]].append((_ANY, ti))
+    clocked = [ti for ti, t in enumerate(net.transitions.values()) if _reads_clock(t)]
     for ti in clocked:
         for i, kind in enumerate(kinds):
             if kind == TIMED:
                 readers[i].append((_ANY, ti))
-    deps = []
-    for t in net.transitions.values():
-        changed = {(pidx[a.place], colour(pidx[a.place], a.pattern)) for a in t.inputs
-                   if a.kind == "normal"}
-        changed |= {(pidx[a.place], colour(pidx[a.place], a.expression)) for a in t.outputs}
-        deps.append(tuple(sorted({v for i, c in changed for c2, v in readers[i]
-                                  if c is _ANY or c2 is _ANY or c == c2})))
-    return CompiledNet(net, place_names, kinds, list(net.transitions), transitions, deps,
-                       [tuple(sorted(s)) for s in place_deps], ns, capacity, untimed, log, pidx,
-                       {n: i for i, n in enumerate(net.transitions)})
+    return readers
+
+
+def _arc_colour(kinds: list, i: int, text):
+    """The colour an arc on place ``i`` always names (``_ANY`` when it is known only when the
+    arc is used, or the place holds black tokens by count)."""
+    if text is _ANY:
+        return _ANY
+    return _ANY if kinds[i] == COUNT else _literal_colour(text)
+
+
+class _ReadyGroups:
+    """Who is re-examined when tokens become ready, as the clock advances.
+
+    A token produced for later is kept in the engine's pending ready times under a *group*:
+    the place it goes to and the transitions reading that place whose enabling a token of its
+    colour can change (a token "M1" getting ready leaves a transition reading only "M2" of
+    that place as it was). Each group has its own heap of pending times, so the engine's
+    heap holds one entry per group, not one per pending token. ``dependents(groups)`` gives, for the groups whose
+    tokens get ready at one time, the transitions to re-examine: those of the places'
+    dependents (places in net order, each transition once, where it first appears) that some
+    group names. Skipping a transition there changes nothing: its enabling cannot have changed.
+    """
+
+    CACHED = 4096       # combinations of groups kept (a net has few in practice)
+
+    def __init__(self, readers: list[list], kinds: list):
+        self.readers, self.kinds = readers, kinds
+        self.all_of = [tuple(sorted({v for _, v in rs})) for rs in readers]   # per place
+        self.index: dict = {}
+        self.place: list[int] = []          # group -> its place
+        self.members: list[tuple] = []      # group -> its transitions, ascending
+        self._seen: dict = {}               # sorted tuple of groups -> transitions
+
+    def group(self, i: int, text) -> int:
+        """The group of a token that an arc with inscription ``text`` puts into place ``i``."""
+        c = _arc_colour(self.kinds, i, text)
+        members = tuple(sorted({v for c2, v in self.readers[i]
+                                if c is _ANY or c2 is _ANY or c == c2}))
+        key = (i, members)
+        g = self.index.get(key)
+        if g is None:
+            g = self.index[key] = len(self.members)
+            self.place.append(i)
+            self.members.append(members)
+        return g
+
+    def whole(self, i: int) -> int:
+        """The group of any token of place ``i``."""
+        return self.group(i, _ANY)
+
+    def dependents(self, groups: list[int]) -> tuple:
+        if len(groups) == 1:
+            return self.members[groups[0]]
+        key = tuple(sorted(groups))
+        out = self._seen.get(key)
+        if out is None:
+            wanted = set().union(*(self.members[g] for g in key))
+            places = sorted({self.place[g] for g in key})
+            out = tuple(dict.fromkeys(v for i in places for v in self.all_of[i] if v in wanted))
+            if len(self._seen) < self.CACHED:
+                self._seen[key] = out
+        return out
 
 
 class TableRows(dict):
@@ -495,8 +561,9 @@ _NONE = object()
 class _TransitionCode:
     """Builds the source of one transition's ``bindings`` and ``fire`` functions."""
 
-    def __init__(self, net: Net, t, pidx, kinds, log: bool, untimed: bool):
+    def __init__(self, net: Net, t, pidx, kinds, log: bool, untimed: bool, ready_group=None):
         self.net, self.t, self.pidx, self.kinds, self.log, self.untimed = net, t, pidx, kinds, log, untimed
+        self.ready_group = ready_group     # (place, output inscription) -> its ready group
         self.constants = set(net.constants)
         self.tables = set(net.tables)
         self.colour_number = {name: k for k, name in enumerate(net.all_colour_sets())}
@@ -921,7 +988,7 @@ class _TransitionCode:
     # -- the fire function -----------------------------------------------------------------------
     def _fire_source(self) -> str:
         t, pidx, kinds, log = self.t, self.pidx, self.kinds, self.log
-        L = ["def fire(m, now, b, heap):"]
+        L = ["def fire(m, now, b, heap, pending):"]
         ind = "    "
         if self.variables:
             names = ", ".join("v_" + v for v in self.variables)
@@ -933,7 +1000,7 @@ class _TransitionCode:
             consumed = tuple((a.place, DOT, 0) for a in t.inputs if a.kind == "normal"
                              for _ in range(int(a.weight)))
             produced = tuple((a.place, DOT, 0) for a in t.outputs for _ in range(a.weight))
-            L[0] = f"def fire(m, now, b, heap, _CP=({consumed!r}, {produced!r})):"
+            L[0] = f"def fire(m, now, b, heap, pending, _CP=({consumed!r}, {produced!r})):"
             log = False
         # the log record: each consumption and production names its records in a local,
         # joined into two tuples by the return (cheaper than growing lists)
@@ -1059,7 +1126,13 @@ class _TransitionCode:
             else:
                 L.append(f"{ind}if _l is None: _d[_x] = [_t] * {w}")
                 L.append(f"{ind}else: _addn(_l, _t, {w})")
-            L.append(f"{ind}if _t > now: _push(heap, (_t, {i}))")
+            # a token for later: its time goes on its ready group's heap of pending times, and
+            # on the heap of groups when it comes before the group's earliest
+            g = self.ready_group(i, a.expression)
+            L.append(f"{ind}if _t > now:")
+            L.append(f"{ind}    _q = pending[{g}]")
+            L.append(f"{ind}    if not _q or _t < _q[0]: _push(heap, (_t, {i}, {g}))")
+            L.append(f"{ind}    _push(_q, _t)")
             if log:
                 record(pparts, "p", f"({pname}, _x, _t)",
                        None if w == "1" else f"(({pname}, _x, _t),) * {w}")

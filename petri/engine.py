@@ -227,12 +227,13 @@ class Snapshot:
     clock: float
     firings: int
     marking: list
-    heap: list
+    heap: list              # (pending ready time, place, ready group)
     rng: tuple
     declined: bool
     logged: int
     enabled: dict
     draws: tuple = ()       # the state of the run's random draws
+    pending: list | None = None     # per ready group, its pending ready times
 
 
 class _Enabled:
@@ -302,7 +303,12 @@ class Simulator:
         self.firings = 0
         self.events = EventLog(self.compiled)
         self._m = self.compiled.initial_marking()
+        # the pending ready times: per ready group (a place and the transitions its tokens
+        # can enable, see compiler._ReadyGroups) a min-heap of times, and a min-heap of
+        # (time, place, group) holding at least each group's earliest time (entries whose
+        # group has an earlier time than theirs by the time they come up are skipped)
         self._heap: list = []
+        self._pending: list[list] = [[] for _ in self.compiled.ready.members]
         self._observers: list[Callable[[Event], Any]] = []
         self._declined = False
         c = self.compiled
@@ -346,7 +352,11 @@ class Simulator:
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
-                    heapq.heappush(self._heap, (tok.time, i))
+                    g = c.ready.whole(i)
+                    heapq.heappush(self._pending[g], tok.time)
+                    heapq.heappush(self._heap, (tok.time, i, g))
+        self._ready_now = [s for _, s in self._uncontrolled]   # what advance() looks at
+        self._control_now = [s for _, s in self._controlled]
         self._checks = [t.check for t in c.transitions]
         self._rechecks = self._rechecker()
         self._recheck(range(len(c.transitions)))
@@ -464,7 +474,7 @@ class Simulator:
         return Snapshot(self.clock, self.firings, self.compiled.copy_marking(self._m),
                         list(self._heap), self.rng.getstate(), self._declined, len(self.events),
                         {pc: list(s.items) for pc, s in self._sets.items()},
-                        self.draws.rng.getstate())
+                        self.draws.rng.getstate(), [list(h) for h in self._pending])
 
     def restore(self, snap: "Snapshot") -> None:
         """Go back to a snapshot of this simulator; later events leave the log. The same
@@ -474,6 +484,7 @@ class Simulator:
         self.clock, self.firings, self._declined = snap.clock, snap.firings, snap.declined
         self._m[:] = self.compiled.copy_marking(snap.marking)    # in place: the run loop holds it
         self._heap = list(snap.heap)
+        self._pending[:] = [list(h) for h in snap.pending]    # in place: the run loop holds it
         self.rng.setstate(snap.rng)
         if snap.draws:
             self.draws.rng.setstate(snap.draws)
@@ -688,7 +699,7 @@ class Simulator:
         c = self.compiled
         t = c.transitions[u]
         try:
-            record = t.fire(self._m, self.clock, b, self._heap)
+            record = t.fire(self._m, self.clock, b, self._heap, self._pending)
         except Exception as e:
             raise self._failure(t, e, b) from None
         self.firings += 1
@@ -708,31 +719,56 @@ class Simulator:
 
         Returns False, leaving the clock where it was, if no such time exists (or none up to
         ``until``). At each ready time, the transitions depending on the places whose tokens
-        get ready are examined again, place by place in the order their tokens got ready.
+        get ready are examined again, place by place in net order (a transition that reads
+        only other colours of such a place than those getting ready is left as it was).
         """
-        heap, deps, start = self._heap, self.compiled.place_dependents, self.clock
+        heap, pending, start = self._heap, self._pending, self.clock
         recheck, dirty = self._rechecks, self._dirty
-        uncontrolled = [s for _, s in self._uncontrolled]
-        controlled = [s for _, s in self._controlled]
+        ready = self.compiled.ready
+        place, members, dependents = ready.place, ready.members, ready.dependents
+        uncontrolled, controlled = self._ready_now, self._control_now
         if dirty:           # what changed at this instant is judged at this instant
             self._settle()
-        pop = heapq.heappop
-        while heap and heap[0][0] <= start:
-            pop(heap)
+        pop, replace = heapq.heappop, heapq.heapreplace
         while heap:
-            t, p = heap[0]
+            t, _, g = heap[0]
+            h = pending[g]
+            if not h or h[0] != t:      # the group's earliest time came up earlier
+                pop(heap)
+                continue
+            if t <= start:              # not later than the clock: nothing to wait for
+                while h and h[0] <= start:
+                    pop(h)
+                if h:
+                    replace(heap, (h[0], place[g], g))
+                else:
+                    pop(heap)
+                continue
             if until is not None and t > until:
                 break
-            pop(heap)
-            places = [p]
-            while heap and heap[0][0] == t:     # several places get ready at t
-                q = pop(heap)[1]
-                if q not in places:
-                    places.append(q)
+            groups = None
+            while True:                 # every group with tokens getting ready at t
+                pop(h)
+                while h and h[0] == t:
+                    pop(h)
+                if h:                   # the group's entry now stands for its next time
+                    replace(heap, (h[0], place[g], g))
+                else:
+                    pop(heap)
+                while heap and heap[0][0] == t:
+                    h = pending[heap[0][2]]
+                    if h and h[0] == t:
+                        break
+                    pop(heap)
+                else:
+                    break
+                if groups is None:
+                    groups = [g]
+                g = heap[0][2]
+                groups.append(g)
             self.clock = t
             self._declined = False
-            for q in places:
-                recheck(deps[q], t)
+            recheck(members[g] if groups is None else dependents(groups), t)
             for s in uncontrolled:
                 if s.items:
                     return True
@@ -912,7 +948,7 @@ class Simulator:
         return at if limit is None else min(limit, at)
 
     def _stopped_reason(self, until) -> str:
-        if until is not None and self._heap and self._heap[0][0] > until:
+        if until is not None and any(self._pending):   # (advance passed every time up to until)
             return "until"
         self._settle()
         if any(s.items for _, s in self._controlled):
@@ -941,7 +977,7 @@ class Simulator:
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
         lazy, dirty, touched = self._lazy, self._dirty, self._touched
         kept = self._bindings if listed is not None else None
-        m, heap, rnd = self._m, self._heap, self.rng.random
+        m, heap, pending, rnd = self._m, self._heap, self._pending, self.rng.random
         rows = self.events._rows if self.log else None
         observers = self._observers
         now = self.clock
@@ -975,7 +1011,7 @@ class Simulator:
                 if b is None:
                     bs = list(binds[u](m, now)) if kept is None else kept(u)
                     b = bs[int(rnd() * len(bs))] if len(bs) > 1 else bs[0]
-                record = fires[u](m, now, b, heap)
+                record = fires[u](m, now, b, heap, pending)
             except Exception as e:
                 raise self._failure(ts[u], e, b) from None
             # recheck(deps[u], now), written out: the call alone costs 7 % of a firing on a P/T net
