@@ -10,9 +10,10 @@ Places and transitions become integers. Each place keeps its tokens in one of th
 Each transition becomes two generated Python functions: ``bindings(m, now)`` yields the
 enabled bindings (tuples of variable values) at clock ``now``, and
 ``fire(m, now, b, heap, pending)`` consumes and produces tokens for binding ``b``. The ready time
-of a token produced for later goes on the min-heap ``pending[g]`` of its *ready group* ``g``
-(its place, and which transitions its colour can enable: ``_ReadyGroups``), and ``(time, g)``
-on ``heap`` when it comes before the group's earliest pending time. The generated code embeds only inscriptions that passed ``petri.expressions``'s
+of a token produced for later is kept under its *ready group* ``g`` (its place, and which
+transitions its colour can enable: ``_ReadyGroups``): ``pending[g]`` is ``[earliest, later]``,
+the group's earliest pending time (also on ``heap`` as ``(time, place, g)``) and a min-heap of
+its later ones. The generated code embeds only inscriptions that passed ``petri.expressions``'s
 checks; it runs with no builtins. ``dependents[t]`` lists the transitions whose enabling can
 change when ``t`` fires: the engine re-examines only those.
 """
@@ -402,8 +403,8 @@ class _ReadyGroups:
     A token produced for later is kept in the engine's pending ready times under a *group*:
     the place it goes to and the transitions reading that place whose enabling a token of its
     colour can change (a token "M1" getting ready leaves a transition reading only "M2" of
-    that place as it was). Each group has its own heap of pending times, so the engine's
-    heap holds one entry per group, not one per pending token. ``dependents(groups)`` gives, for the groups whose
+    that place as it was). Each group keeps its own pending times, so the engine's heap holds
+    about one entry per group, not one per pending token. ``dependents(groups)`` gives, for the groups whose
     tokens get ready at one time, the transitions to re-examine: those of the places'
     dependents (places in net order, each transition once, where it first appears) that some
     group names. Skipping a transition there changes nothing: its enabling cannot have changed.
@@ -1126,13 +1127,14 @@ class _TransitionCode:
             else:
                 L.append(f"{ind}if _l is None: _d[_x] = [_t] * {w}")
                 L.append(f"{ind}else: _addn(_l, _t, {w})")
-            # a token for later: its time goes on its ready group's heap of pending times, and
-            # on the heap of groups when it comes before the group's earliest
+            # a token for later: its ready group's earliest pending time, on the heap of
+            # groups, or one of the group's later times (see the engine's ``_pending``)
             g = self.ready_group(i, a.expression)
             L.append(f"{ind}if _t > now:")
-            L.append(f"{ind}    _q = pending[{g}]")
-            L.append(f"{ind}    if not _q or _t < _q[0]: _push(heap, (_t, {i}, {g}))")
-            L.append(f"{ind}    _push(_q, _t)")
+            L.append(f"{ind}    _q = pending[{g}]; _a = _q[0]")
+            L.append(f"{ind}    if _a is None: _q[0] = _t; _push(heap, (_t, {i}, {g}))")
+            L.append(f"{ind}    elif _t < _a: _q[0] = _t; _push(heap, (_t, {i}, {g})); _push(_q[1], _a)")
+            L.append(f"{ind}    elif _t != _a: _push(_q[1], _t)")
             if log:
                 record(pparts, "p", f"({pname}, _x, _t)",
                        None if w == "1" else f"(({pname}, _x, _t),) * {w}")

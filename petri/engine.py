@@ -304,11 +304,12 @@ class Simulator:
         self.events = EventLog(self.compiled)
         self._m = self.compiled.initial_marking()
         # the pending ready times: per ready group (a place and the transitions its tokens
-        # can enable, see compiler._ReadyGroups) a min-heap of times, and a min-heap of
-        # (time, place, group) holding at least each group's earliest time (entries whose
-        # group has an earlier time than theirs by the time they come up are skipped)
+        # can enable, see compiler._ReadyGroups) ``[earliest, later]``, its earliest pending
+        # time (None: none) and a min-heap of its later ones; and a min-heap of (time, place,
+        # group) holding each group's earliest time (an entry whose time is no longer its
+        # group's earliest when it comes up is skipped)
         self._heap: list = []
-        self._pending: list[list] = [[] for _ in self.compiled.ready.members]
+        self._pending: list[list] = [[None, []] for _ in self.compiled.ready.members]
         self._observers: list[Callable[[Event], Any]] = []
         self._declined = False
         c = self.compiled
@@ -353,8 +354,14 @@ class Simulator:
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
                     g = c.ready.whole(i)
-                    heapq.heappush(self._pending[g], tok.time)
-                    heapq.heappush(self._heap, (tok.time, i, g))
+                    q, t = self._pending[g], tok.time
+                    if q[0] is None or t < q[0]:
+                        if q[0] is not None:
+                            heapq.heappush(q[1], q[0])
+                        q[0] = t
+                        heapq.heappush(self._heap, (t, i, g))
+                    elif t != q[0]:
+                        heapq.heappush(q[1], t)
         self._ready_now = [s for _, s in self._uncontrolled]   # what advance() looks at
         self._control_now = [s for _, s in self._controlled]
         self._checks = [t.check for t in c.transitions]
@@ -474,7 +481,7 @@ class Simulator:
         return Snapshot(self.clock, self.firings, self.compiled.copy_marking(self._m),
                         list(self._heap), self.rng.getstate(), self._declined, len(self.events),
                         {pc: list(s.items) for pc, s in self._sets.items()},
-                        self.draws.rng.getstate(), [list(h) for h in self._pending])
+                        self.draws.rng.getstate(), [[a, list(h)] for a, h in self._pending])
 
     def restore(self, snap: "Snapshot") -> None:
         """Go back to a snapshot of this simulator; later events leave the log. The same
@@ -484,7 +491,7 @@ class Simulator:
         self.clock, self.firings, self._declined = snap.clock, snap.firings, snap.declined
         self._m[:] = self.compiled.copy_marking(snap.marking)    # in place: the run loop holds it
         self._heap = list(snap.heap)
-        self._pending[:] = [list(h) for h in snap.pending]    # in place: the run loop holds it
+        self._pending[:] = [[a, list(h)] for a, h in snap.pending]   # in place: the run loop holds it
         self.rng.setstate(snap.rng)
         if snap.draws:
             self.draws.rng.setstate(snap.draws)
@@ -729,43 +736,58 @@ class Simulator:
         uncontrolled, controlled = self._ready_now, self._control_now
         if dirty:           # what changed at this instant is judged at this instant
             self._settle()
-        pop, replace = heapq.heappop, heapq.heapreplace
+        pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
         while heap:
             t, _, g = heap[0]
-            h = pending[g]
-            if not h or h[0] != t:      # the group's earliest time came up earlier
+            q = pending[g]
+            a = q[0]
+            if a is None or a != t:     # no longer the group's earliest time
                 pop(heap)
                 continue
             if t <= start:              # not later than the clock: nothing to wait for
-                while h and h[0] <= start:
-                    pop(h)
-                if h:
-                    replace(heap, (h[0], place[g], g))
+                later = q[1]
+                while later and later[0] <= start:
+                    pop(later)
+                if later:
+                    a = pop(later)
+                    while later and later[0] == a:
+                        pop(later)
+                    q[0] = a
+                    replace(heap, (a, place[g], g))
                 else:
+                    q[0] = None
                     pop(heap)
                 continue
             if until is not None and t > until:
                 break
+            later = q[1]
+            if later:                   # the group's next time becomes its earliest
+                a = pop(later)
+                while later and later[0] == a:
+                    pop(later)
+                q[0] = a
+                replace(heap, (a, place[g], g))
+            else:
+                q[0] = None
+                pop(heap)
             groups = None
-            while True:                 # every group with tokens getting ready at t
-                pop(h)
-                while h and h[0] == t:
-                    pop(h)
-                if h:                   # the group's entry now stands for its next time
-                    replace(heap, (h[0], place[g], g))
-                else:
-                    pop(heap)
-                while heap and heap[0][0] == t:
-                    h = pending[heap[0][2]]
-                    if h and h[0] == t:
-                        break
-                    pop(heap)
-                else:
-                    break
-                if groups is None:
-                    groups = [g]
-                g = heap[0][2]
-                groups.append(g)
+            while heap and heap[0][0] == t:     # other groups with tokens getting ready at t
+                k = pop(heap)[2]
+                q = pending[k]
+                a = q[0]
+                if a is not None and a == t:
+                    later = q[1]
+                    if later:
+                        a = pop(later)
+                        while later and later[0] == a:
+                            pop(later)
+                        q[0] = a
+                        push(heap, (a, place[k], k))
+                    else:
+                        q[0] = None
+                    if groups is None:
+                        groups = [g]
+                    groups.append(k)
             self.clock = t
             self._declined = False
             recheck(members[g] if groups is None else dependents(groups), t)
@@ -827,6 +849,20 @@ class Simulator:
         offered = sum(len(self._bindings(u)) for u in s.items)
         raise SimulationError(f"the controller chose {chosen!r}, which is not one of the "
                               f"{offered} bindings it was offered at time {self.clock}")
+
+    def _decide_uncontrolled(self) -> tuple[_Enabled | None, int, tuple | None]:
+        """``_decide`` for a run in which no transition is controlled (no controller, or no
+        controllable transition): the highest enabled class decides alone."""
+        for s in self._ready_now:
+            if s.items:
+                if s.ordered:
+                    u, b = self._smallest(s.items)
+                    return None, u, b
+                if self.choice == "oldest":
+                    u, b = self._oldest(s.items)
+                    return None, u, b
+                return s, -1, None
+        return None, -1, None
 
     def _offer(self, s: _Enabled) -> tuple[Callable[[], list[Binding]], list]:
         """The bindings of the transitions in ``s`` as a decision offers them (net order):
@@ -948,7 +984,8 @@ class Simulator:
         return at if limit is None else min(limit, at)
 
     def _stopped_reason(self, until) -> str:
-        if until is not None and any(self._pending):   # (advance passed every time up to until)
+        if until is not None and any(q[0] is not None for q in self._pending):
+            # (advance passed every pending time up to until)
             return "until"
         self._settle()
         if any(s.items for _, s in self._controlled):
@@ -973,7 +1010,8 @@ class Simulator:
         deps = c.dependents
         levels = [s for _, s in self._uncontrolled]
         free = not self._controlled and self.choice == "random" and not self._has_order
-        decide, advance = self._decide, self.advance
+        decide = self._decide if self._controlled else self._decide_uncontrolled
+        advance = self.advance
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
         lazy, dirty, touched = self._lazy, self._dirty, self._touched
         kept = self._bindings if listed is not None else None
