@@ -411,6 +411,13 @@ def test_bad_policy_files(tmp_path):
     with pytest.raises(NetError) as e:       # object arrays would need pickle: refused
         load_policy(tmp_path / "s.json")
     assert str(e.value).startswith(f"{tmp_path / 's.npz'}: not a weights archive")
+    (tmp_path / "u.json").write_text(json.dumps({**header, "version": 1}))
+    (tmp_path / "u.npz").write_bytes((tmp_path / "p.npz").read_bytes())
+    with pytest.raises(NetError) as e:       # a policy of the features before version 2
+        load_policy(tmp_path / "u.json")
+    assert str(e.value) == (f"{tmp_path / 'u.json'}: policy format version 1, this version reads "
+                            f"2 (its features changed): train a new policy with petri "
+                            f"train-scheduler")
     (tmp_path / "t.json").write_text(json.dumps({**header, "format": "other"}))
     with pytest.raises(NetError) as e:
         load_policy(tmp_path / "t.json")
@@ -427,6 +434,65 @@ def test_policy_masks_equal_the_nets_enabled_bindings():
         ref, offered = play_net(inst, rec.chosen, horizon=fast.makespan + 14 * 24 * 60)
         assert offered == rec.offered, inst.name
         assert rows(ref) == rows(fast), inst.name
+
+
+def _first_decision_features(inst):
+    import numpy as np
+    from control.scheduling.features import binding_features
+    seen = []
+
+    class First:
+        def choose(self, shop, cand):
+            if not seen:
+                seen.append((binding_features(shop, cand), shop.mean_duration,
+                             list(cand.jobs), list(cand.machines)))
+            return 0
+    dispatch(inst, First())
+    return seen[0][0], seen[0][1], np.asarray(seen[0][2]), np.asarray(seen[0][3])
+
+
+def _doubled(inst):
+    """The instance twice over: every job and machine once more, the copies on the copies."""
+    from petri.jobshop import Job, Operation
+    m = inst.n_machines
+    jobs = list(inst.jobs)
+    for j, job in enumerate(inst.jobs):
+        ops = [Operation(len(inst.jobs) + j, op.index, tuple(q + m for q in op.machines),
+                         op.durations, op.splittable) for op in job.operations]
+        jobs.append(Job(job.name + "'", ops, job.release, job.due, job.priority))
+    return Instance(inst.name, jobs, inst.machine_names + [n + "'" for n in inst.machine_names],
+                    inst.machine_groups * 2, inst.machine_calendars * 2, inst.calendars,
+                    inst.time_unit, inst.start)
+
+
+def test_features_do_not_shrink_when_the_plant_doubles():
+    """Twice the jobs and machines offer every binding twice: each binding's feature row is
+    the same as in the plant alone (no feature is a count over all offered bindings)."""
+    import numpy as np
+    from control.scheduling.features import FEATURES
+    inst = generate_plant(12, 5, 420, seed=4)
+    x, mu, jobs, machines = _first_decision_features(inst)
+    x2, _, jobs2, _ = _first_decision_features(_doubled(inst))
+    assert len(x) >= 3 and len(x2) == 2 * len(x)
+    twice = np.concatenate([x, x])
+    order = lambda a: np.lexsort(np.round(a, 9).T[::-1])    # noqa: E731
+    assert np.allclose(x2[order(x2)], twice[order(twice)], rtol=1e-12, atol=1e-12)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    # the machines' working share of the week: 5 x (16 h - 75 min), 6 x (24 h - 90 min),
+    # 5 x (9 h - 45 min) of 168 h
+    week = {4425 / 10080, 8100 / 10080, 2475 / 10080}
+    for i, (j, m) in enumerate(zip(jobs, machines)):
+        share = x[i, col["machine_week"]]
+        assert any(abs(share - w) < 1e-12 for w in week)
+        stretched = sum(op.mean_duration * np.mean([
+            10080 / inst.calendar_of(q).weekly_minutes() for q in op.machines])
+            for op in inst.jobs[j].operations)          # nothing started yet
+        assert abs(x[i, col["job_time_left"]] - stretched / mu) < 1e-9
+        less = sum(x[k, col["job_time_left"]] < x[i, col["job_time_left"]] - 1e-12
+                   for k in range(len(x)))
+        assert x[i, col["job_time_left_rank"]] == less / len(x)
+        assert x[i, col["machine_queue"]] == (machines == m).sum() / (len(x) / len(set(machines)))
+        assert x[i, col["job_choices"]] == (jobs == j).sum() / (len(x) / len(set(jobs)))
 
 
 def test_policy_is_size_independent_and_fast_enough():

@@ -183,7 +183,7 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
                 machine_calendar, cal_first, win_start, win_end, covered,
                 next_op, ready, remaining_work, remaining_ops, due, has_due, priority,
                 op_min, op_n_machines, op_mean, free, load, total_work,
-                inv_mean, top_priority, n_operations,
+                inv_mean, top_priority, n_operations, op_time_left, machine_week,
                 mean, inv_scale, w1, b1, w2, b2, w3, b3, tie,
                 results, pieces, status):
     """Dispatch every operation; ``results[:, r]`` = (job, operation, machine, start, end,
@@ -220,6 +220,7 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
     cd = np.empty(E, dtype=np.int64)
     order = np.empty(E, dtype=np.int64)
     x = np.empty(E * N_FEATURES, dtype=np.float64)
+    time_left = np.empty(E, dtype=np.float64)
     s = np.empty(E, dtype=np.float64)
     z = np.empty(mean.shape[0], dtype=np.float64)
     h1 = np.empty(w1.shape[1], dtype=np.float64)
@@ -320,7 +321,8 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
                 fill_features(x, n, cj, cm, cd, t, scheduled, total_work, next_op, first_op,
                               n_ops, ready, remaining_work, remaining_ops, due, has_due,
                               priority, op_min, op_n_machines, op_mean, free, load, inv_mean,
-                              top_priority, n_operations, per_machine, best_on, per_job)
+                              top_priority, n_operations, per_machine, best_on, per_job,
+                              op_time_left, machine_week, time_left)
                 scores(x, n, s, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2)
                 best = s[0]
                 for a in range(1, n):

@@ -20,7 +20,7 @@ import time as _time
 
 from petri.jobshop import Instance
 
-from .features import NONE_SHORTER
+from .features import NONE_SHORTER, calendar_stretch
 from .schedule import Schedule, ScheduledOperation
 
 __all__ = ["Shop", "Candidates", "dispatch"]
@@ -64,7 +64,7 @@ class Shop:
     included) and ``remaining_ops``. Per machine: ``free`` (when it is free) and ``load``
     (the mean work still to come that it could do, shared among each operation's machines).
     Per operation, numbered job by job from ``first_op[j]``: ``op_min``, ``op_n_machines``,
-    ``op_mean``.
+    ``op_mean``, ``op_time_left``; per machine also ``machine_week``.
     """
 
     def __init__(self, inst: Instance):
@@ -96,6 +96,9 @@ class Shop:
                 self.op_min.append(op.min_duration)
                 self.op_n_machines.append(len(op.machines))
                 self.op_mean.append(op.mean_duration)
+        # per operation, the job's work from it on stretched by the calendars; per machine,
+        # its working share of the week (features.calendar_stretch)
+        self.op_time_left, self.machine_week = calendar_stretch(inst)
         # scratch space of the features (see features.fill_features)
         self.per_machine = [0] * inst.n_machines
         self.best_on = [NONE_SHORTER] * inst.n_machines

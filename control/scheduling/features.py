@@ -1,9 +1,14 @@
 """Per-binding features: what the learned policy sees of one (operation x machine) choice.
 
-Every feature is a ratio or a time divided by the instance's mean processing time, so that
-the same policy reads instances of any size and time scale. ``FEATURES`` names them in
-column order; the policy file records this list and inference refuses a file whose list
-differs.
+Every feature is a ratio, a rank or a time divided by the instance's mean processing time,
+and none of them shrinks as the number of offered bindings grows (counts are taken against
+their mean, not their total), so that the same policy reads instances of any size and time
+scale. ``FEATURES`` names them in column order; the policy file records this list and
+inference refuses a file whose list differs.
+
+With calendars, an hour of work takes more than an hour of the clock: a machine working
+``w`` of the week's 168 hours stretches its work by ``168 / w``. ``job_time_left`` measures a
+job's remaining work that way (each operation at the mean stretch of its machines).
 
 ``fill_features`` is the one definition of the features. It is written in the subset of
 Python that numba compiles and reads only indexing and arithmetic, so the dispatcher runs it
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FEATURES", "binding_features", "fill_features"]
+__all__ = ["FEATURES", "binding_features", "fill_features", "calendar_stretch"]
 
 FEATURES = [
     "duration",              # processing time on this machine / mean processing time
@@ -27,14 +32,17 @@ FEATURES = [
     "job_waiting",           # time the job has waited / mean time
     "machine_load",          # work still to come for this machine / the average machine's
     "machine_idle",          # time the machine has been idle / mean time
-    "machine_queue",         # offered bindings on this machine / offered bindings
-    "job_choices",           # offered bindings of this job / offered bindings
+    "machine_queue",         # offered bindings on this machine / their mean per offered machine
+    "job_choices",           # offered bindings of this job / their mean per offered job
     "duration_vs_queue",     # processing time / the shortest offered on this machine
     "progress",              # operations started / all operations
     "due_slack",             # (due - now - work left) / mean time, clipped to [-10, 10]; 0 if none
     "has_due",               # 1 if the job has a due time
     "priority",              # job priority / the highest priority in the instance
     "next_duration",         # the job's next operation's mean time / mean time (0 if last)
+    "job_time_left",         # job's remaining work stretched by its machines' calendars / mean time
+    "job_time_left_rank",    # share of the offered bindings whose job has less of it
+    "machine_week",          # the machine's working share of the week (1 without a calendar)
 ]
 N_FEATURES = len(FEATURES)
 
@@ -45,7 +53,8 @@ NONE_SHORTER = 1 << 62
 def fill_features(x, n, jobs, machines, durations, clock, scheduled, total_work,
                   next_op, first_op, total_ops, ready, remaining_work, remaining_ops,
                   due, has_due, priority, op_min, op_n_machines, op_mean, free, load,
-                  inv_mean, top_priority, n_operations, per_machine, best_on, per_job):
+                  inv_mean, top_priority, n_operations, per_machine, best_on, per_job,
+                  op_time_left, machine_week, time_left):
     """Write the features of the ``n`` offered bindings (``jobs[i]`` on ``machines[i]`` for
     ``durations[i]``) into ``x``, row after row (``x[i * N_FEATURES + f]``).
 
@@ -53,22 +62,35 @@ def fill_features(x, n, jobs, machines, durations, clock, scheduled, total_work,
     job's first operation in the instance's numbering, job by job), ``total_ops``, ``ready``,
     ``remaining_work``, ``remaining_ops``, ``due`` and ``has_due``, ``priority``. Per
     operation: ``op_min`` (shortest time), ``op_n_machines``, ``op_mean`` (mean time). Per
-    machine: ``free``, ``load``. ``per_machine`` and ``per_job`` must hold zeros and
-    ``best_on`` ``NONE_SHORTER`` on entry; they are left so on return.
+    machine: ``free``, ``load``, ``machine_week``; per operation also ``op_time_left``
+    (``calendar_stretch``). ``per_machine`` and ``per_job`` must hold zeros and ``best_on``
+    ``NONE_SHORTER`` on entry; they are left so on return. ``time_left``: a float array of
+    at least ``n`` entries (scratch).
     """
-    F = 18
+    F = 21
     max_work = 0.0
     max_left = 0
+    n_machines = 0
+    n_jobs = 0
     for i in range(n):
         j, m, d = jobs[i], machines[i], durations[i]
         if i == 0 or remaining_work[j] > max_work:
             max_work = remaining_work[j]
         if i == 0 or remaining_ops[j] > max_left:
             max_left = remaining_ops[j]
+        if per_machine[m] == 0:
+            n_machines += 1
+        if per_job[j] == 0:
+            n_jobs += 1
         per_machine[m] += 1
         per_job[j] += 1
         if d < best_on[m]:
             best_on[m] = d
+        time_left[i] = op_time_left[first_op[j] + next_op[j]]
+    # rank: how many offered bindings have a job with strictly less stretched work left
+    ranks = np.searchsorted(np.sort(time_left[:n]), time_left[:n])
+    queue_mean = n / n_machines
+    choices_mean = n / n_jobs
     if max_work == 0:
         max_work = 1.0
     if max_left == 0:
@@ -91,8 +113,8 @@ def fill_features(x, n, jobs, machines, durations, clock, scheduled, total_work,
         x[row + 7] = (clock - ready[j]) * inv_mean
         x[row + 8] = load[m] / avg_load if avg_load > 0 else 0.0
         x[row + 9] = (clock - free[m]) * inv_mean
-        x[row + 10] = per_machine[m] / n
-        x[row + 11] = per_job[j] / n
+        x[row + 10] = per_machine[m] / queue_mean
+        x[row + 11] = per_job[j] / choices_mean
         x[row + 12] = d / (best_on[m] if best_on[m] != 0 else 1)
         x[row + 13] = progress
         if has_due[j]:
@@ -103,6 +125,9 @@ def fill_features(x, n, jobs, machines, durations, clock, scheduled, total_work,
             x[row + 15] = 0.0
         x[row + 16] = priority[j] / top_priority
         x[row + 17] = (op_mean[o + 1] if next_op[j] + 1 < total_ops[j] else 0.0) * inv_mean
+        x[row + 18] = time_left[i] * inv_mean
+        x[row + 19] = ranks[i] / n
+        x[row + 20] = machine_week[m]
     for i in range(n):
         per_machine[machines[i]] = 0
         per_job[jobs[i]] = 0
@@ -118,5 +143,26 @@ def binding_features(shop, cand) -> np.ndarray:
                   shop.remaining_work, shop.remaining_ops, shop.due_time, shop.has_due,
                   shop.priority, shop.op_min, shop.op_n_machines, shop.op_mean, shop.free,
                   shop.load, 1.0 / shop.mean_duration, shop.top_priority, shop.n_operations,
-                  shop.per_machine, shop.best_on, shop.per_job)
+                  shop.per_machine, shop.best_on, shop.per_job, shop.op_time_left,
+                  shop.machine_week, np.empty(n))
     return np.array(x, dtype=np.float64).reshape(n, N_FEATURES)
+
+
+def calendar_stretch(inst) -> tuple[list[float], list[float]]:
+    """Per operation (numbered job by job), the work of the job from it to its end, each
+    operation's mean time stretched by the mean of ``1 / working share`` of its machines; per
+    machine, its working share of the week (1 without a calendar)."""
+    week = 7 * 24 * 60
+    share = []
+    for m in range(inst.n_machines):
+        cal = inst.calendar_of(m)
+        share.append(1.0 if cal is None else max(cal.weekly_minutes(), 1) / week)
+    left = []
+    for job in inst.jobs:
+        acc, suffix = 0.0, []
+        for op in reversed(job.operations):
+            stretch = sum(1.0 / share[m] for m in op.machines) / len(op.machines)
+            acc += op.mean_duration * stretch
+            suffix.append(acc)
+        left += suffix[::-1]
+    return left, share

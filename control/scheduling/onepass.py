@@ -149,7 +149,8 @@ def _run(inst: Instance, policy: Policy, k,
                       np.array(shop.op_n_machines, i64), np.array(shop.op_mean, f64),
                       np.array(shop.free, i64), np.array(shop.load, f64), shop.total_work,
                       1.0 / shop.mean_duration, float(shop.top_priority),
-                      shop.n_operations, *weights, results, pieces, status)
+                      shop.n_operations, np.array(shop.op_time_left, f64),
+                      np.array(shop.machine_week, f64), *weights, results, pieces, status)
         if status[0] == K.DONE:
             break
         if status[0] == K.NEED_PIECES:

@@ -28,7 +28,7 @@ __all__ = ["Policy", "PolicyController", "load_policy", "save_policy", "shipped_
            "greedy_choice", "TIE", "FORMAT", "VERSION"]
 
 FORMAT = "petri-scheduling-policy"
-VERSION = 1
+VERSION = 2
 _ARRAYS = ("mean", "scale", "w1", "b1", "w2", "b2", "w3", "b3")
 
 
@@ -152,7 +152,8 @@ def load_policy(path) -> Policy:
         raise NetError(f"not a scheduling policy (expected format {FORMAT!r})", file=str(jpath))
     if header.get("version") != VERSION:
         raise NetError(f"policy format version {header.get('version')!r}, this version reads "
-                       f"{VERSION}", file=str(jpath))
+                       f"{VERSION} (its features changed): train a new policy with petri "
+                       f"train-scheduler", file=str(jpath))
     if header.get("features") != FEATURES:
         raise NetError("the policy was trained on other features than this version computes",
                        file=str(jpath))

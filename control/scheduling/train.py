@@ -32,21 +32,33 @@ from .policy import Policy, PolicyController, Recording, load_policy, save_polic
 from .rules import Rule
 
 # -- hyper-parameters ------------------------------------------------------------------------
-INSTANCES = 1000                     # training instances, each used once
-JOBSHOP_SIZES = [(6, 6), (10, 5), (10, 10), (15, 10), (15, 15), (20, 10), (20, 15)]
+INSTANCES = 960                      # training instances, each used once
+JOBSHOP_SIZES = [(6, 6), (10, 5), (10, 10), (15, 10), (15, 15), (20, 10), (20, 15), (30, 20)]
 FLEXIBLE_SIZES = [(10, 6), (15, 8), (20, 5), (10, 10)]
 FLEXIBLE_SHARE = 0.3                 # share of flexible instances
 PLANT_SHARE = 0.2                    # share of plant-shaped instances (calendars, due dates)
-PLANT_JOBS = (15, 60)                # their number of jobs; machines about a third of that
+PLANT_JOBS = (15, 60)                # their number of jobs at first
+LARGE_FROM = 0.4                     # from this share of the instances on (a curriculum) ...
+LARGE_PLANT_SHARE = 0.35             # ... this share of the plants is large:
+LARGE_PLANT_JOBS = (100, 450)        # this many jobs
+PLANT_MACHINES = (0.25, 0.5)         # a plant's machines per job (the 411-job plant: 0.36)
+PLANT_HOURS = 36                     # a plant's hours of work per job
 SAMPLES = 8                          # sampled schedules per instance
-TEMPERATURE = 1.0                    # softmax temperature when sampling
-LABEL_RULES = ["mwkr", "mor"]   # rules whose schedules compete for the label
+TEMPERATURES = (1.0, 0.5)            # softmax temperatures of the samples, in turn (the
+#                                    cooler ones stay near the greedy choice on large plants)
+LABEL_RULES = ["mwkr", "mor", "stretched-mwkr"]   # rules whose schedules compete for the label
 HIDDEN = 32                          # units in each of the two hidden layers
 LEARNING_RATE = 2e-3                 # Adam
 BATCH = 8                            # instances per update
 STEPS_PER_BATCH = 4                  # gradient steps on each batch of labels
-VALIDATION = [(15, 15, 0), (20, 15, 0), (10, 6, 1), (15, 8, 1), (40, 13, 2)]  # (jobs, machines,
-#                                    kind: 0 job shop, 1 flexible, 2 plant)
+# held-out validation instances (jobs, machines, kind: 0 job shop, 1 flexible, 2 plant); the
+# score is the greedy policy's makespan against the mwkr rule's, averaged per kind, and the
+# worst kind counts, so a checkpoint is kept only when no kind of instance got worse
+VALIDATION = [(15, 15, 0), (15, 15, 0), (20, 15, 0), (20, 20, 0), (30, 15, 0), (30, 20, 0),
+              (50, 15, 0), (50, 20, 0), (100, 20, 0),
+              (10, 6, 1), (15, 8, 1), (10, 10, 1),
+              (40, 14, 2), (120, 44, 2), (120, 44, 2), (250, 90, 2), (250, 90, 2),
+              (411, 149, 2), (411, 149, 2), (411, 149, 2), (800, 290, 2)]
 SEED = 0
 
 
@@ -59,14 +71,15 @@ class Progress:
     interrupted: bool = False
 
 
-def training_instance(k: int, seed: int = SEED):
-    """The k-th training instance: a job shop or a flexible job shop of a drawn size."""
+def training_instance(k: int, seed: int = SEED, total: int = INSTANCES):
+    """The k-th of ``total`` training instances: a job shop, a flexible job shop or a plant
+    of a drawn size; large plants come in from ``LARGE_FROM`` of the way on."""
     rng = random.Random(seed * 1_000_003 + k)
     draw = rng.random()
     if draw < PLANT_SHARE:
-        n = rng.randint(*PLANT_JOBS)
-        return generate_plant(n, max(3, n // 3), 36 * n, seed=rng.randrange(1 << 30),
-                              name=f"train{k}")
+        large = k >= LARGE_FROM * total and rng.random() < LARGE_PLANT_SHARE
+        n = rng.randint(*(LARGE_PLANT_JOBS if large else PLANT_JOBS))
+        return training_plant(n, rng, f"train{k}")
     if draw < PLANT_SHARE + FLEXIBLE_SHARE:
         n, m = rng.choice(FLEXIBLE_SIZES)
         return random_flexible(n, m, rng, f"train{k}")
@@ -74,17 +87,61 @@ def training_instance(k: int, seed: int = SEED):
     return random_jobshop(n, m, rng, f"train{k}")
 
 
+def training_plant(n: int, rng: random.Random, name: str = "plant", machines: int | None = None):
+    if machines is None:
+        machines = max(3, round(n * rng.uniform(*PLANT_MACHINES)))
+    return generate_plant(n, machines, PLANT_HOURS * n, seed=rng.randrange(1 << 30), name=name)
+
+
 def validation_set(seed: int = SEED):
+    """The held-out instances (drawn from their own seed, none of them a training instance)."""
     rng = random.Random(seed + 99991)
     make = {0: lambda n, m: random_jobshop(n, m, rng), 1: lambda n, m: random_flexible(n, m, rng),
-            2: lambda n, m: generate_plant(n, m, 36 * n, seed=rng.randrange(1 << 30))}
+            2: lambda n, m: training_plant(n, rng, machines=m)}
     return [make[kind](n, m) for n, m, kind in VALIDATION]
 
 
+class Validation:
+    """The held-out instances with the mwkr rule's makespans (computed once) and their kinds."""
+
+    def __init__(self, instances, kinds=None):
+        self.instances = list(instances)
+        self.kinds = list(kinds) if kinds is not None else [0] * len(self.instances)
+        self.reference = [dispatch(i, Rule("mwkr")).makespan for i in self.instances]
+
+    def __len__(self):
+        return len(self.instances)
+
+    def score(self, policy: Policy) -> float:
+        """The worst kind's mean of the greedy policy's makespan / mwkr's makespan."""
+        per: dict = {}
+        for inst, ref, kind in zip(self.instances, self.reference, self.kinds):
+            ms = dispatch(inst, PolicyController(policy)).makespan
+            per.setdefault(kind, []).append(ms / ref)
+        return float(max(np.mean(v) for v in per.values()))
+
+
+def default_validation(seed: int = SEED) -> Validation:
+    return Validation(validation_set(seed), [kind for _, _, kind in VALIDATION])
+
+
 def validation_score(policy: Policy, instances) -> float:
-    """Mean makespan / lower bound of the greedy policy."""
-    return float(np.mean([dispatch(i, PolicyController(policy)).makespan / i.lower_bound()
-                          for i in instances]))
+    """The score of ``Validation`` (or of a plain list of instances, all of one kind)."""
+    if not isinstance(instances, Validation):
+        instances = Validation(instances)
+    return instances.score(policy)
+
+
+class StretchedWork:
+    """A label rule for plants: the job with the most work left, each operation's hours
+    stretched by its machines' calendars (``Shop.op_time_left``; ``mwkr`` without
+    calendars)."""
+
+    def choose(self, shop, cand) -> int:
+        left, first_op, next_op = shop.op_time_left, shop.first_op, shop.next_op
+        jobs, machines, durations = cand.jobs, cand.machines, cand.durations
+        return min(range(len(jobs)), key=lambda i: (-left[first_op[jobs[i]] + next_op[jobs[i]]],
+                                                   jobs[i], durations[i], machines[i]))
 
 
 def label_task(make_instance, k: int, policy: Policy, rng_seed: int, samples: int, rules):
@@ -96,13 +153,13 @@ def label(inst, policy: Policy, rng_seed: int, samples: int = SAMPLES, rules=LAB
     """The trace (features, choice per decision) of the best schedule found for ``inst``."""
     best, best_trace = None, None
     for name in rules:
-        ctl = Recording(Rule(name))
+        ctl = Recording(StretchedWork() if name == "stretched-mwkr" else Rule(name))
         ms = dispatch(inst, ctl).makespan
         if best is None or ms < best:
             best, best_trace = ms, ctl.trace
     for s in range(samples):
-        ctl = PolicyController(policy, sample=True, seed=rng_seed + s, temperature=TEMPERATURE,
-                               record=True)
+        ctl = PolicyController(policy, sample=True, seed=rng_seed + s,
+                               temperature=TEMPERATURES[s % len(TEMPERATURES)], record=True)
         ms = dispatch(inst, ctl).makespan
         if ms < best:
             best, best_trace = ms, ctl.trace
@@ -162,8 +219,11 @@ def train(instances: int = INSTANCES, seed: int = SEED, resume: Policy | None = 
     import torch
     torch.manual_seed(seed)
     torch.set_num_threads(1)
-    make_instance = make_instance or functools.partial(training_instance, seed=seed)
-    validation = validation_set(seed) if validation is None else validation
+    make_instance = make_instance or functools.partial(training_instance, seed=seed,
+                                                       total=instances)
+    validation = default_validation(seed) if validation is None else validation
+    if validation and not isinstance(validation, Validation):
+        validation = Validation(validation)
     t0 = time.perf_counter()
     if resume is not None:
         policy = resume

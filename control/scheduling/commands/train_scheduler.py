@@ -72,5 +72,5 @@ def run(args) -> int:
               f"--resume goes on from there", file=sys.stderr)
         return 130
     print(f"{out.with_suffix('.json')}: trained on {state.instances} instances in "
-          f"{state.seconds:.0f} s; validation makespan / lower bound {state.best_validation:.4f}")
+          f"{state.seconds:.0f} s; validation makespan / mwkr's (worst kind of instance) {state.best_validation:.4f}")
     return 0
