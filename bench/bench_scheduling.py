@@ -6,6 +6,7 @@ known makespans; and how the one-pass time grows with the number of jobs.
     python bench/bench_scheduling.py limit [--time-limit 60] [--subset ta01,ta11,...]
     python bench/bench_scheduling.py scale            # time per decision, plants of 10 to 2,000 jobs
     python bench/bench_scheduling.py plant            # one pass on the 411 x 149 plant
+    python bench/bench_scheduling.py plants           # policy against mwkr on 21 plants
     python bench/bench_scheduling.py tabu             # time per tabu-search step
 
 Each part prints a Markdown table and appends its raw rows to ``--out`` (CSV). Times are the
@@ -257,6 +258,33 @@ def plant(args):
           f"bound {inst.to_hours(inst.lower_bound()):.1f} h), peak memory {rss:.0f} MB")
 
 
+PLANTS = [(411, seed) for seed in range(1, 12)] + [(n, 1) for n in (100, 150, 200, 250, 300, 500,
+                                                                    600, 700, 800, 1000)]
+
+
+def plants(args):
+    """The one-pass policy against the mwkr rule and the lower bound on plant-shaped instances."""
+    pol = shipped_policy()
+    print("| plant | jobs | machines | operations | policy, one pass | mwkr | lower bound "
+          "| policy / mwkr |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratios = []
+    for n, seed in getattr(args, "plants", None) or PLANTS:
+        inst = plant_of_size(n, seed)
+        s = dispatch(inst, PolicyController(pol))
+        assert check_schedule(inst, s) == []
+        mwkr = dispatch(inst, Rule("mwkr")).makespan
+        ratios.append(s.makespan / mwkr)
+        print(f"| {n} jobs, seed {seed} | {n} | {inst.n_machines} | {inst.n_operations} | "
+              f"{inst.to_hours(s.makespan):.1f} h | {inst.to_hours(mwkr):.1f} h | "
+              f"{inst.to_hours(inst.lower_bound()):.1f} h | {ratios[-1]:.3f} |", flush=True)
+    wins = sum(r < 1 for r in ratios)
+    ties = sum(r == 1 for r in ratios)
+    print(f"\npolicy / mwkr over {len(ratios)} plants: mean {statistics.mean(ratios):.3f}, "
+          f"median {statistics.median(ratios):.3f}; shorter on {wins}, equal on {ties}, "
+          f"longer on {len(ratios) - wins - ties}")
+
+
 # -- sections of docs/performance.md (python -m bench --section NAME) -----------------------
 
 def _capture(fn, **kw) -> str:
@@ -318,13 +346,13 @@ SECTIONS = {"scheduling-one-pass": one_pass_section, "scheduling-plant": plant_s
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=["quick", "limit", "scale", "plant", "tabu"])
+    p.add_argument("part", choices=["quick", "limit", "scale", "plant", "plants", "tabu"])
     p.add_argument("--time-limit", type=float, default=60)
     p.add_argument("--subset", default=DEFAULT_SUBSET)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="bench_scheduling.csv", help="CSV file the raw rows go to")
     args = p.parse_args()
-    {"quick": quick, "limit": limit, "scale": scale, "plant": plant,
+    {"quick": quick, "limit": limit, "scale": scale, "plant": plant, "plants": plants,
      "tabu": tabu}[args.part](args)
 
 

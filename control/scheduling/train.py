@@ -32,7 +32,7 @@ from .policy import Policy, PolicyController, Recording, load_policy, save_polic
 from .rules import Rule
 
 # -- hyper-parameters ------------------------------------------------------------------------
-INSTANCES = 960                      # training instances, each used once
+INSTANCES = 480                      # training instances, each used once
 JOBSHOP_SIZES = [(6, 6), (10, 5), (10, 10), (15, 10), (15, 15), (20, 10), (20, 15), (30, 20)]
 FLEXIBLE_SIZES = [(10, 6), (15, 8), (20, 5), (10, 10)]
 FLEXIBLE_SHARE = 0.3                 # share of flexible instances
@@ -44,9 +44,8 @@ LARGE_PLANT_JOBS = (100, 450)        # this many jobs
 PLANT_MACHINES = (0.25, 0.5)         # a plant's machines per job (the 411-job plant: 0.36)
 PLANT_HOURS = 36                     # a plant's hours of work per job
 SAMPLES = 8                          # sampled schedules per instance
-TEMPERATURES = (1.0, 0.5)            # softmax temperatures of the samples, in turn (the
-#                                    cooler ones stay near the greedy choice on large plants)
-LABEL_RULES = ["mwkr", "mor", "stretched-mwkr"]   # rules whose schedules compete for the label
+TEMPERATURE = 1.0                    # softmax temperature when sampling
+LABEL_RULES = ["mwkr", "mor"]   # rules whose schedules compete for the label
 HIDDEN = 32                          # units in each of the two hidden layers
 LEARNING_RATE = 2e-3                 # Adam
 BATCH = 8                            # instances per update
@@ -57,8 +56,7 @@ STEPS_PER_BATCH = 4                  # gradient steps on each batch of labels
 VALIDATION = [(15, 15, 0), (15, 15, 0), (20, 15, 0), (20, 20, 0), (30, 15, 0), (30, 20, 0),
               (50, 15, 0), (50, 20, 0), (100, 20, 0),
               (10, 6, 1), (15, 8, 1), (10, 10, 1),
-              (40, 14, 2), (120, 44, 2), (120, 44, 2), (250, 90, 2), (250, 90, 2),
-              (411, 149, 2), (411, 149, 2), (411, 149, 2), (800, 290, 2)]
+              (40, 14, 2), (120, 44, 2), (250, 90, 2), (411, 149, 2)]
 SEED = 0
 
 
@@ -132,18 +130,6 @@ def validation_score(policy: Policy, instances) -> float:
     return instances.score(policy)
 
 
-class StretchedWork:
-    """A label rule for plants: the job with the most work left, each operation's hours
-    stretched by its machines' calendars (``Shop.op_time_left``; ``mwkr`` without
-    calendars)."""
-
-    def choose(self, shop, cand) -> int:
-        left, first_op, next_op = shop.op_time_left, shop.first_op, shop.next_op
-        jobs, machines, durations = cand.jobs, cand.machines, cand.durations
-        return min(range(len(jobs)), key=lambda i: (-left[first_op[jobs[i]] + next_op[jobs[i]]],
-                                                   jobs[i], durations[i], machines[i]))
-
-
 def label_task(make_instance, k: int, policy: Policy, rng_seed: int, samples: int, rules):
     """``label`` of the k-th instance (a task that can run in another process)."""
     return label(make_instance(k), policy, rng_seed, samples=samples, rules=rules)
@@ -153,13 +139,13 @@ def label(inst, policy: Policy, rng_seed: int, samples: int = SAMPLES, rules=LAB
     """The trace (features, choice per decision) of the best schedule found for ``inst``."""
     best, best_trace = None, None
     for name in rules:
-        ctl = Recording(StretchedWork() if name == "stretched-mwkr" else Rule(name))
+        ctl = Recording(Rule(name))
         ms = dispatch(inst, ctl).makespan
         if best is None or ms < best:
             best, best_trace = ms, ctl.trace
     for s in range(samples):
-        ctl = PolicyController(policy, sample=True, seed=rng_seed + s,
-                               temperature=TEMPERATURES[s % len(TEMPERATURES)], record=True)
+        ctl = PolicyController(policy, sample=True, seed=rng_seed + s, temperature=TEMPERATURE,
+                               record=True)
         ms = dispatch(inst, ctl).makespan
         if ms < best:
             best, best_trace = ms, ctl.trace
@@ -294,7 +280,8 @@ def save_trained(policy: Policy, path, state: Progress, seed: int, force: bool =
     meta = {"method": "self-labelling", "instances": state.instances, "seed": seed,
             "train_seconds": round(state.seconds, 1), "validation": state.best_validation,
             "history": state.history, "samples": SAMPLES, "hidden": HIDDEN,
-            "learning_rate": LEARNING_RATE, "features": len(FEATURES)}
+            "learning_rate": LEARNING_RATE, "features": len(FEATURES),
+            "label_rules": list(LABEL_RULES), "temperature": TEMPERATURE}
     return save_policy(policy, path, meta, force=force)
 
 
