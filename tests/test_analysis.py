@@ -495,3 +495,23 @@ def test_compiled_search_hands_unbounded_nets_to_the_checking_explorer(monkeypat
     assert g.out_degree().tolist() == np.bincount(g.src, minlength=g.num_states).tolist()
     assert [len(g.path_to(s)) for s in range(g.num_states)] == sorted(
         len(g.path_to(s)) for s in range(g.num_states))
+
+
+def test_condition_counts_with_huge_arc_weights():
+    # (place, bound) pairs that do not fit one int64 key are counted on pairs of columns
+    from petri.structure import pt_arcs
+    big = 2**62
+    net = Net("huge")
+    net.add_place("b")
+    net.add_place("idle")
+    net.add_place("a", initial=big)
+    net.add_transition("move", inputs=[("a", None, big)], outputs=["b"])
+    net.add_transition("back", inputs=[("b", None, 2)], outputs=[("a", None, big)])
+    s = reach._PTStructure(pt_arcs(net))
+    sample = np.array([[0, 0, big], [1, 0, 0], [2, 0, 0], [2, 0, big], [1, 0, big - 1]],
+                      dtype=np.int64)
+    # conditions by transition, place: move needs a >= big, back needs b >= 2
+    assert list(zip(s.cond_t.tolist(), s.cond_p.tolist())) == [(0, 2), (1, 0)]
+    assert s._met(sample).tolist() == [2, 2]
+    g = reachability_graph(net)
+    assert sorted(tuple(int(x) for x in m) for m in g.markings) == [(0, 0, big), (1, 0, 0)]

@@ -457,6 +457,11 @@ class _PTStructure:
         """Per condition, how many rows of ``sample`` meet its lower bound (each distinct
         (place, bound) is counted once: many transitions share a condition)."""
         top = int(self.cond_lo.max()) + 1 if len(self.cond_lo) else 1
+        if top > 2**62 // max(len(self.places), 1):           # (place, bound) as one int64
+            pairs, inv = np.unique(np.stack([self.cond_p, self.cond_lo], axis=1), axis=0,
+                                   return_inverse=True)
+            counts = np.count_nonzero(sample[:, pairs[:, 0]] >= pairs[:, 1], axis=0)
+            return counts[inv.ravel()]
         pairs, inv = np.unique(self.cond_p * top + self.cond_lo, return_inverse=True)
         counts = np.count_nonzero(sample[:, pairs // top] >= pairs % top, axis=0)
         return counts[inv.ravel()]
