@@ -40,7 +40,7 @@ def timed(args: list[str]) -> tuple[float, str]:
 
 #: the longer grid: the four bundled scenarios under both timings, 80 cases of the same
 #: controller, long enough against Ray's start and stop
-LONG = ["--all", "--controller", "traditional"]
+LONG = ["experiment", "--all", "--controller", "traditional", "--json", "--force"]
 
 
 def grid(repeat: int = 2, workers: int = 2, long: bool = False, ray: bool = True,
@@ -49,7 +49,7 @@ def grid(repeat: int = 2, workers: int = 2, long: bool = False, ray: bool = True
     gave the same table."""
     out = Path(tempfile.mkdtemp(prefix="petri-bench-parallel-"))
     n = str(workers)
-    base_args = (EXPERIMENT + LONG) if long else list(EXPERIMENT)
+    base_args = list(LONG if long else EXPERIMENT)
     base_args += [a for c in (cases or []) for a in ("--case", str(c))]
     ways = {"one process": ["--workers", "1"], f"{n} processes": ["--workers", n]}
     if ray:
