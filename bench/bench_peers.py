@@ -258,8 +258,10 @@ NETS = ("pt_line", "philosophers", "timed_line")
 # ---------------------------------------------------------------------------------------------
 
 def measure(seconds: float, repeats: int, *, peer_fraction: float = 0.5,
-            progress: bool = True) -> list[dict]:
-    """One row per (net, tool): firings per run, the rate of each repeat and the median."""
+            progress: bool = True, flowfactory: bool = False) -> list[dict]:
+    """One row per (net, tool): firings per run, the rate of each repeat and the median.
+    ``flowfactory``: a last row of ours on the FlowFactory plant, every initial-stock case run
+    to its end (``bench_engine.measure_flowfactory``)."""
     be.CLOCK = "cpu"
     benches = {b.name: b for b in be.BENCHES}
     rows = []
@@ -288,6 +290,10 @@ def measure(seconds: float, repeats: int, *, peer_fraction: float = 0.5,
             rows.append(row)
             if progress:
                 print(f"  {name}: {peer} done", file=sys.stderr, flush=True)
+    if flowfactory:     # the case study's plant, ours only (no peer plays it)
+        ff = be.measure_flowfactory(repeats)
+        rows.append({"net": "flowfactory", "title": ff["net"], "tool": "ours, log=False",
+                     "firings": ff["firings"], "rates": ff["rates"], "median": ff["median"]})
     return rows
 
 
@@ -312,9 +318,10 @@ def table(rows: list[dict]) -> str:
 def engine_section(quick: bool):
     from bench.harness import Result
     seconds, repeats = (0.05, 1) if quick else (0.6, 5)
-    rows = measure(seconds, repeats)
+    rows = measure(seconds, repeats, flowfactory=True)
     text = table(rows) + ("\n\nEvery run fired the requested number of times and kept the "
-                          "net's token invariants, in every tool.")
+                          "net's token invariants, in every tool; every FlowFactory case shipped "
+                          "all its orders.")
     return Result(text, rows,
                   f"CPU time (`time.process_time`) of each tool's token game on the same net in "
                   f"this process, tools one after the other; firings per run calibrated so that a "
