@@ -54,6 +54,7 @@ class CompiledTransition:
     order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
     orders: Callable | None = None  # (m, now) -> [(order value, binding)] of enabled bindings
     expressions: dict = field(default_factory=dict)   # line -> [(what, text, source)]
+    listing: Callable | None = None  # (m, now) -> the list of what ``bindings`` yields
 
     def expression_at(self, line: int, columns: tuple | None = None) -> tuple[str, str] | None:
         """The inscription (what, text) evaluated at ``line`` of the generated code, if one
@@ -233,7 +234,8 @@ class CompiledNet:
         """Code object of each generated function -> its transition's index."""
         if not hasattr(self, "_code_index"):
             self._code_index = {f.__code__: t.index for t in self.transitions
-                                for f in (t.bindings, t.check, t.since, t.fire, t.order, t.orders)
+                                for f in (t.bindings, t.listing, t.check, t.since, t.fire,
+                                          t.order, t.orders)
                                 if f is not None}
         return self._code_index
 
@@ -345,7 +347,8 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
         transitions.append(CompiledTransition(
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
-            local.get("order"), local.get("orders"), gen.expression_lines(src)))
+            local.get("order"), local.get("orders"), gen.expression_lines(src),
+            listing=local["listing"]))
 
     # dependents: who must be re-examined when a place's tokens change (or get ready)
     place_deps = [tuple(sorted({v for _, v in rs})) for rs in readers]
@@ -839,12 +842,26 @@ class _TransitionCode:
         if len(L) == 2 and L[1].strip().startswith("yield"):
             pass
         self.source_bindings = "\n".join(L)
-        parts = [self.source_bindings, self._check_source(L), self._since_source(),
-                 self._fire_source()]
+        parts = [self.source_bindings, self._listing_source(L), self._check_source(L),
+                 self._since_source(), self._fire_source()]
         if t.order is not None:
             parts.append(self._order_source())
             parts.append(self._orders_source(L))
         return "\n\n".join(parts) + "\n"
+
+    def _listing_source(self, L: list[str]) -> str:
+        """``listing(m, now)``: the list of what ``bindings`` yields, in its order, built in
+        one call (no generator to step through)."""
+        out = ["def listing(m, now):", "    _o = []"]
+        for line in L[1:]:
+            if line.endswith(": return"):
+                line += " _o"
+            elif line.lstrip().startswith("yield "):
+                pad = line[: len(line) - len(line.lstrip())]
+                line = f"{pad}_o.append({line.lstrip()[len('yield '):]})"
+            out.append(line)
+        out.append("    return _o")
+        return "\n".join(out)
 
     def _orders_source(self, L: list[str]) -> str:
         """``orders(m, now)``: each enabled binding with its order value, in the order

@@ -650,7 +650,7 @@ class Simulator:
                 return bs
         t = self.compiled.transitions[u]
         try:
-            bs = list(t.bindings(self._m, self.clock))
+            bs = t.listing(self._m, self.clock)
         except Exception as e:
             raise self._failure(t, e) from None
         if listed is not None:
@@ -1005,7 +1005,7 @@ class Simulator:
         c = self.compiled
         ts = c.transitions
         fires = [t.fire for t in ts]
-        binds = [t.bindings for t in ts]
+        binds = [t.listing for t in ts]
         simple = [t.simple for t in ts]
         deps = c.dependents
         levels = [s for _, s in self._uncontrolled]
@@ -1047,7 +1047,7 @@ class Simulator:
                 continue
             try:
                 if b is None:
-                    bs = list(binds[u](m, now)) if kept is None else kept(u)
+                    bs = binds[u](m, now) if kept is None else kept(u)
                     b = bs[int(rnd() * len(bs))] if len(bs) > 1 else bs[0]
                 record = fires[u](m, now, b, heap, pending)
             except Exception as e:
