@@ -325,7 +325,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
     ns.update({"_push": heappush, "_pop": _ts.heappop, "_few": _ts.few_ready,
                "_nth": _ts.nth_oldest, "_take": _ts.take, "_addn": _ts.add, "_cap": capacity,
                "_Err": SimulationError, "_NUM": (int, float), "_INF": float("inf"), "_tuple": tuple, "_int": int, "_repr": _short, "_type": type, "_len": len,
-               "_sum": sum, "_map": map, "_list": list, "_sorted": sorted})
+               "_sum": sum, "_map": map, "_list": list, "_sorted": sorted, "_max": max})
     # colour sets appear in generated code by number only, never by their (file-given) names
     colour_sets = net.all_colour_sets()
     for k, (name, cs) in enumerate(colour_sets.items()):
@@ -696,7 +696,14 @@ class _TransitionCode:
             """The condition: fewer than ``w`` tokens of store ``var`` are ready."""
             if kind == MULTI:
                 return f"{var} < {w}"
-            return f"{var}[0] > now" if w == 1 else f"_few({var}, now, {w})"
+            if w == 1:
+                return f"{var}[0] > now"
+            if w < 1:
+                return f"_few({var}, now, {w})"
+            # _few's own first tests, without its call: too few tokens, the oldest not
+            # ready, the first w entries all ready (then w tokens are)
+            return (f"(_len({var}) < {w} or {var}[0] > now or "
+                    f"(_max({var}[:{w}]) > now and _few({var}, now, {w})))")
 
         remaining = []
         # 1. arcs that need no variable: checked first
