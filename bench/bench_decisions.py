@@ -10,7 +10,9 @@ Measures, in CPU time of one process (pin it: ``taskset -c 1``):
   uncontrolled choices by binding order excluded);
 * **env**: ``control.env.PetriNetEnv`` steps per second with a random policy over the
   offered actions (``action_masks`` + ``step``; resets counted in), on the FlowFactory plant
-  (50 orders, case 1's stock) and on a 20-job x 10-machine job shop as a net.
+  (50 orders, case 1's stock) and on a 20-job x 10-machine job shop as a net;
+* **split** (``--parts split``, not in the section): where a step's time goes, in the engine
+  (of it: settling controllable transitions, choosing by binding order) and outside it.
 
 ``--baseline REV`` also measures the git revision ``REV`` of this repository (extracted to a
 temporary folder), alternating with the working tree repeat by repeat, and prints ratios.
@@ -109,10 +111,12 @@ def measure_env(make, steps: int) -> dict:
     import numpy as np
     env = make()
     rng = np.random.default_rng(0)
-    episodes, done = 0, True
+    episodes, done, firings = 0, True, 0
     start = time.process_time()
     for _ in range(steps):
         if done:
+            if episodes:
+                firings += env.sim.firings
             env.reset(seed=episodes)
             episodes += 1
         mask = env.action_masks()
@@ -121,7 +125,43 @@ def measure_env(make, steps: int) -> dict:
         _, _, terminated, truncated, _ = env.step(action)
         done = terminated or truncated
     cpu = time.process_time() - start
-    return {"steps_per_second": steps / cpu, "episodes": episodes}
+    return {"steps_per_second": steps / cpu, "episodes": episodes,
+            "firings": firings + env.sim.firings}
+
+
+def measure_split(make, steps: int) -> dict:
+    """Where a step's CPU time goes (microseconds per step): in the engine (``Simulator.run``),
+    of it settling controllable transitions and choosing by binding order, and outside the
+    engine (the environment and this benchmark's random policy); timers around those calls."""
+    from petri import engine
+    acc = {"engine": 0.0, "settling": 0.0, "binding_order": 0.0}
+    clock = time.process_time
+    saved = {}
+
+    def timed(name, key):
+        real = saved[name] = getattr(engine.Simulator, name)
+
+        def wrapper(self, *a, **k):
+            t = clock()
+            try:
+                return real(self, *a, **k)
+            finally:
+                acc[key] += clock() - t
+        setattr(engine.Simulator, name, wrapper)
+
+    timed("run", "engine")
+    timed("_settle", "settling")
+    timed("_smallest", "binding_order")
+    try:
+        r = measure_env(make, steps)
+    finally:
+        for name, real in saved.items():
+            setattr(engine.Simulator, name, real)
+    out = {k: v / steps * 1e6 for k, v in acc.items()}
+    out["step"] = 1e6 / r["steps_per_second"]
+    out["outside"] = out["step"] - out["engine"]
+    out["firings_per_step"] = r["firings"] / steps
+    return out
 
 
 def child(args) -> None:
@@ -134,6 +174,9 @@ def child(args) -> None:
     if "env" in args.parts:
         out["env_flowfactory"] = measure_env(flowfactory_env, args.steps)["steps_per_second"]
         out["env_jobshop"] = measure_env(jobshop_env, args.steps)["steps_per_second"]
+    if "split" in args.parts:
+        out["split_flowfactory"] = measure_split(flowfactory_env, args.steps)
+        out["split_jobshop"] = measure_split(jobshop_env, args.steps)
     print(json.dumps(out))
 
 
@@ -205,7 +248,8 @@ def main(argv=None) -> int:
     p.add_argument("--cases", type=int, default=10, help="cases 1..N of each controller (default 10)")
     p.add_argument("--steps", type=int, default=20000, help="env steps per measurement")
     p.add_argument("--parts", nargs="+", default=["cases", "decisions", "env"],
-                   choices=["cases", "decisions", "env"])
+                   choices=["cases", "decisions", "env", "split"],
+                   help="split: where an environment step's time goes (not in the section)")
     p.add_argument("--baseline", metavar="REV", help="also measure this git revision")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -216,6 +260,14 @@ def main(argv=None) -> int:
     print(f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; medians of {args.repeats} "
           f"repeats, CPU time")
+    for net in ("flowfactory", "jobshop"):
+        key = f"split_{net}"
+        if key not in results["this"][0]:
+            continue
+        print(f"us per env step, {net}:")
+        for part in ("firings_per_step", "step", "engine", "settling", "binding_order", "outside"):
+            med = {k: statistics.median(r[key][part] for r in rs) for k, rs in results.items()}
+            print(f"  {part}: " + "  ".join(f"{k}: {v:,.1f}" for k, v in med.items()))
     for key, label, better in FIGURES:
         if key not in results["this"][0]:
             continue

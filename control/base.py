@@ -3,7 +3,9 @@
 At a decision point (only controllable bindings are enabled at this instant) the engine
 calls ``choose(decision)``. ``decision.bindings`` lists the enabled controllable bindings,
 ``decision.state`` is a read-only view of the simulation (``clock``, ``marking``,
-``tokens(place)``, ``count(place)``, ``colours(place)``, ``net``). The controller returns one
+``tokens(place)``, ``count(place)`` and ``counts()`` (kept by the engine from one decision to
+the next), ``colours(place)``, ``capacity(place)``, ``version(place)`` (changes whenever a firing
+changes the place), ``net``). The controller returns one
 of the bindings, or ``WAIT`` (``None``) to let time advance. Rules, Q-learning and the
 Gymnasium environment all plug in here; the engine knows nothing else about them.
 
