@@ -293,3 +293,19 @@ def test_the_decisions_benchmark_plays_whole_job_shop_episodes():
     # while an operation can start), so 300 steps are one episode and half of the next
     assert bench.measure_env(bench.jobshop_env, 300)["episodes"] == 2
     assert bench.measure_env(bench.flowfactory_env, 50)["steps_per_second"] > 0
+
+
+def test_the_split_of_a_step_counts_one_firing_per_job_shop_step():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
+    spec = importlib.util.spec_from_file_location("bench_decisions", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    split = bench.measure_split(bench.jobshop_env, 300)
+    # 300 steps: one whole episode of 200 operations and 100 operations of the next
+    assert split["firings_per_step"] == 1.0
+    assert split["binding_order"] == 0.0        # the job shop has no binding order
+    assert 0 < split["settling"] <= split["engine"] <= split["step"]
+    from petri.engine import Simulator
+    assert Simulator.run.__name__ == "run"      # the timers are taken off again
