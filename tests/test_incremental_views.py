@@ -218,12 +218,12 @@ def test_a_transition_whose_machine_is_busy_is_judged_without_listing_its_bindin
     sim = Simulator(net, controller=First(), seed=0)
     listings = []
     t = sim.compiled.transitions[0]
-    real = t.bindings
-    t.bindings = lambda m, now: listings.append(now) or real(m, now)
+    real = t.listing            # what the engine calls to list a transition's bindings
+    t.listing = lambda m, now: listings.append(now) or real(m, now)
     try:
         sim.run()
     finally:
-        t.bindings = real
+        t.listing = real
     assert seen == [(0, ["a", "b"]), (5, ["b"])]
     # listed at 0 (before a starts) and at 5 (the machine is back); after a started at 0 and
     # after b started at 5 the busy machine (then the empty queue) settles it without a listing
