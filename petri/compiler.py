@@ -7,8 +7,9 @@ Places and transitions become integers. Each place keeps its tokens in one of th
 * ``TIMED``  timed tokens: a ``dict`` colour -> ``list`` of timestamps ordered as a binary
   min-heap, oldest first (``petri.timestamps``).
 
-Each transition becomes two generated Python functions: ``bindings(m, now)`` yields the
-enabled bindings (tuples of variable values) at clock ``now``, and
+Each transition becomes generated Python functions: ``bindings(m, now)`` yields the
+enabled bindings (tuples of variable values) at clock ``now`` (``listing(m, now)`` returns the
+same as one list), ``check(m, now)`` says whether there is one, and
 ``fire(m, now, b, heap, pending)`` consumes and produces tokens for binding ``b``. The ready time
 of a token produced for later is kept under its *ready group* ``g`` (its place, and which
 transitions its colour can enable: ``_ReadyGroups``): ``pending[g]`` is ``[earliest, later]``,
