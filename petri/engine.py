@@ -650,7 +650,7 @@ class Simulator:
                 return bs
         t = self.compiled.transitions[u]
         try:
-            bs = list(t.bindings(self._m, self.clock))
+            bs = t.listing(self._m, self.clock)
         except Exception as e:
             raise self._failure(t, e) from None
         if listed is not None:
