@@ -213,3 +213,81 @@ def test_the_learned_release_gate_holds_orders_by_commissioning_work_upstream():
         ev = run.events
         assert int(((ev["transition"] == "release") & (ev["time"] == 0)).sum()) == released
         assert run.shipped == 20
+
+
+# -- training: checkpoints and resuming -------------------------------------------------------
+
+def _tiny_training(monkeypatch):
+    """Training at toy size: 2 candidates on 1 plant of 4 orders per iteration, a line search
+    over 2 release weights."""
+    from control.flowfactory import learned
+    monkeypatch.setattr(learned, "POPULATION", 2)
+    monkeypatch.setattr(learned, "ELITE", 1)
+    monkeypatch.setattr(learned, "BATCH", 1)
+    monkeypatch.setattr(learned, "REFINE", 1)
+    monkeypatch.setattr(learned, "VALIDATION", 1)
+    monkeypatch.setattr(learned, "RELEASE_WEIGHTS", [-0.5])
+    real = learned.random_plant
+
+    def small(rng):
+        orders, stock, scenario = real(rng)
+        if scenario is not None and scenario.disruptions[0].window[1] > 4:
+            scenario = None
+        return {o: orders[o] for o in list(orders)[:4]}, stock, scenario
+
+    monkeypatch.setattr(learned, "random_plant", small)
+    return learned
+
+
+def test_training_resumed_from_any_checkpoint_ends_as_an_uninterrupted_run(monkeypatch):
+    """Two cross-entropy iterations, the release line search, the held-out check: four steps, each
+    checkpointed as plain JSON data; continuing from any of them (after a JSON round trip, as
+    from the policy file) gives the same final state as the run that was not stopped."""
+    learned = _tiny_training(monkeypatch)
+    states = []
+    whole = learned.train(2, seed=5, workers=1, checkpoint=lambda s: states.append(json.dumps(s)))
+    assert [json.loads(s)["stage"] for s in states] == ["cem", "release", "validation", "done"]
+    assert whole["stage"] == "done" and whole["done"] == 2
+    assert [next(iter(h)) for h in whole["history"]] == ["iteration", "iteration",
+                                                         "release_line_search", "validation"]
+    for s in states[:-1]:
+        assert learned.train(2, seed=5, workers=1, state=json.loads(s)) == whole
+
+
+def test_ctrl_c_during_training_keeps_the_finished_steps(monkeypatch):
+    """SIGINT after the first step: training returns the state after that step (the step
+    that was running when the signal came finishes first), and resuming it ends as a run
+    that was never stopped."""
+    import os
+    import signal
+    learned = _tiny_training(monkeypatch)
+    whole = learned.train(2, seed=6, workers=1)
+    stopped = learned.train(2, seed=6, workers=1,
+                            progress=lambda s: os.kill(os.getpid(), signal.SIGINT))
+    assert (stopped["stage"], stopped["done"]) == ("cem", 1)
+    assert learned.train(2, seed=6, workers=1, state=stopped) == whole
+
+
+def test_resuming_training_from_a_damaged_state_names_the_file_and_the_fault(tmp_path, monkeypatch):
+    from control.flowfactory import learned
+    out = tmp_path / "rl.json"
+    state = learned.start_state(0, 3)
+    learned.save(out, state)
+    for bad, message in (({"stage": "halfway"}, "no stage (one of cem, release, validation, done)"),
+                         ({"done": -1}, "done must be a whole number >= 0"),
+                         ({"rng": [3, [1, 2], None]}, "rng must be a Mersenne Twister state"),
+                         ({"mean": {"r0": 1.0}}, "mean must give a finite number for every")):
+        data = json.loads(out.read_text())
+        data["meta"]["training"].update(bad)
+        out.write_text(json.dumps(data))
+        done = subprocess.run([sys.executable, "-m", "petri", "train", "--controller", "rl",
+                               "--episodes", "3", "--out", str(out), "--resume"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0 and "Traceback" not in done.stderr
+        assert f"{out}: training state: {message}" in done.stderr
+        learned.save(out, state)
+    done = subprocess.run([sys.executable, "-m", "petri", "train", "--controller", "rl",
+                           "--episodes", "4", "--out", str(out), "--resume"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip().endswith(f"{out} was trained with --seed 0 --episodes 3; resume "
+                                        "with the same options")

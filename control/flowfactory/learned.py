@@ -36,9 +36,14 @@ the last 12 h (0: every station as planned, 2: one at three times its time).
 different size weigh alike; a run that stops with orders unshipped (a policy that never
 reorders) scores -10 - the unshipped share; nothing else. **Update**: the cross-entropy method: each
 iteration draws ``POPULATION`` parameter vectors from a Gaussian, plays each on the same
-``BATCH`` random plants, and refits mean and spread to the best ``ELITE``. Training starts
-from the parameters of the earliest-order rule (release all, stock first, earliest order first,
-reorder while needed); what learning adds over that rule is measured in docs/results.md.
+``BATCH`` random plants, and refits mean and spread to the best ``ELITE``; then a line search
+over the release gate's weight on upstream work (``RELEASE_WEIGHTS``, on ``REFINE`` fresh
+plants), then a check on ``VALIDATION`` held-out plants that the result beats the starting
+parameters (else those are kept). Training starts from the parameters of the earliest-order
+rule (release all, stock first, earliest order first, reorder while needed); what learning
+adds over that rule is measured in docs/results.md. Every step can be checkpointed
+(``train(checkpoint=)``, the state is plain JSON data) and continued (``train(state=)``) to
+the same result.
 
 **Training inputs** (``random_plant``): 20-150 orders of a random product mix (Dirichlet),
 random initial stock, and one disruption drawn from: none, a filament capacity cut, a cleaning
@@ -48,6 +53,7 @@ never used in training.
 """
 from __future__ import annotations
 
+import json
 import math
 import random
 import time
@@ -389,39 +395,136 @@ def play(parameters: dict, plant, seed: int = 0) -> float:
     return run.makespan / bound
 
 
-def _play_all(args):
-    parameters, plants = args
+def play_all(parameters: dict, plants: list) -> float:
+    """The mean of ``play`` over ``plants``."""
     return sum(play(parameters, pl) for pl in plants) / len(plants)
 
 
-def train(iterations: int = ITERATIONS, seed: int = 0, workers: int = 2, progress=None):
-    """The cross-entropy method from ``INITIAL``; returns (best parameters, history)."""
-    from concurrent.futures import ProcessPoolExecutor
-    rng = random.Random(seed)
-    mean = dict(INITIAL)
-    sigma = {k: SIGMA for k in PARAMETERS}
-    history = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for it in range(iterations):
-            plants = [random_plant(rng) for _ in range(BATCH)]
-            pop = [dict(mean)] + [{k: mean[k] + sigma[k] * rng.gauss(0, 1) for k in PARAMETERS}
-                                  for _ in range(POPULATION - 1)]
-            scores = list(pool.map(_play_all, [(c, plants) for c in pop]))
-            ranked = sorted(range(len(pop)), key=scores.__getitem__)
-            elite = [pop[i] for i in ranked[:ELITE]]
-            for k in PARAMETERS:
-                vals = [e[k] for e in elite]
-                mean[k] = sum(vals) / ELITE
-                sigma[k] = max(SIGMA_MIN, (sum((v - mean[k]) ** 2 for v in vals) / ELITE) ** 0.5)
-            history.append({"iteration": it + 1, "mean_of_current": scores[0],
-                            "best": scores[ranked[0]]})
+# ---------------------------------------------------------------------------------------------
+# Training: the cross-entropy method, the release line search, the held-out check
+# ---------------------------------------------------------------------------------------------
+
+class Interrupted(Exception):
+    """Ctrl-C during a training step: the step is dropped, the state before it is kept."""
+
+
+def _score(candidates: list[dict], plants: list, workers: int) -> list[float]:
+    from petri.parallel import Backend, run_tasks
+    done = run_tasks(play_all, [(c, plants) for c in candidates], Backend(workers=workers))
+    if done.interrupted or any(r is None for r in done.results):
+        raise Interrupted
+    return done.results
+
+
+def start_state(seed: int, iterations: int) -> dict:
+    """The training state before the first step (plain JSON data, kept in checkpoints)."""
+    return {"seed": seed, "iterations": iterations, "stage": "cem", "done": 0,
+            "mean": dict(INITIAL), "sigma": {k: SIGMA for k in PARAMETERS},
+            "rng": _rng_state(random.Random(seed)), "history": []}
+
+
+def check_state(state, file: str) -> dict:
+    """A training state read from a policy file, checked (``PolicyError`` naming the file and
+    what is wrong), so that resuming never fails half way."""
+    from control.policy import PolicyError
+
+    def fail(what):
+        raise PolicyError(f"training state: {what}", file=file)
+
+    if not isinstance(state, dict) or state.get("stage") not in ("cem", "release", "validation",
+                                                                  "done"):
+        fail("no stage (one of cem, release, validation, done)")
+    for key in ("seed", "iterations", "done"):
+        if not isinstance(state.get(key), int) or isinstance(state.get(key), bool) or state[key] < 0:
+            fail(f"{key} must be a whole number >= 0")
+    if not isinstance(state.get("history"), list):
+        fail("history must be a list")
+    names = ("mean", "sigma") if state["stage"] != "done" else ("mean",)
+    for key in names:
+        values = state.get(key)
+        if (not isinstance(values, dict) or sorted(values) != sorted(PARAMETERS)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           and math.isfinite(v) for v in values.values())):
+            fail(f"{key} must give a finite number for every parameter")
+    if state["stage"] != "done":
+        r = state.get("rng")
+        if not (isinstance(r, list) and len(r) == 3 and r[0] == 3 and isinstance(r[1], list)
+                and len(r[1]) == 625 and all(isinstance(x, int) and 0 <= x < 2 ** 32 for x in r[1])
+                and (r[2] is None or isinstance(r[2], float))):
+            fail("rng must be a Mersenne Twister state (version 3, 625 words)")
+    return state
+
+
+def _rng_state(rng: random.Random) -> list:
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def _rng(state: list) -> random.Random:
+    rng = random.Random()
+    rng.setstate((state[0], tuple(state[1]), state[2]))
+    return rng
+
+
+def step(state: dict, workers: int = 2) -> dict:
+    """One training step from ``state`` (a new state; raises ``Interrupted`` on Ctrl-C):
+    a cross-entropy iteration while fewer than ``iterations`` are done, then the release line
+    search, then the held-out check (stage ``done``; ``mean`` is the policy)."""
+    state = json.loads(json.dumps(state))        # a copy: the old state stays as it was
+    seed = state["seed"]
+    if state["stage"] == "cem":
+        rng = _rng(state["rng"])
+        mean, sigma = state["mean"], state["sigma"]
+        plants = [random_plant(rng) for _ in range(BATCH)]
+        pop = [dict(mean)] + [{k: mean[k] + sigma[k] * rng.gauss(0, 1) for k in PARAMETERS}
+                              for _ in range(POPULATION - 1)]
+        scores = _score(pop, plants, workers)
+        ranked = sorted(range(len(pop)), key=scores.__getitem__)
+        elite = [pop[i] for i in ranked[:ELITE]]
+        for k in PARAMETERS:
+            vals = [e[k] for e in elite]
+            mean[k] = sum(vals) / ELITE
+            sigma[k] = max(SIGMA_MIN, (sum((v - mean[k]) ** 2 for v in vals) / ELITE) ** 0.5)
+        state["done"] += 1
+        state["rng"] = _rng_state(rng)
+        state["history"].append({"iteration": state["done"], "mean_of_current": scores[0],
+                                 "best": scores[ranked[0]]})
+        if state["done"] >= state["iterations"]:
+            state["stage"] = "release"
+    elif state["stage"] == "release":
+        state["mean"], record = refine_release(state["mean"], seed, workers)
+        state["history"].append(record)
+        state["stage"] = "validation"
+    elif state["stage"] == "validation":
+        state["mean"], record = validate(state["mean"], seed, workers)
+        state["history"].append(record)
+        state["stage"] = "done"
+        del state["sigma"], state["rng"]
+    return state
+
+
+def train(iterations: int = ITERATIONS, seed: int = 0, workers: int = 2, progress=None,
+          checkpoint=None, state: dict | None = None):
+    """Train from ``INITIAL`` (or continue ``state``, a checkpoint's): returns the last state
+    (``stage == "done"`` when finished; ``mean`` holds the parameters). ``progress(state)`` and
+    ``checkpoint(state)`` are called after every step; Ctrl-C stops after the running step
+    (twice: drops it) and returns the state reached, which continues to the same result."""
+    from petri.interrupt import Interrupt
+    state = state or start_state(seed, iterations)
+    with Interrupt() as stop:
+        while state["stage"] != "done":
+            try:
+                state = step(state, workers)
+            except (Interrupted, KeyboardInterrupt):
+                stop.flag = True
+                break
             if progress:
-                progress(it + 1, history[-1])
-    mean, record = refine_release(mean, seed, workers)
-    history.append(record)
-    chosen, record = validate(mean, seed, workers)
-    history.append(record)
-    return chosen, history
+                progress(state)
+            if checkpoint:
+                checkpoint(state)
+            if stop.flag:
+                break
+    return state
 
 
 def refine_release(parameters: dict, seed: int, workers: int = 2) -> tuple[dict, dict]:
@@ -429,13 +532,11 @@ def refine_release(parameters: dict, seed: int, workers: int = 2) -> tuple[dict,
     the other parameters fixed, on ``REFINE`` fresh random plants. The gate is flat wherever
     it stays positive (every order released), so the Gaussian of the cross-entropy method
     rarely lands where holding orders starts to matter; the line search covers it."""
-    from concurrent.futures import ProcessPoolExecutor
     rng = random.Random(seed + 20_000)
     plants = [random_plant(rng) for _ in range(REFINE)]
     weights = [parameters["r1"]] + RELEASE_WEIGHTS
     candidates = [dict(parameters, r1=v) for v in weights]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        scores = list(pool.map(_play_all, [(c, plants) for c in candidates]))
+    scores = _score(candidates, plants, workers)
     best = min(range(len(candidates)), key=lambda i: (scores[i], i))
     return candidates[best], {"release_line_search": {
         "r1": weights, "mean_of_bound": scores, "chosen": weights[best]}}
@@ -444,22 +545,21 @@ def refine_release(parameters: dict, seed: int, workers: int = 2) -> tuple[dict,
 def validate(learned: dict, seed: int, workers: int = 2) -> tuple[dict, dict]:
     """Play the learned parameters and the starting ones (the earliest-order rule) on
     ``VALIDATION`` held-out random plants; keep the learned ones only if they do better."""
-    from concurrent.futures import ProcessPoolExecutor
     rng = random.Random(seed + 10_000)
     plants = [random_plant(rng) for _ in range(VALIDATION)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        mine, start = pool.map(_play_all, [(learned, plants), (dict(INITIAL), plants)])
+    mine, start = _score([learned, dict(INITIAL)], plants, workers)
     keep = mine < start
     return (dict(learned) if keep else dict(INITIAL)), {
         "validation": {"learned": mine, "earliest_order": start,
                        "kept": "learned" if keep else "earliest-order parameters"}}
 
 
-def save(path, parameters: dict, history: list, seed: int) -> None:
-    """Write a policy file (JSON or .npz, as ``control.policy``) for ``parameters``."""
+def save(path, state: dict) -> None:
+    """Write a policy file (JSON or .npz, as ``control.policy``) with the parameters of
+    ``state`` (while training: the current mean) and the state itself, to resume from."""
     from control.policy import save_policy
     save_policy(path, {}, net=plant_net(), kind=KIND,
-                meta={"parameters": {k: float(parameters[k]) for k in PARAMETERS},
-                      "seed": seed, "iterations": sum(1 for h in history if "iteration" in h),
-                      "population": POPULATION,
-                      "batch": BATCH, "history": history})
+                meta={"parameters": {k: float(state["mean"][k]) for k in PARAMETERS},
+                      "seed": state["seed"], "iterations": state["iterations"],
+                      "population": POPULATION, "batch": BATCH, "refine": REFINE,
+                      "validation": VALIDATION, "training": state})

@@ -53,17 +53,7 @@ def run(args) -> int:
     out = Path(args.out)
     check_output(out, force=args.force or args.resume)   # before training, not after it
     if args.controller == "rl":
-        from control.flowfactory import learned
-        start = time.perf_counter()
-        with Progress("train rl", total=args.episodes) as bar:
-            params, history = learned.train(
-                args.episodes, seed=args.seed,
-                progress=lambda k, h: bar.update(k, f"iteration {k}: mean {h['mean_of_current']:.4f}"
-                                                    f", best {h['best']:.4f} of the bound"))
-        learned.save(out, params, history, args.seed)
-        print(f"trained {args.episodes} iterations in {time.perf_counter() - start:.1f} s; "
-              f"policy written to {out}")
-        return 0
+        return _train_rl(args, out)
     orders = ff.read_orders(args.orders) if args.orders else None
     cases = ff.read_cases(args.cases or ff.DATA / "initial_stock.csv")
     net = ff.load_plant(orders)
@@ -114,5 +104,55 @@ def run(args) -> int:
         return 130
     wall = time.perf_counter() - start
     print(f"trained {args.episodes - done} episodes in {wall:.1f} s ({args.reward} reward); "
+          f"policy written to {out}")
+    return 0
+
+
+def _train_rl(args, out: Path) -> int:
+    """Our learned controller: one step per cross-entropy iteration, then the release grid and
+    the held-out check; the policy file (with the training state) is written every
+    ``--checkpoint-every`` iterations and after the last two steps."""
+    from control.flowfactory import learned
+    from control.policy import load_policy
+    from petri.files import update_in_place
+    from petri.progress import Progress
+
+    state = None
+    if args.resume:
+        if not out.exists():
+            raise CommandError(f"{out}: no policy to resume from")
+        head, _ = load_policy(out, net=learned.plant_net(), kind=learned.KIND)
+        update_in_place(out)
+        state = learned.check_state(head["meta"].get("training"), str(out))
+        if state.get("seed") != args.seed or state.get("iterations") != args.episodes:
+            raise CommandError(f"{out} was trained with --seed {state.get('seed')} --episodes "
+                               f"{state.get('iterations')}; resume with the same options")
+    steps = args.episodes + 2
+    start = time.perf_counter()
+
+    def done_steps(s):
+        return s["done"] + {"cem": 0, "release": 0, "validation": 1, "done": 2}[s["stage"]]
+
+    def checkpoint(s):
+        if s["stage"] != "cem" or s["done"] % args.checkpoint_every == 0:
+            learned.save(out, s)
+
+    with Progress("train rl", total=steps) as bar:
+        def progress(s):
+            last = s["history"][-1]
+            what = (f"iteration {last['iteration']}: mean {last['mean_of_current']:.4f}, best "
+                    f"{last['best']:.4f} of the bound" if "iteration" in last else next(iter(last)))
+            bar.update(done_steps(s), what)
+
+        if state is not None:
+            bar.update(done_steps(state), "resumed")
+        state = learned.train(args.episodes, seed=args.seed, progress=progress,
+                              checkpoint=checkpoint, state=state)
+    learned.save(out, state)
+    if state["stage"] != "done":
+        print(f"interrupted: {done_steps(state)} of {steps} steps kept in {out}; continue with "
+              f"--resume")
+        return 130
+    print(f"trained {args.episodes} iterations in {time.perf_counter() - start:.1f} s; "
           f"policy written to {out}")
     return 0
