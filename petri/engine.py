@@ -725,7 +725,8 @@ class Simulator:
         """Move the clock to the earliest later time at which some binding is enabled.
 
         Returns False, leaving the clock where it was, if no such time exists (or none up to
-        ``until``). At each ready time, the transitions depending on the places whose tokens
+        ``until``): the ready times it passed are then given back and the transitions it
+        examined at them are judged again at the clock (a guard may read the clock). At each ready time, the transitions depending on the places whose tokens
         get ready are examined again, place by place in net order (a transition that reads
         only other colours of such a place than those getting ready is left as it was).
         """
@@ -737,6 +738,7 @@ class Simulator:
         if dirty:           # what changed at this instant is judged at this instant
             self._settle()
         pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
+        passed = []         # (time, group or groups) examined without finding a binding
         while heap:
             t, _, g = heap[0]
             q = pending[g]
@@ -789,7 +791,7 @@ class Simulator:
                         groups = [g]
                     groups.append(k)
             self.clock = t
-            self._declined = False
+            declined, self._declined = self._declined, False
             recheck(members[g] if groups is None else dependents(groups), t)
             for s in uncontrolled:
                 if s.items:
@@ -799,8 +801,32 @@ class Simulator:
             for s in controlled:
                 if s.items:
                     return True
+            passed.append((t, g if groups is None else groups))
+            self._declined = declined
         self.clock = start
+        if passed:
+            self._give_back(passed, start)
         return False
+
+    def _give_back(self, passed: list, now: float) -> None:
+        """Undo an advance that found nothing: its ready times go back to the pending heap
+        (the clock did not pass them) and what it examined is judged again at ``now``."""
+        heap, pending = self._heap, self._pending
+        ready = self.compiled.ready
+        place, members, dependents = ready.place, ready.members, ready.dependents
+        for t, gs in passed:
+            for g in (gs,) if isinstance(gs, int) else gs:
+                q = pending[g]
+                a = q[0]
+                if a is None or t < a:
+                    if a is not None:
+                        heapq.heappush(q[1], a)
+                    q[0] = t
+                    heapq.heappush(heap, (t, place[g], g))
+                elif t != a:
+                    heapq.heappush(q[1], t)
+        for t, gs in passed:
+            self._rechecks(members[gs] if isinstance(gs, int) else dependents(gs), now)
 
     def _decide(self) -> tuple[_Enabled | None, int, tuple | None]:
         """What fires next at this instant, when more than a uniform random choice among
@@ -984,8 +1010,9 @@ class Simulator:
         return at if limit is None else min(limit, at)
 
     def _stopped_reason(self, until) -> str:
-        if until is not None and any(q[0] is not None for q in self._pending):
-            # (advance passed every pending time up to until)
+        if until is not None and any(q[0] is not None and (q[0] > until or max(q[1], default=0) > until)
+                                     for q in self._pending):
+            # a token gets ready after until (advance gave back the times it passed before)
             return "until"
         self._settle()
         if any(s.items for _, s in self._controlled):

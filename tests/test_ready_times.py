@@ -18,7 +18,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from petri import Net, Token
+from petri import WAIT, Net, Token
 from petri.compiler import TIMED
 from petri.engine import Simulator
 
@@ -235,3 +235,46 @@ def test_restore_brings_back_the_pending_ready_times():
     sim.restore(snap)
     sim.run(max_firings=200)
     assert list(sim.events)[100:] == first and len(first) == 200
+
+
+class Waits:
+    def choose(self, decision):
+        return WAIT
+
+
+def clock_guarded() -> Net:
+    """``take`` may fire only before time 6; a part elsewhere gets ready at 6 and enables
+    nothing (its step wants a part 3)."""
+    net = Net("before six")
+    net.add_colour_set("Part", "int", timed=True)
+    net.add_constant("k", 3)
+    net.add_place("ready", "Part", initial=[1])
+    net.add_place("taken", "Part")
+    net.add_place("later", "Part", initial=[Token(2, 1, 6)])
+    net.add_place("gone", "Part")
+    net.add_transition("take", inputs=[("ready", "x")], outputs=[("taken", "x")],
+                       guard="clock < 6", controllable=True)
+    net.add_transition("pass", inputs=[("later", "y")], outputs=[("gone", "y")], guard="y == k")
+    return net
+
+
+def test_an_advance_that_finds_nothing_leaves_the_clock_and_the_enabling_as_they_were():
+    # the controller waits; at 6 nothing is enabled (take's guard is false from then on), so
+    # the clock stays at 0, where take is still enabled: the run ends waiting, not dead
+    sim = Simulator(clock_guarded(), controller=Waits())
+    result = sim.run()
+    assert (result.reason, result.clock, sim.clock) == ("waiting", 0, 0)
+    assert [repr(b) for b in sim.enabled()] == ["take<x=1>"]
+    assert sim.run().reason == "waiting"                      # and again, the same
+
+
+def test_a_ready_time_passed_in_vain_is_visited_again_after_a_change():
+    # the first run looks at time 6 and finds nothing; after k changes, the part ready at 6
+    # enables pass, and the clock must go there (where take's guard no longer holds)
+    sim = Simulator(clock_guarded(), controller=Waits())
+    result = sim.run()
+    assert (result.reason, sim.clock, sim.firings) == ("waiting", 0, 0)
+    sim.set_constant("k", 2)
+    result = sim.run()
+    assert [(e.time, e.transition) for e in sim.events] == [(6, "pass")]
+    assert (result.reason, sim.clock) == ("dead", 6)
