@@ -31,6 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import cpu_seconds  # noqa: E402
 from petri.formats.jobshop import read_plant  # noqa: E402
 from petri.jobshop import WEEKDAYS  # noqa: E402
 
@@ -60,23 +61,6 @@ def plant_request(folder: Path, method: str) -> dict:
     if inst.start is not None:
         body["start"] = inst.start.date().isoformat()
     return body
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0.0
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    for task in tasks:
-        try:
-            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-        except OSError:
-            continue
-        total += sum(cpu_seconds(int(c)) for c in children)
-    return total
 
 
 def load_test(clients: int = 20, seconds: float = 60.0, jobs: int = 411, machines: int = 149,

@@ -107,6 +107,23 @@ def run_section(target: str, quick: bool) -> Result:
 # The machine and the header
 # ---------------------------------------------------------------------------------------------
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in tasks:
+        try:
+            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except OSError:
+            continue
+        total += sum(cpu_seconds(int(c)) for c in children)
+    return total
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

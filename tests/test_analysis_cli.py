@@ -1,6 +1,5 @@
 """The reach, export and invariants commands."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from bench.harness import cpu_seconds
 from petri.cli import main
 from petri.formats import pnml
 from terminal import default_sigint
@@ -146,15 +146,6 @@ def test_invariants_command(capsys):
             "tokens": 1} in d["p_semiflows"]
     assert main(["invariants", str(DATA / "Philosophers-PT-000005.pnml")]) == 0
     assert "Think_1 + Catch1_1 + Catch2_1 + Eat_1 = 1" in capsys.readouterr().out
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds of a running process (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_ctrl_c_reports_the_partial_result():

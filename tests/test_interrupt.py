@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness import cpu_seconds
 from petri.formats.pnml import PNML_NS, PTNET_TYPE
 from terminal import default_sigint
 
@@ -23,23 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
                                 reason="reads CPU times from /proc (Linux)")
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its children (worker processes) so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0.0
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    for task in tasks:
-        try:
-            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-        except OSError:
-            continue
-        total += sum(cpu_seconds(int(c)) for c in children)
-    return total
 
 
 def interrupt(args, after_cpu: float, timeout: float = 120, group: bool = True):
