@@ -12,6 +12,13 @@ Gymnasium environment all plug in here; the engine knows nothing else about them
 ``decision.bindings`` is built when first read, and its ``Binding`` objects are kept by the
 engine (and offered again) until a place of their transition changes: read them, do not
 change them.
+
+A controller with ``deterministic = True`` says that ``choose`` gives the same answer for the
+same offer and the same values of what it read (places, clock, firings), and that being asked
+again then changes none of its later answers: after it waits, the engine asks it again only
+when its offer or something it read changed (``decision.state.valid_until(t)``: what it read of
+the clock holds before ``t``; ``decision.offering(bindings)`` hands part of a decision on
+without reading the clock). See docs/rl.md, "The contract".
 """
 from __future__ import annotations
 

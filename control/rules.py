@@ -35,6 +35,9 @@ class ReorderPoint:
             raise ValueError(f"(s, S) needs s < S, got s={s}, S={S}")
         self.transition, self.place, self.s, self.S = transition, place, s, S
 
+    #: its answer follows from the bindings and the stock it reads (see ``Rules.deterministic``)
+    deterministic = True
+
     def transitions(self) -> set[str]:
         return {self.transition}
 
@@ -91,6 +94,13 @@ class Rules:
         self.name = name
         self._ruled = set().union(*(r.transitions() for r in self.rules)) if self.rules else set()
 
+    @property
+    def deterministic(self) -> bool:
+        """Whether every rule and the base controller say their answer follows from what they
+        read (the controller contract's ``deterministic``): then so does this controller's."""
+        return all(getattr(r, "deterministic", False) for r in self.rules) and (
+            self.base is None or bool(getattr(self.base, "deterministic", False)))
+
     def reset(self, state) -> None:
         if self.base is not None and hasattr(self.base, "reset"):
             self.base.reset(state)
@@ -103,7 +113,7 @@ class Rules:
         if self.base is not None:
             rest = [b for b in decision.bindings if b.transition not in self._ruled]
             if rest:
-                return self.base.choose(Decision(decision.clock, rest, decision.state))
+                return self.base.choose(decision.offering(rest))
         return WAIT
 
     @property

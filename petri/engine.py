@@ -145,13 +145,27 @@ class EventLog:
 class StateView:
     """A read-only view of a running simulation, as controllers and observers see it."""
 
-    __slots__ = ("_sim",)
+    __slots__ = ("_sim", "_seen", "_until")
 
-    def __init__(self, sim: "Simulator"):
+    def __init__(self, sim: "Simulator", seen: set | None = None):
         self._sim = sim
+        #: what was read through this view (place names, ``CLOCK``, ``EVERY_PLACE``,
+        #: ``FIRINGS``), for a controller whose waiting holds until it changes; None: not noted
+        self._seen = seen
+        self._until: float | None = None
+
+    def valid_until(self, time: float) -> None:
+        """Say that what was read of the clock through this view gives the same answer at
+        any clock before ``time`` (for a ``deterministic`` controller: its wait then holds
+        until ``time``, unless something else it read changes first). Without it, reading the
+        clock makes a wait hold only at this clock."""
+        if self._until is None or time < self._until:
+            self._until = time
 
     @property
     def clock(self) -> float:
+        if self._seen is not None:
+            self._seen.add(CLOCK)
         return self._sim.clock
 
     @property
@@ -160,36 +174,56 @@ class StateView:
 
     @property
     def firings(self) -> int:
+        if self._seen is not None:
+            self._seen.add(FIRINGS)
         return self._sim.firings
 
     @property
     def marking(self) -> dict[str, Counter]:
+        if self._seen is not None:
+            self._seen.add(EVERY_PLACE)
         return self._sim.marking
 
     def tokens(self, place: str) -> list:
+        if self._seen is not None:
+            self._seen.add(place)
         return self._sim.tokens(place)
 
     def count(self, place: str) -> int:
         sim = self._sim      # what controllers ask most: the count the engine keeps
+        if self._seen is not None:
+            self._seen.add(place)
         i = sim.compiled.place_index.get(place)
         return sim.kept_counts()[i] if i is not None else sim.count(place)
 
     def counts(self) -> list[int]:
         """The token count of every place (net order), kept by the engine from one firing to
         the next: only the places a firing touched are counted again. Read-only."""
+        if self._seen is not None:
+            self._seen.add(EVERY_PLACE)
         return self._sim.kept_counts()
 
     def colours(self, place: str) -> Counter:
+        if self._seen is not None:
+            self._seen.add(place)
         return self._sim.colours(place)
 
     def version(self, place: str) -> int:
         """A number that changes whenever a firing changes the tokens of ``place``: while it
         stays the same, so do the place's tokens (what a controller computed from them holds)."""
+        if self._seen is not None:
+            self._seen.add(place)
         return self._sim.place_version(self._sim._place(place))
 
     def capacity(self, place: str):
         """The capacity of ``place`` now in force (a scenario may change it during a run)."""
+        if self._seen is not None:
+            self._seen.add(place)
         return self._sim.capacity(place)
+
+
+#: what a view notes besides place names (see ``StateView._seen``)
+CLOCK, EVERY_PLACE, FIRINGS = -1, -2, -3
 
 
 class Decision:
@@ -197,11 +231,11 @@ class Decision:
     ``bindings`` (net order) and a read-only view of the ``state``. The engine builds the
     list of bindings only when a controller first looks at it."""
 
-    __slots__ = ("clock", "state", "_bindings", "_offer", "listed")
+    __slots__ = ("_clock", "state", "_bindings", "_offer", "listed")
 
     def __init__(self, clock: float, bindings: list | None = None, state: StateView | None = None,
                  *, offer: Callable[[], list] | None = None, listed: list | None = None):
-        self.clock = clock
+        self._clock = clock
         self.state = state
         self._bindings = bindings
         self._offer = offer
@@ -211,10 +245,21 @@ class Decision:
         self.listed = listed
 
     @property
+    def clock(self) -> float:
+        if self.state is not None and self.state._seen is not None:
+            self.state._seen.add(CLOCK)
+        return self._clock
+
+    @property
     def bindings(self) -> list:
         if self._bindings is None:
             self._bindings = self._offer() if self._offer is not None else []
         return self._bindings
+
+    def offering(self, bindings: list) -> "Decision":
+        """The same decision point offering only ``bindings`` (a part of these; for a
+        controller that hands some bindings on to another), without reading the clock."""
+        return Decision(self._clock, list(bindings), self.state)
 
     def __repr__(self):
         return f"Decision(clock={self.clock!r}, bindings={self.bindings!r})"
@@ -350,6 +395,11 @@ class Simulator:
         self._version = 0
         self._changed_places: list[tuple[int, ...]] | None = None
         self._needs: list | None = None     # per transition: (place, kind, weight) of its inputs
+        # A controller that says its choice follows from what it reads (``deterministic``) and
+        # waited is not asked again until its offer or something it read changes: what it was
+        # offered and read is kept here (``_note_wait``)
+        self._watch = use_control and bool(getattr(controller, "deterministic", False))
+        self._waited: tuple | None = None
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
@@ -505,6 +555,7 @@ class Simulator:
             self._listed[:], self._offered[:] = [None] * n, [None] * n
         self._dirty.clear()
         self._counts = None
+        self._waited = None
 
     # -- parameters (for disruption scenarios) --------------------------------------------------------
     def set_constant(self, name: str, value) -> None:
@@ -635,6 +686,7 @@ class Simulator:
         return False
 
     def _recheck(self, transitions: Iterable[int]) -> None:
+        self._waited = None     # a parameter changed, or a firing by hand: ask the controller
         self._rechecks(transitions, self.clock)
 
     def _failure(self, t, e: Exception, b: tuple | None = None) -> SimulationError:
@@ -857,11 +909,17 @@ class Simulator:
         if ctl is None:
             return None, -1, None
         s = ctl[1]
+        if self._waited is not None and self._still_waiting(s):
+            self._declined = True
+            return self._decide()
         offer, listed = self._offer(s)
-        chosen = self.controller.choose(Decision(self.clock, state=StateView(self),
-                                                 offer=offer, listed=listed))
+        view = StateView(self, set() if self._watch else None)
+        chosen = self.controller.choose(Decision(self.clock, state=view, offer=offer,
+                                                 listed=listed))
         if chosen is WAIT:
             self._declined = True
+            if view._seen is not None:
+                self._note_wait(listed, view)
             return self._decide()
         if isinstance(chosen, Binding):
             u, b = chosen._t, chosen._b
@@ -875,6 +933,49 @@ class Simulator:
         offered = sum(len(self._bindings(u)) for u in s.items)
         raise SimulationError(f"the controller chose {chosen!r}, which is not one of the "
                               f"{offered} bindings it was offered at time {self.clock}")
+
+    def _note_wait(self, listed: list, state: StateView) -> None:
+        """A controller that says its choice follows from what it reads (``deterministic``)
+        waited: keep what it was offered and the state of what it read, so that it is not asked
+        again until one of them changes (``_still_waiting``)."""
+        index, seen = self.compiled.place_index, state._seen
+        places = [index[p] for p in seen if isinstance(p, str)]
+        if places:
+            self.kept_counts()
+        versions = self._versions
+        until = state._until
+        self._waited = (listed, places, [versions[i] for i in places],
+                        ((self.clock, until if until is not None and until > self.clock else None)
+                         if CLOCK in seen else None),
+                        self.firings if EVERY_PLACE in seen or FIRINGS in seen else None)
+
+    def _still_waiting(self, s: _Enabled) -> bool:
+        """Whether the controller's last wait still holds: the same bindings offered, and
+        nothing it read changed since (its places' tokens, the clock, the firings)."""
+        listed, places, versions, clock, firings = self._waited
+        if ((clock is not None and clock[0] != self.clock
+             and (clock[1] is None or self.clock >= clock[1]))
+                or (firings is not None and firings != self.firings)
+                or len(listed) != len(s.items)):
+            self._waited = None
+            return False
+        pos, bindings = s.pos, self._bindings
+        for u, bs in listed:
+            if u not in pos:
+                self._waited = None
+                return False
+            now = bindings(u)
+            if now is not bs and now != bs:
+                self._waited = None
+                return False
+        if places:
+            self.kept_counts()
+            kept = self._versions
+            for i, v in zip(places, versions):
+                if kept[i] != v:
+                    self._waited = None
+                    return False
+        return True
 
     def _decide_uncontrolled(self) -> tuple[_Enabled | None, int, tuple | None]:
         """``_decide`` for a run in which no transition is controlled (no controller, or no

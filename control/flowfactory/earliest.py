@@ -49,6 +49,7 @@ class EarliestOrderController:
     name = "earliest-order"
     thesis_key = None
     MODULES = MODULES
+    deterministic = True    # its choice follows from the offer and the marking it reads
 
     def __init__(self):
         self.effort = {m: 0.0 for m in self.MODULES}

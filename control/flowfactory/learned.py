@@ -125,6 +125,10 @@ class LearnedController:
     name = "rl"
     thesis_key = None        # the thesis has no figures for this controller
     dispatch = True          # runs on load_plant(dispatch=True)
+    #: its choice follows from the offer and what it reads (the clock too); what it observes
+    #: while choosing (stores' use, stations' pace) comes out the same when asked again with
+    #: nothing it read changed
+    deterministic = True
     MODULES = MODULES + ("dispatch",)
 
     def __init__(self, parameters: dict | None = None):
@@ -238,7 +242,25 @@ class LearnedController:
             self._observe_start(chosen, state)
             self.effort["dispatch"] += time.perf_counter() - t0
             return chosen
-        return ask_modules(decision, self.effort, self._deliver, self._release, self._net)
+        chosen = ask_modules(decision, self.effort, self._deliver, self._release, self._net)
+        if chosen is None and hasattr(state, "valid_until"):
+            state.valid_until(self._holds_until(state))
+        return chosen
+
+    def _holds_until(self, state) -> float:
+        """The clock before which what this decision read of the clock stays as it was: the
+        first time a use or a pace leaves its window (a millisecond early: the windows' own
+        comparison rounds), or a started job's station token gets ready."""
+        now = state.clock
+        until = math.inf
+        for q in (*self._use.values(), *self._pace.values()):
+            if q and q[0][0] + RECENT - 1e-3 < until:
+                until = q[0][0] + RECENT - 1e-3
+        for resource in self._last:
+            for _, t in state.tokens(resource):
+                if now < t < until:
+                    until = t
+        return until
 
     # -- decisions -----------------------------------------------------------------------------
     def _release(self, bindings, state):

@@ -70,6 +70,11 @@ class FlowFactoryQController:
         self._pending: dict = {}          # module/key -> (state, action, clock, extra)
 
     # -- the contract --------------------------------------------------------------------------
+    @property
+    def deterministic(self) -> bool:
+        """Greedy (not learning), its choice follows from the offer and the counts it reads."""
+        return not self.learn
+
     def reset(self, state) -> None:
         self.effort = {m: 0.0 for m in MODULES}
         self._orders = state.count("backlog")

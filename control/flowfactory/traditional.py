@@ -38,6 +38,7 @@ class TraditionalController:
     name = "traditional"
     thesis_key = "traditional"      # column of the thesis's results this controller compares to
     MODULES = MODULES
+    deterministic = True    # its choice follows from the offer and the counts it reads
 
     def __init__(self, wip: int | None = None):
         if wip is not None and (not isinstance(wip, int) or wip < 1):
