@@ -37,6 +37,15 @@ __all__ = ["COUNT", "MULTI", "TIMED", "CompiledNet", "compile_net", "SimulationE
 COUNT, MULTI, TIMED = 0, 1, 2
 
 
+class Unordered(Exception):
+    """Two order values that cannot be compared (``value``, and ``first``, the smallest found
+    before it): raised by a generated ``smallest``, reported by the engine."""
+
+    def __init__(self, value, first):
+        super().__init__(value, first)
+        self.value, self.first = value, first
+
+
 
 
 @dataclass
@@ -53,7 +62,8 @@ class CompiledTransition:
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
     order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
-    orders: Callable | None = None  # (m, now) -> [(order value, binding)] of enabled bindings
+    smallest: Callable | None = None  # (m, now, first, best, u) -> the running smallest order
+    #                                  value and its bindings, this transition's enabled ones added
     expressions: dict = field(default_factory=dict)   # line -> [(what, text, source)]
     listing: Callable | None = None  # (m, now) -> the list of what ``bindings`` yields
 
@@ -236,7 +246,7 @@ class CompiledNet:
         if not hasattr(self, "_code_index"):
             self._code_index = {f.__code__: t.index for t in self.transitions
                                 for f in (t.bindings, t.listing, t.check, t.since, t.fire,
-                                          t.order, t.orders)
+                                          t.order, t.smallest)
                                 if f is not None}
         return self._code_index
 
@@ -326,7 +336,8 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
     ns.update({"_push": heappush, "_pop": _ts.heappop, "_few": _ts.few_ready,
                "_nth": _ts.nth_oldest, "_take": _ts.take, "_addn": _ts.add, "_cap": capacity,
                "_Err": SimulationError, "_NUM": (int, float), "_INF": float("inf"), "_tuple": tuple, "_int": int, "_repr": _short, "_type": type, "_len": len,
-               "_sum": sum, "_map": map, "_list": list, "_sorted": sorted, "_max": max})
+               "_sum": sum, "_map": map, "_list": list, "_sorted": sorted, "_max": max,
+               "_TypeError": TypeError, "_Unordered": Unordered})
     # colour sets appear in generated code by number only, never by their (file-given) names
     colour_sets = net.all_colour_sets()
     for k, (name, cs) in enumerate(colour_sets.items()):
@@ -348,7 +359,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
         transitions.append(CompiledTransition(
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
-            local.get("order"), local.get("orders"), gen.expression_lines(src),
+            local.get("order"), local.get("smallest"), gen.expression_lines(src),
             listing=local["listing"]))
 
     # dependents: who must be re-examined when a place's tokens change (or get ready)
@@ -854,7 +865,7 @@ class _TransitionCode:
                  self._since_source(), self._fire_source()]
         if t.order is not None:
             parts.append(self._order_source())
-            parts.append(self._orders_source(L))
+            parts.append(self._smallest_source(L))
         return "\n\n".join(parts) + "\n"
 
     def _listing_source(self, L: list[str]) -> str:
@@ -871,19 +882,28 @@ class _TransitionCode:
         out.append("    return _o")
         return "\n".join(out)
 
-    def _orders_source(self, L: list[str]) -> str:
-        """``orders(m, now)``: each enabled binding with its order value, in the order
-        ``bindings`` yields them: one call instead of a generator and a call per binding."""
-        out = ["def orders(m, now):", "    _o = []"]
+    def _smallest_source(self, L: list[str]) -> str:
+        """``smallest(m, now, first, best, u)``: binding order's search carried on through this
+        transition's enabled bindings, in the order ``bindings`` yields them: ``first`` is the
+        smallest order value found so far (None: none yet) and ``best`` the ``(u, binding)``
+        pairs that have it; returns both, updated (a binding with a smaller value starts
+        ``best`` anew, one with the same value joins it). Values that cannot be compared raise
+        ``Unordered``. One call per transition, no list of all its bindings."""
+        out = ["def smallest(m, now, _f, _o, _u):"]
         value = self.expr(self.t.order, "order")
         for line in L[1:]:
             if line.endswith(": return"):
-                line += " _o"
+                line += " _f, _o"
             elif line.lstrip().startswith("yield "):
                 pad = line[: len(line) - len(line.lstrip())]
-                line = f"{pad}_o.append((({value}), {line.lstrip()[len('yield '):]}))"
+                b = line.lstrip()[len('yield '):]
+                out.append(f"{pad}_v = ({value})")
+                out.append(f"{pad}try:")
+                out.append(f"{pad}    if _f is None or _v < _f: _f = _v; _o = [(_u, {b})]")
+                out.append(f"{pad}    elif _v == _f: _o.append((_u, {b}))")
+                line = f"{pad}except _TypeError: raise _Unordered(_v, _f) from None"
             out.append(line)
-        out.append("    return _o")
+        out.append("    return _f, _o")
         return "\n".join(out)
 
     def _order_source(self) -> str:

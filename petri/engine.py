@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .compiler import COUNT, MULTI, CompiledNet, SimulationError, TableRows, compile_net
+from .compiler import COUNT, MULTI, CompiledNet, SimulationError, TableRows, Unordered, compile_net
 from .distributions import Draws
 from .interrupt import Interrupt
 from .model import DOT, Net, NetError
@@ -1012,27 +1012,19 @@ class Simulator:
 
     def _smallest(self, items: list[int]) -> tuple[int, tuple]:
         """Binding order: the enabled binding whose order value is the smallest, across the
-        given transitions; ties are broken by the seeded RNG."""
+        given transitions (in net order, each listing its bindings as ``bindings`` yields them);
+        ties are broken by the seeded RNG."""
         ts, m, now = self.compiled.transitions, self._m, self.clock
-        best, first = [], None
-        for u in sorted(items):
-            t = ts[u]
+        first = best = None
+        for u in (sorted(items) if len(items) > 1 else items):
             try:
-                pairs = t.orders(m, now)
+                first, best = ts[u].smallest(m, now, first, best, u)
+            except Unordered as e:
+                raise SimulationError(
+                    f"at time {self.clock}: transition '{ts[u].name}': order value {e.value!r} "
+                    f"cannot be compared with order value {e.first!r}") from None
             except Exception as e:
-                raise self._failure(t, e) from None
-            for v, b in pairs:
-                try:
-                    smaller = first is None or v < first
-                    same = not smaller and v == first
-                except TypeError:
-                    raise SimulationError(
-                        f"at time {self.clock}: transition '{t.name}': order value {v!r} cannot "
-                        f"be compared with order value {first!r}") from None
-                if smaller:
-                    best, first = [(u, b)], v
-                elif same:
-                    best.append((u, b))
+                raise self._failure(ts[u], e) from None
         return best[int(self.rng.random() * len(best))] if len(best) > 1 else best[0]
 
     def _oldest(self, items: list[int]) -> tuple[int, tuple]:
