@@ -433,7 +433,7 @@ class _ReadyGroups:
         self.index: dict = {}
         self.place: list[int] = []          # group -> its place
         self.members: list[tuple] = []      # group -> its transitions, ascending
-        self._seen: dict = {}               # sorted tuple of groups -> transitions
+        self.seen: dict = {}                # tuple of groups -> their dependents
 
     def group(self, i: int, text) -> int:
         """The group of a token that an arc with inscription ``text`` puts into place ``i``."""
@@ -452,17 +452,19 @@ class _ReadyGroups:
         """The group of any token of place ``i``."""
         return self.group(i, _ANY)
 
-    def dependents(self, groups: list[int]) -> tuple:
+    def dependents(self, groups) -> tuple:
+        """The transitions to re-examine when the tokens of ``groups`` (a sequence of group
+        numbers, in any order) get ready at one time; kept per sequence (``seen``)."""
         if len(groups) == 1:
             return self.members[groups[0]]
-        key = tuple(sorted(groups))
-        out = self._seen.get(key)
+        key = tuple(groups)
+        out = self.seen.get(key)
         if out is None:
             wanted = set().union(*(self.members[g] for g in key))
             places = sorted({self.place[g] for g in key})
             out = tuple(dict.fromkeys(v for i in places for v in self.all_of[i] if v in wanted))
-            if len(self._seen) < self.CACHED:
-                self._seen[key] = out
+            if len(self.seen) < self.CACHED:
+                self.seen[key] = out
         return out
 
 

@@ -785,17 +785,16 @@ class Simulator:
         heap, pending, start = self._heap, self._pending, self.clock
         recheck, dirty = self._rechecks, self._dirty
         ready = self.compiled.ready
-        place, members, dependents = ready.place, ready.members, ready.dependents
+        place, members, dependents, seen = ready.place, ready.members, ready.dependents, ready.seen
         uncontrolled, controlled = self._ready_now, self._control_now
         if dirty:           # what changed at this instant is judged at this instant
             self._settle()
         pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
-        passed = []         # (time, group or groups) examined without finding a binding
+        passed = []         # (time, groups) examined without finding a binding
         while heap:
             t, _, g = heap[0]
             q = pending[g]
-            a = q[0]
-            if a is None or a != t:     # no longer the group's earliest time
+            if q[0] != t:               # no longer the group's earliest time
                 pop(heap)
                 continue
             if t <= start:              # not later than the clock: nothing to wait for
@@ -814,37 +813,32 @@ class Simulator:
                 continue
             if until is not None and t > until:
                 break
-            later = q[1]
-            if later:                   # the group's next time becomes its earliest
-                a = pop(later)
-                while later and later[0] == a:
-                    pop(later)
-                q[0] = a
-                replace(heap, (a, place[g], g))
-            else:
-                q[0] = None
-                pop(heap)
-            groups = None
-            while heap and heap[0][0] == t:     # other groups with tokens getting ready at t
-                k = pop(heap)[2]
-                q = pending[k]
-                a = q[0]
-                if a is not None and a == t:
-                    later = q[1]
-                    if later:
-                        a = pop(later)
-                        while later and later[0] == a:
-                            pop(later)
-                        q[0] = a
-                        push(heap, (a, place[k], k))
-                    else:
-                        q[0] = None
-                    if groups is None:
-                        groups = [g]
-                    groups.append(k)
+            # every group whose earliest time is t (heap order: places in net order): its
+            # next time becomes its earliest
+            groups = []
+            while heap and heap[0][0] == t:
+                g = pop(heap)[2]
+                q = pending[g]
+                if q[0] != t:
+                    continue
+                later = q[1]
+                if later:
+                    a = pop(later)
+                    while later and later[0] == a:
+                        pop(later)
+                    q[0] = a
+                    push(heap, (a, place[g], g))
+                else:
+                    q[0] = None
+                groups.append(g)
             self.clock = t
             declined, self._declined = self._declined, False
-            recheck(members[g] if groups is None else dependents(groups), t)
+            if len(groups) == 1:
+                recheck(members[g], t)
+            else:
+                key = tuple(groups)
+                todo = seen.get(key)
+                recheck(dependents(key) if todo is None else todo, t)
             for s in uncontrolled:
                 if s.items:
                     return True
@@ -853,7 +847,7 @@ class Simulator:
             for s in controlled:
                 if s.items:
                     return True
-            passed.append((t, g if groups is None else groups))
+            passed.append((t, groups))
             self._declined = declined
         self.clock = start
         if passed:
@@ -867,7 +861,7 @@ class Simulator:
         ready = self.compiled.ready
         place, members, dependents = ready.place, ready.members, ready.dependents
         for t, gs in passed:
-            for g in (gs,) if isinstance(gs, int) else gs:
+            for g in gs:
                 q = pending[g]
                 a = q[0]
                 if a is None or t < a:
@@ -878,7 +872,7 @@ class Simulator:
                 elif t != a:
                     heapq.heappush(q[1], t)
         for t, gs in passed:
-            self._rechecks(members[gs] if isinstance(gs, int) else dependents(gs), now)
+            self._rechecks(members[gs[0]] if len(gs) == 1 else dependents(gs), now)
 
     def _decide(self) -> tuple[_Enabled | None, int, tuple | None]:
         """What fires next at this instant, when more than a uniform random choice among
@@ -1139,6 +1133,7 @@ class Simulator:
         rows = self.events._rows if self.log else None
         observers = self._observers
         now = self.clock
+        instant = self._instant_limit
         stop_at = self._stop_at(limit)
         while True:
             if stop_at is not None and self.firings >= stop_at:
@@ -1163,7 +1158,8 @@ class Simulator:
                 if not advance(until):
                     return self._stopped_reason(until)
                 now = self.clock
-                stop_at = self._stop_at(limit)
+                if instant is not None:
+                    stop_at = self._stop_at(limit)
                 continue
             try:
                 if b is None:
