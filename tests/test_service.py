@@ -193,6 +193,27 @@ def test_brandimarte_text_with_the_policy(server):
     assert body["lower_bound"] <= body["makespan"]
 
 
+def test_concurrent_requests_queue_and_an_improvement_runs_beside(server):
+    from concurrent.futures import ThreadPoolExecutor
+    mk01 = (ROOT / "nets/scheduling/instances/brandimarte/mk01.fjs").read_text()
+    with ThreadPoolExecutor(6) as pool:
+        # improves for up to 6 s (mk01's tabu search stops after some 3 s without progress);
+        # it must not hold up the quick requests behind it
+        long = pool.submit(server.client.post, "/schedules",
+                           json={"instance": mk01, "format": "fjs", "method": "rule:spt",
+                                 "time_limit": 6})
+        time.sleep(0.5)
+        quick = [pool.submit(server.client.post, "/schedules", json=TINY) for _ in range(5)]
+        answers = [f.result() for f in quick]
+        assert not long.done()                   # the quick ones were answered before it
+        assert [r.status_code for r in answers] == [201] * 5
+        assert [r.json()["operations"] for r in answers] == [TINY_OPS] * 5
+        assert len({r.json()["id"] for r in answers}) == 5
+        done = long.result()
+    assert done.status_code == 201 and done.json()["wall_seconds"] > 1
+    assert done.json()["method"].startswith("rule:spt")
+
+
 def test_sql_looking_names_are_stored_verbatim(server):
     evil = "x'); DROP TABLE schedules; --"
     req = {"name": evil, "method": "rule:fifo",

@@ -5,19 +5,25 @@ Every endpoint except ``/health`` (and the documentation at ``/docs``) needs the
 """
 from __future__ import annotations
 
+import asyncio
+import email.message
+import gc
 import hmac
+import json
 import math
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from fastapi import FastAPI, HTTPException, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from petri.errors import CommandError, PetriError
 
@@ -59,14 +65,12 @@ SETTINGS_VARIABLE = "PETRI_SERVE_SETTINGS"
 
 
 def settings_text(settings: Settings) -> str:
-    import json
     from dataclasses import asdict
     return json.dumps({k: v for k, v in asdict(settings).items() if k != "env_key"})
 
 
 def app_from_environment() -> FastAPI:
     """The app of one of ``petri serve --workers N``'s processes."""
-    import json
     import os
     settings = Settings(**json.loads(os.environ[SETTINGS_VARIABLE]),
                         env_key=os.environ.get("PETRI_API_KEY") or None)
@@ -82,6 +86,8 @@ class _State:
     policy_error: str | None = None
     ready: bool = False                    # the tables are migrated
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: one schedule's work at a time in this process, the others waiting in arrival order
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def ensure_ready(self) -> None:
         """Migrate the tables if that has not succeeded yet (the database was down at
@@ -165,14 +171,14 @@ class _Gate:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         if scope["path"] not in OPEN_PATHS:
-            from starlette.concurrency import run_in_threadpool
             key = headers.get("x-api-key")
             if key is None:
                 return await _send_json(scope, send, 401, {
                     "detail": "missing API key: send it in the header X-API-Key"})
             try:
-                await run_in_threadpool(self.state.ensure_ready)
-                ok = await run_in_threadpool(self._key_ok, key)
+                if not self.state.ready:
+                    await run_in_threadpool(self.state.ensure_ready)
+                ok = self._env_key(key) or await run_in_threadpool(self._key_ok, key)
             except (CommandError, SQLAlchemyError):
                 return await _send_json(scope, send, 503, _UNAVAILABLE)
             if not ok:
@@ -194,11 +200,12 @@ class _Gate:
 
         await self.app(scope, receive_limited, send)
 
-    def _key_ok(self, key: str) -> bool:
+    def _env_key(self, key: str) -> bool:
         env = self.state.settings.env_key
-        if env and hmac.compare_digest(env.encode("utf-8"), key.encode("utf-8")):
-            return True
-        return self.state.db.key_is_valid(key)
+        return bool(env) and hmac.compare_digest(env.encode("utf-8"), key.encode("utf-8"))
+
+    def _key_ok(self, key: str) -> bool:
+        return self._env_key(key) or self.state.db.key_is_valid(key)
 
 
 _UNAVAILABLE = {"detail": "the database is unavailable; try again later"}
@@ -246,6 +253,103 @@ def _unprocessable(field: str, message: str) -> HTTPException:
                                 "type": "value_error"}])
 
 
+def _is_json(content_type: str | None) -> bool:
+    """Whether a body of this content type is read as JSON (as FastAPI decides it:
+    application/json or application/...+json)."""
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json"))
+
+
+def parse_schedule_request(body: bytes, content_type: str | None) -> ScheduleRequest:
+    """The body of ``POST /schedules`` as a ``ScheduleRequest``, parsed and checked by
+    pydantic in one step from the raw bytes. A body it refuses is read again the way FastAPI
+    reads a body parameter, so that the error (``RequestValidationError``, or 400 for bytes
+    that are no text) names the same places with the same messages."""
+    is_json = _is_json(content_type)
+    if body and is_json:
+        try:
+            return ScheduleRequest.model_validate_json(body)
+        except ValidationError:
+            pass                        # worded below
+    if not body:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",),
+                                       "msg": "Field required", "input": None}])
+    data: object = body
+    if is_json:
+        try:
+            data = json.loads(body)
+        except json.JSONDecodeError as e:
+            raise RequestValidationError([{"type": "json_invalid", "loc": ("body", e.pos),
+                                           "msg": "JSON decode error", "input": {},
+                                           "ctx": {"error": e.msg}}]) from None
+        except ValueError:              # not UTF-8, -16 or -32
+            raise HTTPException(400, "There was an error parsing the body") from None
+    try:
+        return ScheduleRequest.model_validate(data, from_attributes=True)
+    except ValidationError as e:
+        raise RequestValidationError([{**err, "loc": ("body", *err["loc"])}
+                                      for err in e.errors(include_url=False)]) from None
+
+
+#: ``POST /schedules``'s body in the OpenAPI document (the endpoint reads the raw body)
+_SCHEDULE_REQUEST_BODY = {"requestBody": {
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScheduleRequest"}}},
+    "required": True}}
+
+
+def _request_schemas() -> dict:
+    """The JSON schemas of ``ScheduleRequest`` and the models in it, for the OpenAPI
+    document's components."""
+    from pydantic.json_schema import models_json_schema
+    _, top = models_json_schema([(ScheduleRequest, "validation")],
+                                ref_template="#/components/schemas/{model}")
+    return top["$defs"]
+
+
+_BY_JOB = attrgetter("job", "operation")
+
+
+def answer_json(schedule_id: int, name: str, result, fallback: bool) -> bytes:
+    """A new schedule's answer (``ScheduleOut``) as the bytes of its JSON, written directly:
+    the same bytes as FastAPI's ``JSONResponse`` of the answer as a dict (compact, UTF-8),
+    without building thousands of dicts first."""
+    head = json.dumps({"id": schedule_id, "instance": name, "makespan": int(result.makespan),
+                       "lower_bound": int(result.lower_bound), "method": result.method,
+                       "fallback": fallback, "wall_seconds": round(result.wall_seconds, 6)},
+                      ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    machines = [json.dumps(n, ensure_ascii=False) for n in result.instance.machine_names]
+    rows = ",".join([f'{{"job":{o.job},"operation":{o.operation},"machine":'
+                     f'{machines[o.machine]},"start":{int(o.start)},"end":{int(o.end)}}}'
+                     for o in sorted(result.operations, key=_BY_JOB)])
+    return f'{head[:-1]},"operations":[{rows}]}}'.encode("utf-8")
+
+
+def _settle_heap(ready: threading.Event | None) -> None:
+    """Keep Python's cycle collector off the objects made at start (the libraries, the
+    policy, numba's compiled code: some 200,000 objects that a full collection walks each
+    time, a few hundred milliseconds, every few requests), and collect less often: each
+    request makes tens of thousands of short-lived objects. Done again once ``ready`` (the
+    compiled pass) is set."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(_GC_THRESHOLD, 20, 20)
+    if ready is not None and not ready.is_set():
+        def later():
+            ready.wait()
+            gc.freeze()
+        threading.Thread(target=later, daemon=True, name="petri-settle-heap").start()
+
+
+#: objects made (less those freed) between two collections of the youngest generation
+_GC_THRESHOLD = 20_000
+
+
+
 def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI:
     """The service as an ASGI application (opens the database and loads the policy now);
     ``quiet``: say nothing about a database down at start (the caller did)."""
@@ -262,9 +366,12 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
     else:
         state.ready = True
     _load_policy(state)
+    ready = None
     if state.policy is not None:
         from ..onepass import warm_up
-        warm_up().wait(settings.compiled_wait)     # the compiled pass, else in the background
+        ready = warm_up()
+        ready.wait(settings.compiled_wait)         # the compiled pass, else in the background
+    _settle_heap(ready)
     app = FastAPI(title="petri scheduling service",
                   description="Job-shop schedules over HTTP: send jobs and machines, get "
                               "every operation's machine, start and end. Send the header "
@@ -272,6 +379,22 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
                   version="1")
     app.state.petri = state
     app.add_middleware(_Gate, state=state)
+    documented = app.openapi
+
+    def openapi() -> dict:
+        """FastAPI's document with the request body's schemas added as FastAPI writes them."""
+        if app.openapi_schema is None:
+            from fastapi.encoders import jsonable_encoder
+            from fastapi.openapi.models import OpenAPI
+            spec = documented()
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(_request_schemas())
+            spec["components"]["schemas"] = dict(sorted(schemas.items()))
+            app.openapi_schema = jsonable_encoder(OpenAPI(**spec), by_alias=True,
+                                                  exclude_none=True)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -352,11 +475,8 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
         return PlainTextResponse(state.metrics.text(stored),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.post("/schedules", status_code=201, response_model=ScheduleOut, tags=["schedules"],
-              summary="Schedule a job shop", dependencies=[Security(_api_key)])
-    def create(req: ScheduleRequest):
-        """Send an instance as text (``format``: orlib or fjs) or as ``jobs``; the answer
-        lists every operation with its machine, start and end, and is stored under ``id``."""
+    def prepare(body: bytes, content_type: str | None):
+        req = parse_schedule_request(body, content_type)
         try:
             inst, fmt, source = build_instance(req)
         except RequestError as e:
@@ -365,14 +485,34 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
             raise _unprocessable("jobs", str(e)) from None
         if req.time_limit is not None and not math.isfinite(req.time_limit):
             raise _unprocessable("time_limit", "must be a finite number of seconds")
+        return req, inst, fmt, source
+
+    def finish(req: ScheduleRequest, inst, fmt: str, source: str) -> Response:
         result, fallback = scheduled(inst, req.method, req.time_limit, req.seed)
         name = req.name or inst.name
         sid = state.db.save(name=name, format=fmt, source=source, instance=inst,
                             schedule=result, fallback=fallback)
         state.metrics.schedule(result.method, fallback)
-        # built by hand and sent as is: checking thousands of operations against the
-        # response model again would cost more than writing them
-        return JSONResponse(out(sid, name, result, fallback), status_code=201)
+        return Response(answer_json(sid, name, result, fallback), status_code=201,
+                        media_type="application/json")
+
+    @app.post("/schedules", status_code=201, response_model=ScheduleOut, tags=["schedules"],
+              summary="Schedule a job shop", dependencies=[Security(_api_key)],
+              openapi_extra=_SCHEDULE_REQUEST_BODY)
+    async def create(request: Request):
+        """Send an instance as text (``format``: orlib or fjs) or as ``jobs``; the answer
+        lists every operation with its machine, start and end, and is stored under ``id``."""
+        # The body is read here and parsed by pydantic straight from its bytes; the work is
+        # done in a worker thread, one request at a time per process (in arrival order):
+        # concurrent requests would only share the interpreter lock, each finishing later.
+        # A request that improves for ``time_limit`` seconds runs beside the queue.
+        body = await request.body()
+        content_type = request.headers.get("content-type")
+        async with state.turn:
+            prepared = await run_in_threadpool(prepare, body, content_type)
+            if not prepared[0].time_limit:
+                return await run_in_threadpool(finish, *prepared)
+        return await run_in_threadpool(finish, *prepared)
 
     @app.get("/schedules", response_model=list[SummaryOut], tags=["schedules"],
              summary="The newest schedules", dependencies=[Security(_api_key)])
