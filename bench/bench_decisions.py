@@ -7,7 +7,8 @@ Measures, in CPU time of one process (pin it: ``taskset -c 1``):
   tables), ideal scenario, every FlowFactory controller, cases 1-10: CPU seconds per case;
 * **decisions**: the controlled runs alone, under ``cProfile``: the share of the run's time
   spent choosing (listing the decision's bindings and the controller's ``choose``;
-  uncontrolled choices by binding order excluded);
+  uncontrolled choices by binding order excluded); and the same share measured with CPU-time
+  timers instead of the profiler;
 * **env**: ``control.env.PetriNetEnv`` steps per second with a random policy over the
   offered actions (``action_masks`` + ``step``; resets counted in), on the FlowFactory plant
   (50 orders, case 1's stock) and on a 20-job x 10-machine job shop as a net;
@@ -20,8 +21,7 @@ temporary folder), alternating with the working tree repeat by repeat, and print
     taskset -c 1 python bench/bench_decisions.py --repeats 5 --baseline main
 
 Section ``decisions`` of ``python -m bench``: the same, against ``BASELINE`` (the version
-before the engine kept token counts for controllers and the environment read the engine's
-own binding tuples).
+before deterministic controllers were asked again only when something they read changed).
 """
 from __future__ import annotations
 
@@ -38,9 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
-#: the last version whose environment built Binding objects for its mask and counted every
-#: place for its observation, and whose controllers' counts were not kept by the engine
-BASELINE = "51f5c35"
+#: the version before controllers were asked again only when something they read changed
+BASELINE = "8f53179"
 
 
 def measure_cases(cases: list[int]) -> float:
@@ -86,6 +85,63 @@ def measure_decisions(cases: list[int]) -> dict:
     choosing = cum.get("_decide", cum.get("_choose", 0.0)) - cum.get("_smallest", 0.0) \
         - cum.get("_oldest", 0.0)
     return {"share": choosing / cum["run"], "run_seconds_profiled": cum["run"]}
+
+
+def measure_decisions_timed(cases: list[int]) -> dict:
+    """The same share without the profiler (which inflates every Python call, and so the
+    controllers' many small calls): CPU-time timers (``time.process_time``) around the
+    engine's ``_decide`` (outermost call only) and, inside it, ``_smallest`` and ``_oldest``,
+    and around the whole runs. A timer costs about 0.3 us, part of it inside what it times."""
+    from control import registry
+    from control.flowfactory import plant as ff
+    from petri import engine
+    from petri.engine import Simulator, compile_net
+    stock = ff.read_cases(ff.DATA / "initial_stock.csv")
+    runs = []
+    for name in CONTROLLERS:
+        ctrl = registry.create(name)
+        runs.append((ctrl, compile_net(ff.load_plant(None, dispatch=getattr(ctrl, "dispatch", False)))))
+    clock = time.process_time
+    acc = {"decide": 0.0, "excluded": 0.0}
+    depth = [0]
+    saved = {name: getattr(engine.Simulator, name) for name in ("_decide", "_smallest", "_oldest")}
+
+    def decide(self):
+        if depth[0]:
+            return saved["_decide"](self)
+        depth[0] = 1
+        t = clock()
+        try:
+            return saved["_decide"](self)
+        finally:
+            acc["decide"] += clock() - t
+            depth[0] = 0
+
+    def excluded(name):
+        real = saved[name]
+
+        def wrapper(self, *a):
+            t = clock()
+            try:
+                return real(self, *a)
+            finally:
+                acc["excluded"] += clock() - t
+        return wrapper
+
+    engine.Simulator._decide = decide
+    engine.Simulator._smallest = excluded("_smallest")
+    engine.Simulator._oldest = excluded("_oldest")
+    try:
+        start = clock()
+        for ctrl, compiled in runs:
+            for case in cases:
+                ff.set_case(compiled.net, stock[case])
+                Simulator(compiled, controller=ctrl, seed=0).run()
+        total = clock() - start
+    finally:
+        for name, real in saved.items():
+            setattr(engine.Simulator, name, real)
+    return {"share_timed": (acc["decide"] - acc["excluded"]) / total, "run_seconds_timed": total}
 
 
 def flowfactory_env():
@@ -171,6 +227,7 @@ def child(args) -> None:
         out["case_seconds"] = measure_cases(cases)
     if "decisions" in args.parts:
         out.update(measure_decisions(cases))
+        out.update(measure_decisions_timed(cases))
     if "env" in args.parts:
         out["env_flowfactory"] = measure_env(flowfactory_env, args.steps)["steps_per_second"]
         out["env_jobshop"] = measure_env(jobshop_env, args.steps)["steps_per_second"]
@@ -219,7 +276,7 @@ def decisions_section(quick: bool):
     rows = ["| what | before | after | after/before |", "|---|---:|---:|---:|"]
     for key, label, _ in FIGURES:
         a = med["this"][key]
-        fmt = (lambda v: f"{v:.3f}") if key in ("case_seconds", "share") else (lambda v: f"{v:,.0f}")
+        fmt = (lambda v: f"{v:.3f}") if key.startswith(("case_seconds", "share")) else (lambda v: f"{v:,.0f}")
         b = before[key] if before else None
         rows.append(f"| {label} | {fmt(b) if b is not None else '-'} | {fmt(a)} | "
                     f"{f'{a / b:.2f}x' if b else '-'} |")
@@ -238,6 +295,8 @@ SECTIONS = {"decisions": decisions_section}
 
 FIGURES = [("case_seconds", "CPU s per experiment case", "lower"),
            ("share", "share of a controlled run spent choosing (cProfile)", "lower"),
+           ("share_timed", "share of a controlled run spent choosing (timers, no profiler)",
+            "lower"),
            ("env_flowfactory", "env steps/s, FlowFactory plant", "higher"),
            ("env_jobshop", "env steps/s, 20x10 job shop", "higher")]
 
@@ -272,7 +331,7 @@ def main(argv=None) -> int:
         if key not in results["this"][0]:
             continue
         med = {k: statistics.median(r[key] for r in rs) for k, rs in results.items()}
-        line = "  ".join(f"{k}: {v:,.3f}" if key in ("case_seconds", "share") else f"{k}: {v:,.0f}"
+        line = "  ".join(f"{k}: {v:,.3f}" if key.startswith(("case_seconds", "share")) else f"{k}: {v:,.0f}"
                          for k, v in med.items())
         if args.baseline:
             ratio = med["this"] / med[args.baseline]

@@ -887,7 +887,9 @@ class Simulator:
                 break
         ctl = None
         if not self._declined:
-            if self._dirty:
+            # settled only when a controllable class could come first: else the uncontrolled
+            # bindings fire now and the marked transitions are judged once after them
+            if self._dirty and (unc is None or self._controlled[0][0] > unc[0]):
                 self._settle()
             for prio, s in self._controlled:
                 if s.items:
@@ -933,12 +935,12 @@ class Simulator:
         waited: keep what it was offered and the state of what it read, so that it is not asked
         again until one of them changes (``_still_waiting``)."""
         index, seen = self.compiled.place_index, state._seen
-        places = [index[p] for p in seen if isinstance(p, str)]
+        places = {index[p] for p in seen if isinstance(p, str)}
         if places:
-            self.kept_counts()
+            self.kept_counts()      # the versions of now; later firings are in ``_touched``
         versions = self._versions
         until = state._until
-        self._waited = (listed, places, [versions[i] for i in places],
+        self._waited = (listed, places, [(i, versions[i]) for i in places],
                         ((self.clock, until if until is not None and until > self.clock else None)
                          if CLOCK in seen else None),
                         self.firings if EVERY_PLACE in seen or FIRINGS in seen else None)
@@ -953,6 +955,18 @@ class Simulator:
                 or len(listed) != len(s.items)):
             self._waited = None
             return False
+        if places:
+            # a firing since: noted in ``_touched`` (or already counted into the versions)
+            changed = self._places_of()
+            for u in self._touched:
+                if not places.isdisjoint(changed[u]):
+                    self._waited = None
+                    return False
+            kept = self._versions
+            for i, v in versions:
+                if kept[i] != v:
+                    self._waited = None
+                    return False
         pos, bindings = s.pos, self._bindings
         for u, bs in listed:
             if u not in pos:
@@ -962,13 +976,6 @@ class Simulator:
             if now is not bs and now != bs:
                 self._waited = None
                 return False
-        if places:
-            self.kept_counts()
-            kept = self._versions
-            for i, v in zip(places, versions):
-                if kept[i] != v:
-                    self._waited = None
-                    return False
         return True
 
     def _decide_uncontrolled(self) -> tuple[_Enabled | None, int, tuple | None]:

@@ -140,6 +140,10 @@ class LearnedController:
         self._last: dict = {}
         self._pace: dict = {}
         self._upstream: dict = {}       # place -> (its version, its commissioning terms)
+        self._upstream_sum = None       # (the places' versions, their commissioning hours)
+        self._ready: dict = {}          # station resource -> (its version, earliest ready time)
+        self._means: dict = {}          # station -> (first, last, length, mean pace) of its window
+        self._sizes: dict = {}          # order -> its number of components
 
     def reset(self, state) -> None:
         self.effort = {m: 0.0 for m in self.MODULES}
@@ -149,6 +153,10 @@ class LearnedController:
         self._last = {}          # station resource -> (station, start, table time) of its job
         self._pace = {}          # station -> deque of (time, observed / nominal processing time)
         self._upstream = {}
+        self._upstream_sum = None
+        self._ready = {}
+        self._means = {}
+        self._sizes = {}
 
     # -- observation ---------------------------------------------------------------------------
     def _observe_use(self, state) -> None:
@@ -182,8 +190,16 @@ class LearnedController:
         """A station's pace: when a started job has finished (the station's token is back),
         its processing time over the table's is how much slower than planned it runs now."""
         now = state.clock
+        ready, versions = self._ready, hasattr(state, "version")
         for resource in list(self._last):
-            free = [t for _, t in state.tokens(resource) if t <= now]
+            version = state.version(resource) if versions else None
+            known = ready.get(resource)
+            if version is not None and known is not None and known[0] == version \
+                    and now < known[1]:
+                continue        # its tokens as when last read, none of them ready yet
+            tokens = state.tokens(resource)
+            free = [t for _, t in tokens if t <= now]
+            ready[resource] = (version, min((t for _, t in tokens), default=math.inf))
             if free:
                 station, start, nominal = self._last.pop(resource)
                 if nominal > 0:
@@ -195,11 +211,16 @@ class LearnedController:
         (0: as planned; 2: three times the processing time), at most 4."""
         now = state.clock
         worst = 0.0
+        means = self._means
         for station, q in self._pace.items():
             while q and q[0][0] < now - RECENT:
                 q.popleft()
             if q and (stations is None or station in stations):
-                worst = max(worst, sum(r for _, r in q) / len(q) - 1.0)
+                known = means.get(station)      # the window changes only at its two ends
+                if known is None or known[0] is not q[0] or known[1] is not q[-1] \
+                        or known[2] != len(q):
+                    known = means[station] = (q[0], q[-1], len(q), sum(r for _, r in q) / len(q))
+                worst = max(worst, known[3] - 1.0)
         return min(4.0, worst)
 
     @staticmethod
@@ -217,9 +238,14 @@ class LearnedController:
         place's terms are computed again only when its tokens changed: ``state.version``)."""
         f1, f2 = state.net.tables["face1"], state.net.tables["face2"]
         kept = self._upstream
+        if hasattr(state, "version"):
+            versions = tuple(state.version(p) for p in BEFORE_COMMISSIONING)
+            if self._upstream_sum is not None and self._upstream_sum[0] == versions:
+                return self._upstream_sum[1]
+        else:
+            versions = (None,) * len(BEFORE_COMMISSIONING)
         work = 0.0
-        for place in BEFORE_COMMISSIONING:
-            version = state.version(place) if hasattr(state, "version") else None
+        for place, version in zip(BEFORE_COMMISSIONING, versions):
             known = kept.get(place)
             if version is None or known is None or known[0] != version:
                 terms = [n * (f1[job[1], "Commissioning"] + f2[job[1], "Commissioning"])
@@ -227,6 +253,8 @@ class LearnedController:
                 known = kept[place] = (version, terms)
             for x in known[1]:      # added one by one, in the same order as ever
                 work += x
+        if versions[0] is not None:
+            self._upstream_sum = (versions, work / 3600.0)
         return work / 3600.0
 
     # -- the contract --------------------------------------------------------------------------
@@ -256,10 +284,12 @@ class LearnedController:
         for q in (*self._use.values(), *self._pace.values()):
             if q and q[0][0] + RECENT - 1e-3 < until:
                 until = q[0][0] + RECENT - 1e-3
-        for resource in self._last:
-            for _, t in state.tokens(resource):
-                if now < t < until:
-                    until = t
+        for resource in self._last:     # read by _observe_finished just before: none ready
+            known = self._ready.get(resource)
+            t = known[1] if known is not None else min(
+                (t for _, t in state.tokens(resource) if t > now), default=math.inf)
+            if now < t < until:
+                until = t
         return until
 
     # -- decisions -----------------------------------------------------------------------------
@@ -328,11 +358,15 @@ class LearnedController:
         net = state.net
         n = max(self._orders, 1)
 
+        sizes = self._sizes
+
         def key(b):
             o = b.values.get("o")
             if o is None:
                 return (-1.0, b.transition)
-            size = sum(net.tables[f"qty_{x}"][o] for x in "ABCDEF")
+            size = sizes.get(o)
+            if size is None:
+                size = sizes[o] = sum(net.tables[f"qty_{x}"][o] for x in "ABCDEF")
             share = at_montage.get(o, 0) / size
             last = 1.0 if at_montage.get(o, 0) == size - 1 else 0.0
             return (o / n - p["k1"] * share - p["k2"] * last, b.transition)
