@@ -983,7 +983,14 @@ class _TransitionCode:
             return f"_sum(m[{i}].values())"
         return f"_sum(_map(_len, m[{i}].values()))"
 
-    def _match(self, node, value: str, bound: set, L: list, pad: str, place: str) -> None:
+    def _match(self, node, value: str, bound: set, L: list, pad: str, place: str,
+               colour: str | None = None) -> None:
+        """Lines matching pattern ``node`` against the token ``value`` of ``place``: a bound
+        variable or a literal compares, an unbound variable binds. ``colour``: the colour set
+        ``value`` belongs to, when known (every token of a place is in its colour set, so a
+        tuple pattern of a product of as many components needs no test of the token's shape)."""
+        if colour is None and "[" not in value:
+            colour = self.net.places[place].colour
         if isinstance(node, ast.Name) and node.id not in self.constants \
                 and node.id not in ("True", "False", "None"):
             if node.id in bound:
@@ -998,9 +1005,23 @@ class _TransitionCode:
             return
         if isinstance(node, ast.Tuple):
             n = len(node.elts)
-            L.append(f"{pad}if _type({value}) is not _tuple or _len({value}) != {n}: continue")
+            cs = self.net.all_colour_sets().get(colour) if colour is not None else None
+            parts = list(cs.components) if cs is not None and cs.kind == "product" else []
+            if len(parts) != n:
+                L.append(f"{pad}if _type({value}) is not _tuple or _len({value}) != {n}: continue")
+                parts = [None] * n
+            names = [e.id for e in node.elts if isinstance(e, ast.Name)]
+            if parts[0] is not None and len(names) == n and len(set(names)) == n and not any(
+                    v in bound or v in self.constants or v in ("True", "False", "None") for v in names):
+                # fresh variables only: bind them all at once
+                L.append(f"{pad}{', '.join('v_' + v for v in names)} = {value}")
+                for v in names:
+                    self.bound_by[v] = self._arc
+                    bound.add(v)
+                    self.variables.append(v)
+                return
             for j, elt in enumerate(node.elts):
-                self._match(elt, f"{value}[{j}]", bound, L, pad, place)
+                self._match(elt, f"{value}[{j}]", bound, L, pad, place, parts[j])
             return
         L.append(f"{pad}if {value} != {ex.to_source(node, self.constants, self.tables)}: continue")
 

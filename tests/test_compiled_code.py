@@ -87,3 +87,41 @@ def test_a_firing_re_examines_the_transitions_reading_what_it_changed():
     # a transition whose idle arc has no literal colour reads every machine
     net.add_transition("inspect", delay=1, inputs=[("idle", "x")], outputs=[("idle", "x")])
     assert compile_net(net).dependents[:3] == [(0, 1, 3), (1, 2, 3), (0, 2, 3)]
+
+
+def test_a_tuple_pattern_on_a_product_place_binds_without_testing_the_shape():
+    # every token of a place is in its colour set: a Job is a pair, so (o, p) unpacks it, and
+    # (o, "B") compares the second part; the nested ((o, p), k) of a Batch unpacks twice
+    net = job_net("Job", "(o, p)")
+    net.add_colour_set("Batch", components=("Job", "Order"), timed=True)
+    net.add_place("batches", "Batch", initial=[Token(((2, "B"), 1), 1, 1), Token(((0, "A"), 3), 1, 0)])
+    net.add_place("counted", "Order")
+    net.transitions["work"].order = "o"
+    net.add_transition("only_b", inputs=[("waiting", '(o, "B")')], outputs=[("done", '(o, "B")')],
+                       priority=1)
+    net.add_transition("split", inputs=[("batches", "((o, p), k)")], outputs=[("counted", "k")],
+                       guard='p == "A" or k == 1')
+    sources = [t.source[:t.source.index("def listing")] for t in compile_net(net).transitions]
+    assert all("_tuple" not in src and "_len" not in src for src in sources)
+    assert "v_o, v_p = _x0\n" in sources[0]
+    assert "v_o = _x0[0]\n" in sources[1] and "if _x0[1] != 'B': continue" in sources[1]
+    assert "v_o, v_p = _x0[0]\n" in sources[2]
+    sim = Simulator(net, seed=0)
+    sim.run()
+    # work (ordered) takes (3, "A") at 0, before split; only_b (priority 1, no delay) takes
+    # (1, "B") as soon as it is ready, at 2
+    assert sim.tokens("done") == [((1, "B"), 2), ((3, "A"), 4)]
+    assert [(e.time, e.transition, e.binding) for e in sim.events] == [
+        (0, "work", {"o": 3, "p": "A"}), (0, "split", {"o": 0, "p": "A", "k": 3}),
+        (1, "split", {"o": 2, "p": "B", "k": 1}), (2, "only_b", {"o": 1})]
+
+
+def test_a_tuple_pattern_of_another_length_than_the_product_matches_nothing():
+    net = Net("shapes")
+    net.add_colour_set("Pair", components=("int", "int"))
+    net.add_place("pairs", "Pair", initial=[(1, 2)])
+    net.add_place("out", "int")
+    net.add_transition("three", inputs=[("pairs", "(a, b, c)")], outputs=[("out", "a")])
+    src = compile_net(net, check=False).transitions[0].source
+    assert "_len(_x0) != 3: continue" in src
+    assert Simulator(compile_net(net, check=False)).run().firings == 0
