@@ -1131,6 +1131,10 @@ class Simulator:
         deps = c.dependents
         levels = [s for _, s in self._uncontrolled]
         free = not self._controlled and self.choice == "random" and not self._has_order
+        # no controller and random choice, but binding orders: the smallest order value is
+        # found here too (``_decide_uncontrolled`` without its call)
+        ordered = not self._controlled and self.choice == "random" and self._has_order
+        smallest = self._smallest
         decide = self._decide if self._controlled else self._decide_uncontrolled
         advance = self.advance
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
@@ -1149,6 +1153,16 @@ class Simulator:
                 u = -1
                 for s in levels:
                     if s.items:
+                        break
+                else:
+                    s = None
+            elif ordered:
+                u = -1
+                for s in levels:
+                    if s.items:
+                        if s.ordered:
+                            u, b = smallest(s.items)
+                            s = None
                         break
                 else:
                     s = None
