@@ -16,7 +16,9 @@ transitions its colour can enable: ``_ReadyGroups``): ``pending[g]`` is ``[earli
 the group's earliest pending time (also on ``heap`` as ``(time, place, g)``) and a min-heap of
 its later ones. The generated code embeds only inscriptions that passed ``petri.expressions``'s
 checks; it runs with no builtins. ``dependents[t]`` lists the transitions whose enabling can
-change when ``t`` fires: the engine re-examines only those.
+change when ``t`` fires: the engine re-examines only those; ``fire`` says whether a token it put
+into a timed place is ready now, and when none is, ``dependents_later[t]`` is enough (a token not
+yet ready changes no enabling, except by its count for inhibitor arcs and capacities).
 """
 from __future__ import annotations
 
@@ -58,7 +60,9 @@ class CompiledTransition:
     bindings: Callable            # (m, now) -> iterator of binding tuples
     check: Callable               # (m, now) -> bool: is some binding enabled
     since: Callable               # (m, b) -> its tokens' ready times, latest first
-    fire: Callable                # (m, now, b, heap, pending) -> (consumed, produced) or None
+    fire: Callable                # (m, now, b, heap, pending) -> soon, or with the log
+    #                               (consumed, produced, soon); soon: a token it put into a timed
+    #                               place is ready now (True when it puts none there)
     simple: bool                  # exactly one binding (the empty one) whenever enabled
     source: str = ""              # the generated code, for debugging
     order: Callable | None = None  # b -> the binding's order value (transitions with `order`)
@@ -107,6 +111,11 @@ class CompiledNet:
     place_index: dict = field(default_factory=dict)
     transition_index: dict = field(default_factory=dict)
     ready: "_ReadyGroups | None" = None         # who is re-examined when tokens get ready
+    #: per transition: its dependents less those that only read places it puts timed tokens
+    #: into (by input or read arcs): enough after a firing whose tokens there are all for
+    #: later, since a token not yet ready changes no enabling (it counts only for inhibitor
+    #: arcs and capacities, whose transitions stay in)
+    dependents_later: list = field(default_factory=list)
 
     # -- markings ------------------------------------------------------------------------------
     def initial_marking(self) -> list:
@@ -367,20 +376,36 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
     # after a firing: the transitions reading a place it changed, unless both name a colour
     # of that place by a literal and the colours differ (taking an idle machine "M1" does not
     # change whether "M2" is idle)
-    deps = []
+    deps, later = [], []
+    # per place: the transitions counting its tokens whatever their ready times (inhibitor
+    # arcs, outputs into it when it has a capacity)
+    counting: list[set] = [set() for _ in pidx]
+    for ti, t in enumerate(net.transitions.values()):
+        for a in t.inputs:
+            if a.kind == "inhibitor":
+                counting[pidx[a.place]].add(ti)
+        for a in t.outputs:
+            if net.places[a.place].capacity is not None:
+                counting[pidx[a.place]].add(ti)
     for t in net.transitions.values():
         changed = {(pidx[a.place], _arc_colour(kinds, pidx[a.place], a.pattern)) for a in t.inputs
                    if a.kind == "normal"}
+        taken = set(changed)
         changed |= {(pidx[a.place], _arc_colour(kinds, pidx[a.place], a.expression))
                     for a in t.outputs}
         deps.append(tuple(sorted({v for i, c in changed for c2, v in readers[i]
                                   if c is _ANY or c2 is _ANY or c == c2})))
+        # the same, when every token the firing puts into a timed place is for later
+        now = {(i, c) for i, c in changed if (i, c) in taken or kinds[i] != TIMED}
+        loud = {v for i, c in now for c2, v in readers[i] if c is _ANY or c2 is _ANY or c == c2}
+        loud |= {v for i, c in changed for v in counting[i]}
+        later.append(tuple(v for v in deps[-1] if v in loud))
     for i, kind in enumerate(kinds):
         if kind == TIMED:
             ready.whole(i)      # for initial tokens stamped later: every group exists now
     return CompiledNet(net, place_names, kinds, list(net.transitions), transitions, deps,
                        place_deps, ns, capacity, untimed, log, pidx,
-                       {n: i for i, n in enumerate(net.transitions)}, ready)
+                       {n: i for i, n in enumerate(net.transitions)}, ready, later)
 
 
 def _readers(net: Net, pidx: dict, kinds: list) -> list[list]:
@@ -1069,7 +1094,7 @@ class _TransitionCode:
             consumed = tuple((a.place, DOT, 0) for a in t.inputs if a.kind == "normal"
                              for _ in range(int(a.weight)))
             produced = tuple((a.place, DOT, 0) for a in t.outputs for _ in range(a.weight))
-            L[0] = f"def fire(m, now, b, heap, pending, _CP=({consumed!r}, {produced!r})):"
+            L[0] = f"def fire(m, now, b, heap, pending, _CP=({consumed!r}, {produced!r}, True)):"
             log = False
         # the log record: each consumption and production names its records in a local,
         # joined into two tuples by the return (cheaper than growing lists)
@@ -1109,6 +1134,7 @@ class _TransitionCode:
                 L.append(f"{ind}if not _l: del _d[_x]")
         timed_out = any(kinds[pidx[a.place]] == TIMED for a in t.outputs)
         if timed_out:
+            L.append(f"{ind}_r = False")      # a token put into a timed place is ready now
             if self.untimed:
                 L.append(f"{ind}_t0 = now")
             else:
@@ -1141,14 +1167,15 @@ class _TransitionCode:
             self._output_lines(L, a, i, kind, w, what, pname, ind, log, record, pparts)
             if start is not None:
                 L[start:] = [f"{ind}if _w:"] + ["    " + line for line in L[start:]]
+        soon = "_r" if timed_out else "True"
         if log:
             def joined(parts):
                 return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
-            L.append(f"{ind}return {joined(cparts)}, {joined(pparts)}")
+            L.append(f"{ind}return {joined(cparts)}, {joined(pparts)}, {soon}")
         elif self.log:
             L.append(f"{ind}return _CP")
-        elif len(L) == 1:      # a firing that changes no place (e.g. read arcs only)
-            L.append(f"{ind}return None")
+        else:
+            L.append(f"{ind}return {soon}")
         return "\n".join(L)
 
     def _output_lines(self, L, a, i, kind, w, what, pname, ind, log, record, pparts):
@@ -1203,6 +1230,7 @@ class _TransitionCode:
             L.append(f"{ind}    if _a is None: _q[0] = _t; _push(heap, (_t, {i}, {g}))")
             L.append(f"{ind}    elif _t < _a: _q[0] = _t; _push(heap, (_t, {i}, {g})); _push(_q[1], _a)")
             L.append(f"{ind}    elif _t != _a: _push(_q[1], _t)")
+            L.append(f"{ind}else: _r = True")
             if log:
                 record(pparts, "p", f"({pname}, _x, _t)",
                        None if w == "1" else f"(({pname}, _x, _t),) * {w}")

@@ -1128,7 +1128,7 @@ class Simulator:
         fires = [t.fire for t in ts]
         binds = [t.listing for t in ts]
         simple = [t.simple for t in ts]
-        deps = c.dependents
+        deps, later = c.dependents, c.dependents_later
         levels = [s for _, s in self._uncontrolled]
         free = not self._controlled and self.choice == "random" and not self._has_order
         # no controller and random choice, but binding orders: the smallest order value is
@@ -1194,7 +1194,8 @@ class Simulator:
             if touched is not None:
                 touched[u] = None
             try:
-                for cur in deps[u]:
+                # only the dependents a token for later leaves alone, when all are for later
+                for cur in deps[u] if (record if rows is None else record[2]) else later[u]:
                     if listed is not None:
                         listed[cur] = offered[cur] = None
                         if lazy[cur]:

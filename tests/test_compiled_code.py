@@ -125,3 +125,44 @@ def test_a_tuple_pattern_of_another_length_than_the_product_matches_nothing():
     src = compile_net(net, check=False).transitions[0].source
     assert "_len(_x0) != 3: continue" in src
     assert Simulator(compile_net(net, check=False)).run().firings == 0
+
+
+def _counting_checks(sim):
+    """Note (transition, clock) of every enabling test the engine makes from now on."""
+    calls, checks = [], sim._checks
+    for k, f in enumerate(list(checks)):
+        checks[k] = (lambda f, k: lambda m, now: calls.append((k, now)) or f(m, now))(f, k)
+    return calls
+
+
+@pytest.mark.parametrize("log", [True, False])
+def test_a_token_for_later_re_examines_nothing_that_only_reads_its_place(log):
+    net = Net("two machines")
+    net.add_colour_set("Part", values=["A"], timed=True)
+    net.add_place("queue_1", "Part", initial=["A"])
+    net.add_place("queue_2", "Part")
+    net.add_place("done", "Part")
+    net.add_transition("first", delay=2, inputs=[("queue_1", "p")], outputs=[("queue_2", "p")])
+    net.add_transition("second", inputs=[("queue_2", "p")], outputs=[("done", "p")])
+    net.add_transition("alarm", inputs=[("done", "p")], inhibitors=[("queue_2", None, 2)],
+                       outputs=[("done", "p")], delay=100)
+    c = compile_net(net, log=log)
+    # first changes queue_1 (first reads it) and queue_2 (second reads it, alarm counts it)
+    assert c.dependents == [(0, 1, 2), (1, 2), (2,)]
+    assert c.dependents_later == [(0, 2), (1, 2), (2,)]
+    sim = Simulator(c, seed=0)
+    calls = _counting_checks(sim)
+    sim.step()          # first at 0: the part it puts into queue_2 is ready at 2
+    assert calls == [(0, 0), (2, 0)]
+    del calls[:]
+    sim.step()          # the clock goes to 2, where second finds the part, and fires
+    assert calls == [(1, 2), (2, 2), (1, 2), (2, 2)] and sim.clock == 2
+    assert [e.transition for e in sim.events] == ["first", "second"] if log else sim.firings == 2
+    # without the delay, the part is ready at once: second is examined and fires at 0
+    net.transitions["first"].delay = 0
+    sim = Simulator(compile_net(net, log=log), seed=0)
+    calls = _counting_checks(sim)
+    sim.step()
+    assert calls == [(0, 0), (1, 0), (2, 0)]
+    sim.step()
+    assert (sim.clock, sim.firings, sim.count("done")) == (0, 2, 1)
