@@ -215,11 +215,42 @@ def test_the_learned_release_gate_holds_orders_by_commissioning_work_upstream():
         assert run.shipped == 20
 
 
+def test_the_learned_release_gate_sees_how_supply_bound_the_plant_is():
+    """20 orders of two A parts, A complete in stock, every consumable store at 30: before the
+    first release 40 cutting parts, 40 L gas, 40 m filament and 20 electrical parts are still
+    needed, 40 x 2850 s = 31.67 h of commissioning. Short: 10 cutting (1/3 of a delivery of 2
+    days: 16 h), 10 gas and 10 filament (1/3 of a 1-day delivery: 8 h), no electrical part:
+    16 h / 31.67 h = 0.5053."""
+    from control.flowfactory.learned import INITIAL, LearnedController
+    orders, stock = _complete_orders(20)
+    seen = []
+
+    class Looking(LearnedController):
+        def _release(self, bindings, state):
+            seen.append((state.count("backlog"), self._supply_bound(state)))
+            return super()._release(bindings, state)
+
+    ff.run_case(ff.load_plant(orders, dispatch=True), 0, stock, Looking(dict(INITIAL)))
+    assert seen[0][0] == 20
+    assert seen[0][1] == pytest.approx(16 / (40 * 2850 / 3600))
+
+
+def test_the_release_grid_picks_the_fastest_candidate_within_the_tolerance():
+    """Makespans relative to the earliest-order parameters, per candidate and plant: the
+    fastest mean among those never more than 0.5 % slower on a plant; if none is, the least
+    slow worst plant."""
+    from control.flowfactory.learned import TOLERANCE, _pick
+    assert TOLERANCE == 0.005
+    assert _pick([[0.95, 1.02], [0.99, 1.004], [1.0, 1.0], [0.97, 1.005]]) == 3
+    assert _pick([[0.95, 1.02], [0.99, 1.01], [0.9, 1.03]]) == 1
+    assert _pick([[1.0, 1.0], [1.0, 1.0]]) == 0
+
+
 # -- training: checkpoints and resuming -------------------------------------------------------
 
 def _tiny_training(monkeypatch):
     """Training at toy size: 2 candidates on 1 plant of 4 orders per iteration, a line search
-    over 2 release weights."""
+    over 2 x 2 release weights."""
     from control.flowfactory import learned
     monkeypatch.setattr(learned, "POPULATION", 2)
     monkeypatch.setattr(learned, "ELITE", 1)
@@ -227,6 +258,7 @@ def _tiny_training(monkeypatch):
     monkeypatch.setattr(learned, "REFINE", 1)
     monkeypatch.setattr(learned, "VALIDATION", 1)
     monkeypatch.setattr(learned, "RELEASE_WEIGHTS", [-0.5])
+    monkeypatch.setattr(learned, "SUPPLY_WEIGHTS", [0.0, 1.0])
     real = learned.random_plant
 
     def small(rng):
@@ -249,7 +281,7 @@ def test_training_resumed_from_any_checkpoint_ends_as_an_uninterrupted_run(monke
     assert [json.loads(s)["stage"] for s in states] == ["cem", "release", "validation", "done"]
     assert whole["stage"] == "done" and whole["done"] == 2
     assert [next(iter(h)) for h in whole["history"]] == ["iteration", "iteration",
-                                                         "release_line_search", "validation"]
+                                                         "release_grid_search", "validation"]
     for s in states[:-1]:
         assert learned.train(2, seed=5, workers=1, state=json.loads(s)) == whole
 
