@@ -983,10 +983,41 @@ class _TransitionCode:
                            element=f"{self.where}: {what}")
         return d
 
-    def delay_check(self, ind: str, var: str, what: str) -> str:
-        """A line refusing a delay that is not a finite number of 0 or more."""
+    def delay_check(self, ind: str, var: str, what: str, text=None) -> str:
+        """A line refusing a delay that is not a finite number of 0 or more (``text``: the
+        delay's inscription; when it always gives a number, only the range is tested)."""
+        if text is not None and self._always_number(text):
+            return (f"{ind}if not 0 <= {var} < _INF: raise _Err("
+                    f"{what + ' must be a finite number of 0 or more, got '!r} + _repr({var}))")
         return (f"{ind}if _type({var}) not in _NUM or not 0 <= {var} < _INF: raise _Err("
                 f"{what + ' must be a finite number of 0 or more, got '!r} + _repr({var}))")
+
+    def _always_number(self, text) -> bool:
+        """Whether inscription ``text`` always gives an int or a float (never a bool): numbers,
+        constants and rows of tables holding only such numbers (a run may change them only to
+        other finite numbers), joined by ``+``, ``-`` and ``*``."""
+        def number(x):
+            return type(x) in (int, float)
+        numbers = {k for k, v in self.net.constants.items() if number(v)}
+        tables = {k for k, t in self.net.tables.items() if all(map(number, t.rows.values()))}
+
+        def always(n) -> bool:
+            if isinstance(n, ast.Constant):
+                return number(n.value)
+            if isinstance(n, ast.Name):
+                return n.id in numbers
+            if isinstance(n, ast.Subscript):
+                return isinstance(n.value, ast.Name) and n.value.id in tables
+            if isinstance(n, ast.BinOp):
+                return isinstance(n.op, (ast.Add, ast.Sub, ast.Mult)) and always(n.left) \
+                    and always(n.right)
+            if isinstance(n, ast.UnaryOp):
+                return isinstance(n.op, (ast.USub, ast.UAdd)) and always(n.operand)
+            return False
+        try:
+            return always(ast.parse(str(text).strip(), mode="eval").body)
+        except SyntaxError:
+            return False
 
     def _literal(self, text):
         """The value of an output inscription that is a literal or a constant, else _NONE."""
@@ -1143,7 +1174,7 @@ class _TransitionCode:
                     L.append(f"{ind}_t0 = now + {self.constant_delay(d, 'delay')!r}")
                 else:
                     L.append(f"{ind}_t0 = {self.expr(d, 'delay')}")
-                    L.append(self.delay_check(ind, "_t0", f"delay {str(d).strip()!r}"))
+                    L.append(self.delay_check(ind, "_t0", f"delay {str(d).strip()!r}", d))
                     L.append(f"{ind}_t0 += now")
         for j, a in enumerate(t.outputs):
             i = pidx[a.place]
@@ -1213,7 +1244,8 @@ class _TransitionCode:
                 L.append(f"{ind}_t = _t0 + {self.constant_delay(a.delay, what + ' delay')!r}")
             else:
                 L.append(f"{ind}_t = {self.expr(a.delay, what + ' delay')}")
-                L.append(self.delay_check(ind, "_t", f"{what}: delay {str(a.delay).strip()!r}"))
+                L.append(self.delay_check(ind, "_t", f"{what}: delay {str(a.delay).strip()!r}",
+                                          a.delay))
                 L.append(f"{ind}_t += _t0")
             L.append(f"{ind}_d = m[{i}]; _l = _d.get(_x)")
             if w == "1":

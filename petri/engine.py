@@ -791,6 +791,7 @@ class Simulator:
             self._settle()
         pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
         passed = []         # (time, groups) examined without finding a binding
+        declined, self._declined = self._declined, False     # back as it was if nothing is found
         while heap:
             t, _, g = heap[0]
             q = pending[g]
@@ -832,7 +833,6 @@ class Simulator:
                     q[0] = None
                 groups.append(g)
             self.clock = t
-            declined, self._declined = self._declined, False
             if len(groups) == 1:
                 recheck(members[g], t)
             else:
@@ -848,8 +848,7 @@ class Simulator:
                 if s.items:
                     return True
             passed.append((t, groups))
-            self._declined = declined
-        self.clock = start
+        self.clock, self._declined = start, declined
         if passed:
             self._give_back(passed, start)
         return False

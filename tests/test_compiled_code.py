@@ -166,3 +166,31 @@ def test_a_token_for_later_re_examines_nothing_that_only_reads_its_place(log):
     assert calls == [(0, 0), (1, 0), (2, 0)]
     sim.step()
     assert (sim.clock, sim.firings, sim.count("done")) == (0, 2, 1)
+
+
+def test_a_delay_that_always_gives_a_number_is_tested_only_for_its_range():
+    net = Net("delays")
+    net.add_colour_set("P", values=["A", "B"], timed=True)
+    net.add_constant("SETUP", 1)
+    net.add_table("proc", {"A": 3, "B": 2.5}, key=("product",), value="minutes")
+    net.add_table("flag", {"A": True, "B": False}, key=("product",), value="rush")
+    net.add_place("raw", "P", initial=["A", "B"])
+    net.add_place("done", "P")
+    net.add_transition("work", delay="proc[p] * 2 - SETUP", inputs=[("raw", "p")],
+                       outputs=[("done", "p", 1, "flag[p]")])
+    fire = fire_source(net)
+    assert "_type(_t0)" not in fire and "if not 0 <= _t0 < _INF" in fire
+    assert "_type(_t) not in _NUM" in fire          # flag holds bools: tested in full
+    sim = Simulator(net, seed=0)
+    with pytest.raises(SimulationError) as e:        # True is not a number of time
+        sim.run()
+    assert str(e.value) == ("transition 'work': output arc 1 (done): delay 'flag[p]' must be a "
+                            "finite number of 0 or more, got False (p='B', time 0)")
+    net.transitions["work"].outputs[0].delay = None
+    sim = Simulator(net, seed=0)
+    sim.set_table_value("proc", "A", 0.25)          # 0.25 * 2 - 1 < 0: refused when it fires
+    with pytest.raises(SimulationError) as e:
+        sim.run()
+    assert str(e.value) == ("transition 'work': delay 'proc[p] * 2 - SETUP' must be a finite "
+                            "number of 0 or more, got -0.5 (p='A', time 0)")
+    assert sim.tokens("done") == [("B", 4)]         # B (2.5 * 2 - 1) fired first
