@@ -279,37 +279,55 @@ class Instance:
         """No schedule ends before this: the longest job (release plus the shortest way
         through its operations) and the load of every set of machines that some operations
         can only run on (their shortest times shared among the set's machines)."""
+        fastest = self._fastest_calendar
         best = 0
+        load: dict[tuple[int, ...], int] = {}     # the machines of operations -> shortest work
         for job in self.jobs:
+            work = 0
+            machines: set[int] = set()
+            for op in job.operations:
+                d = min(op.durations)
+                work += d
+                machines.update(op.machines)
+                load[op.machines] = load.get(op.machines, 0) + d
             t = job.release
-            cal = self._fastest_calendar(sorted({m for op in job.operations for m in op.machines}))
-            work = sum(op.min_duration for op in job.operations)
+            cal = fastest(sorted(machines))
             best = max(best, cal.finish(t, work) if cal else t + work)
-        load: dict[int, int] = {}         # machine sets as bit masks -> shortest work
-        for op in self.operations():
-            key = sum(1 << m for m in set(op.machines))
-            load[key] = load.get(key, 0) + op.min_duration
-        sets = set(load) if len(load) <= 300 else set()
+        masks: dict[int, int] = {}                # machine sets as bit masks -> shortest work
+        for machines, d in load.items():
+            key = sum(1 << m for m in set(machines))
+            masks[key] = masks.get(key, 0) + d
+        sets = set(masks) if len(masks) <= 300 else set()
         members: dict[str, int] = {}
         for m, g in enumerate(self.machine_groups):
             members[g] = members.get(g, 0) | (1 << m)
         sets |= set(members.values()) | {(1 << self.n_machines) - 1}
-        items = list(load.items())
+        items = list(masks.items())
         for key in sets:                  # a set carries every operation bound inside it
-            total = sum(v for k, v in items if k & ~key == 0)
+            outside = ~key
+            total = sum([v for k, v in items if not k & outside])
             if not total:
                 continue
             machines = [m for m in range(self.n_machines) if key >> m & 1]
             per = -(-total // len(machines))
-            cal = self._fastest_calendar(machines)
+            cal = fastest(machines)
             best = max(best, cal.finish(0, per) if cal else per)
         return best
 
     def _fastest_calendar(self, machines) -> Calendar | None:
-        cals = [self.calendar_of(m) for m in machines]
-        if any(c is None for c in cals) or not cals:
-            return None
-        return max(cals, key=lambda c: c.weekly_minutes())
+        """The calendar with the most working minutes a week among those of ``machines``
+        (the first such in their order); None if one of them has none, or there are none."""
+        which, calendars = self.machine_calendars, self.calendars
+        best, most = None, -1
+        for m in machines:
+            c = which[m]
+            if c < 0:
+                return None
+            if c != best:
+                w = calendars[c].weekly_minutes()
+                if w > most:
+                    best, most = c, w
+        return None if best is None else calendars[best]
 
     def horizon(self) -> int:
         """A time by which any schedule without idle machines has ended (for nets with
