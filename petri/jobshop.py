@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from .errors import NetError
 from .model import InputArc, Net, OutputArc, Token
@@ -26,6 +25,26 @@ __all__ = ["Operation", "Job", "Calendar", "Instance", "instance_net", "WEEKDAYS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY = 24 * 60
 _WEEK = 7 * _DAY
+
+
+class _computed_once:
+    """A property computed at its first reading and kept in the object (like
+    ``functools.cached_property``, without the lock that Python 3.11 takes at every first
+    reading: instances make thousands of operations, each read once or twice)."""
+
+    def __init__(self, compute):
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
 
 
 @dataclass(frozen=True)
@@ -46,11 +65,11 @@ class Operation:
     def duration(self, machine: int) -> int:
         return self.durations[self.machines.index(machine)]
 
-    @cached_property
+    @_computed_once
     def min_duration(self) -> int:
         return min(self.durations)
 
-    @cached_property
+    @_computed_once
     def mean_duration(self) -> float:
         return sum(self.durations) / len(self.durations)
 
