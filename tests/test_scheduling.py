@@ -585,3 +585,34 @@ def test_inference_needs_no_torch():
     assert r.returncode == 0, r.stderr
     method, makespan, loaded = r.stdout.split()
     assert method == "policy" and int(makespan) >= 10 and loaded == "False"
+
+
+def test_checker_on_split_operations():
+    import datetime as dt
+    from petri.jobshop import Calendar, Instance, Job, Operation
+    # every day 8:00-16:00 with a break 12:00-12:30; 2026-01-05 is a Monday
+    cal = Calendar("day", {d: [(480, 960)] for d in range(7)},
+                   {d: [(720, 750)] for d in range(7)}, start=dt.date(2026, 1, 5))
+    inst = Instance("split", [Job("a", [Operation(0, 0, (0,), (300,), True)])], ["M"],
+                    machine_calendars=[0], calendars=[cal])
+
+    def check(pieces):
+        o = ScheduledOperation(0, 0, 0, pieces[0][0], pieces[-1][1], tuple(pieces))
+        return check_schedule(inst, Schedule(inst, [o]))
+
+    assert check([(600, 720), (750, 930)]) == []                   # 120 before the break, 180 after
+    assert check([(600, 720), (720, 720), (750, 930)]) == [        # an empty piece at the break
+        "job 0 operation 0 stops at 720 and goes on at 720, not at a break and the next working "
+        "time",
+        "job 0 operation 0 stops at 720 and goes on at 750, not at a break and the next working "
+        "time"]
+    assert check([(600, 700), (750, 950)]) == [
+        "job 0 operation 0 stops at 700 and goes on at 750, not at a break and the next working "
+        "time"]
+    assert check([(750, 930), (600, 720)]) == [
+        "job 0 operation 0: its pieces do not run in order from start to end",
+        "job 0 operation 0 stops at 930 and goes on at 600, not at a break and the next working "
+        "time"]
+    assert check([(600, 720), (750, 990)]) == [
+        "job 0 operation 0 works 360, but takes 300 on machine 0",
+        "job 0 operation 0 runs from 750 to 990, outside the working time of machine 0"]

@@ -133,10 +133,13 @@ def check_schedule(inst: Instance, schedule: Schedule) -> list[str]:
                 in_order = s == o.start and e == o.end and e >= s
                 work = e - s
             else:
-                in_order = pieces[0][0] == o.start and pieces[-1][1] == o.end and not any(
-                    b[0] < a[1] for a, b in zip(pieces, pieces[1:])) and not any(
-                    e < s for s, e in pieces)
-                work = sum(e - s for s, e in pieces)
+                in_order = pieces[0][0] == o.start and pieces[-1][1] == o.end
+                work, before = 0, pieces[0][0]
+                for s, e in pieces:         # each piece after the one before, not backwards
+                    if s < before or e < s:
+                        in_order = False
+                    work += e - s
+                    before = e
             if not in_order:
                 problems.append(f"job {j} operation {op.index}: its pieces do not run in "
                                 f"order from start to end")
@@ -147,16 +150,15 @@ def check_schedule(inst: Instance, schedule: Schedule) -> list[str]:
             if cal is not None:
                 if len(pieces) > 1 and not op.splittable:
                     problems.append(f"job {j} operation {op.index} is split but may not be")
-                for s, e in pieces:
-                    if e == s:
-                        continue
-                    w = cal.window_at(s)
-                    if w is None or e > w[1]:
+                opened = [None if e == s else cal.window_at(s) for s, e in pieces]
+                for (s, e), w in zip(pieces, opened):
+                    if e != s and (w is None or e > w[1]):
                         problems.append(f"job {j} operation {op.index} runs from {s} to {e}, "
                                         f"outside the working time of machine {m}")
                 if len(pieces) > 1:
-                    for (s0, e0), (s1, e1) in zip(pieces, pieces[1:]):
-                        w = cal.window_at(s0)
+                    for (s0, e0), (s1, e1), w in zip(pieces, pieces[1:], opened):
+                        if e0 == s0:
+                            w = cal.window_at(s0)
                         if w is None or e0 != w[1] or cal.next_start(e0 - 1) != s1:
                             problems.append(f"job {j} operation {op.index} stops at {e0} and "
                                             f"goes on at {s1}, not at a break and the next "
