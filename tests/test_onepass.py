@@ -139,8 +139,22 @@ def test_network_scores_equal_numpy():
     out = np.empty(50)
     PLAIN.scores(x.reshape(-1), 50, out, a["mean"], 1 / a["scale"], a["w1"], a["b1"], a["w2"],
                  a["b2"], a["w3"].reshape(-1), float(a["b3"][0]), np.empty(len(a["mean"])),
-                 np.empty(16), np.empty(16))
+                 np.empty(16), np.empty(16), np.empty(16, np.int64))
     assert np.allclose(out, pol.scores(x), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [PLAIN, "compiled"])
+def test_tanh_written_out_is_within_1e15_of_numpys(k):
+    if k == "compiled":
+        pytest.importorskip("numba")
+        k = onepass.kernel(True)
+    x = np.concatenate([np.linspace(-30, 30, 6001), [0.0, 1e-300, -1e-300, 5e-324, 19.9, 20.0,
+                                                     20.1, -20.0, 25.0, 1e6, -1e6, 18.7]])
+    h, bias = x.copy(), np.zeros_like(x)
+    k.tanh_of_sum(h, bias, len(x), np.empty(len(x), np.int64))
+    assert np.abs(h - np.tanh(x)).max() <= 1e-15
+    assert (h[-6:] == [1.0, -1.0, 1.0, 1.0, -1.0, np.tanh(18.7)]).all()
+    assert h[6001] == 0.0 and abs(h[6002]) <= 1e-300
 
 
 @st.composite

@@ -29,7 +29,17 @@ DONE, NEED_WINDOWS, NEED_PIECES, STOPPED = 0, 1, 2, 3
 STATUS, RESULTS, PIECES = 0, 1, 2
 
 FUNCTIONS = ["fill_features", "heap_push", "heap_pop", "window_at", "next_start", "scores",
-             "add_piece", "run_piece", "policy_pass"]
+             "tanh_of_sum", "add_piece", "run_piece", "policy_pass"]
+#: compiled allowing sums in any order and fused multiply-adds (the network's sums, which
+#: differ from numpy's BLAS in the last bits either way)
+REASSOCIATED = {"scores", "tanh_of_sum"}
+# exp(y) = 2^k exp(r): log2(e), ln 2 in two parts (k times the first is exact), the Taylor
+# coefficients 1/i!
+LOG2_E = 1.4426950408889634
+LN2_HIGH = 6.93147180369123816490e-01
+LN2_LOW = 1.90821492927058770002e-10
+C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13 = (1.0 / math.factorial(i)
+                                                      for i in range(2, 14))
 
 
 def heap_push(heap, size, t, kind, x):
@@ -93,10 +103,9 @@ def next_start(win_start, lo, hi, t):
     return -1
 
 
-def scores(x, n, out, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2):
-    """The network's score of each of the ``n`` rows of ``x`` (as ``Policy.scores``).
-    tanh is computed as 1 - 2 / (1 + exp(2 x)): within 4e-16 of it and three times faster
-    than the C library's tanh, which is most of a pass's time."""
+def scores(x, n, out, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2, bits):
+    """The network's score of each of the ``n`` rows of ``x`` (as ``Policy.scores``);
+    ``bits``: scratch space, one int64 per hidden unit."""
     F = mean.shape[0]
     H1 = w1.shape[1]
     H2 = w2.shape[1]
@@ -109,18 +118,38 @@ def scores(x, n, out, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2):
             zk = z[k]
             for a in range(H1):
                 h1[a] += zk * w1[k, a]
-        for a in range(H1):
-            h1[a] = 1.0 - 2.0 / (1.0 + math.exp(2.0 * (h1[a] + b1[a])))     # tanh
+        tanh_of_sum(h1, b1, H1, bits)
         for a in range(H2):
             h2[a] = 0.0
         for k in range(H1):
             hk = h1[k]
             for a in range(H2):
                 h2[a] += hk * w2[k, a]
+        tanh_of_sum(h2, b2, H2, bits)
         s = 0.0
         for a in range(H2):
-            s += (1.0 - 2.0 / (1.0 + math.exp(2.0 * (h2[a] + b2[a])))) * w3[a]
+            s += h2[a] * w3[a]
         out[i] = s + b3
+
+
+def tanh_of_sum(h, b, n, bits):
+    """``h[a] = tanh(h[a] + b[a])`` for ``a < n``, as 1 - 2 / (1 + exp(2 x)) with exp(y)
+    written out as 2^k p(r) (y = k ln 2 + r, |r| <= ln 2 / 2, p the Taylor polynomial of
+    degree 13, 2^k put together from its bits in ``bits``): plain arithmetic that the
+    compiler turns into vector instructions, where the C library's exp is called one value
+    at a time (the network's scores take a third less time on the 411-job plant); within
+    1e-15 of tanh. Beyond |y| = 40, tanh is 1 or -1 in doubles either way."""
+    for a in range(n):
+        y = 2.0 * (h[a] + b[a])
+        y = min(max(y, -40.0), 40.0)
+        k = np.floor(y * LOG2_E + 0.5)
+        r = (y - k * LN2_HIGH) - k * LN2_LOW
+        h[a] = 1.0 + r * (1.0 + r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * (
+            C7 + r * (C8 + r * (C9 + r * (C10 + r * (C11 + r * (C12 + r * C13))))))))))))
+        bits[a] = (np.int64(k) + 1023) << 52
+    power = bits.view(np.float64)
+    for a in range(n):
+        h[a] = 1.0 - 2.0 / (1.0 + h[a] * power[a])
 
 
 def add_piece(pieces, status, head, tail, j, start, end):
@@ -225,6 +254,7 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
     z = np.empty(mean.shape[0], dtype=np.float64)
     h1 = np.empty(w1.shape[1], dtype=np.float64)
     h2 = np.empty(w2.shape[1], dtype=np.float64)
+    bits = np.empty(max(w1.shape[1], w2.shape[1]), dtype=np.int64)
     per_machine = np.zeros(M, dtype=np.int64)
     best_on = np.full(M, NONE_SHORTER, dtype=np.int64)
     per_job = np.zeros(J, dtype=np.int64)
@@ -323,7 +353,7 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
                               priority, op_min, op_n_machines, op_mean, free, load, inv_mean,
                               top_priority, n_operations, per_machine, best_on, per_job,
                               op_time_left, machine_week, time_left)
-                scores(x, n, s, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2)
+                scores(x, n, s, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2, bits)
                 best = s[0]
                 for a in range(1, n):
                     if s[a] > best:

@@ -56,13 +56,16 @@ def kernel(compiled: bool = True):
             g.update({k: getattr(K, k) for k in ("N_FEATURES", "NONE_SHORTER", "JOB", "MACHINE",
                                                   "RESUME", "DONE", "NEED_WINDOWS",
                                                   "NEED_PIECES", "STOPPED", "STATUS", "RESULTS",
-                                                  "PIECES")})
+                                                  "PIECES", "LOG2_E", "LN2_HIGH", "LN2_LOW",
+                                                  "C2", "C3", "C4", "C5", "C6", "C7", "C8",
+                                                  "C9", "C10", "C11", "C12", "C13")})
             for name in K.FUNCTIONS:
                 f = getattr(K, name)
                 clone = types.FunctionType(f.__code__, g, name, f.__defaults__)
                 clone.__module__ = f.__module__
                 clone.__qualname__ = name
-                g[name] = numba.njit(cache=True, nogil=True)(clone)
+                fastmath = {"reassoc", "contract"} if name in K.REASSOCIATED else False
+                g[name] = numba.njit(cache=True, nogil=True, fastmath=fastmath)(clone)
             _COMPILED = types.SimpleNamespace(**{k: g[k] for k in K.FUNCTIONS})
     return _COMPILED
 
