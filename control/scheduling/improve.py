@@ -24,7 +24,8 @@ from petri.jobshop import Instance
 
 from .schedule import Schedule, ScheduledOperation
 
-__all__ = ["Solution", "from_schedule", "timing", "tabu_search", "sample_policy"]
+__all__ = ["Solution", "from_schedule", "timing", "tabu_search", "sample_policy",
+           "place_in_calendar"]
 
 
 class Solution:
@@ -107,7 +108,7 @@ def timing(idx: _Index, sol: Solution):
         if cal is None:
             start[o], end[o] = t, t + d
         else:
-            s, e, p = _place(cal, t, d, idx.ops[o].splittable)
+            s, e, p = place_in_calendar(cal, t, d, idx.ops[o].splittable)
             if s != t:
                 c = -1
             start[o], end[o], pieces[o] = s, e, p
@@ -123,8 +124,9 @@ def timing(idx: _Index, sol: Solution):
     return start, end, pieces, crit
 
 
-def _place(cal, t: int, d: int, splittable: bool):
-    """When an operation of ``d`` ready at ``t`` runs under ``cal`` (the dispatcher's rule)."""
+def place_in_calendar(cal, t: int, d: int, splittable: bool):
+    """When an operation of ``d`` ready at ``t`` runs under ``cal`` (the dispatcher's rule):
+    ``(start, end, pieces)``; used by the local search and by rescheduling."""
     while True:
         w = cal.window_at(t)
         if w is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from petri.jobshop import Instance
 
-from ..improve import _place as place_in_calendar
+from ..improve import place_in_calendar
 from ..schedule import Schedule, ScheduledOperation
 
 __all__ = ["reschedule"]
