@@ -147,7 +147,8 @@ def request_path(jobs: int = 411, machines: int = 149, hours: int = 14951,
     from control.scheduling import onepass
     from control.scheduling.policy import shipped_policy
     from control.scheduling.schedule import check_schedule
-    from control.scheduling.service.requests import ScheduleRequest, build_instance
+    from control.scheduling.service.app import answer_json, parse_schedule_request
+    from control.scheduling.service.requests import build_instance
     from control.scheduling.service.store import open_database
     tmp = Path(tempfile.mkdtemp(prefix="petri-bench-"))
     subprocess.run([sys.executable, "-m", "petri", "generate-plant", "--jobs", str(jobs),
@@ -168,22 +169,19 @@ def request_path(jobs: int = 411, machines: int = 149, hours: int = 14951,
 
     for k in range(repeats + 1):
         for way, compiled in (("dispatcher", False), ("compiled", True)):
-            data = timed("JSON parsing", way, lambda: json.loads(body))
-            req = timed("validation (pydantic)", way, lambda: ScheduleRequest.model_validate(data))
-            inst, fmt, source = timed("building the instance", way, lambda: build_instance(req))
+            req = timed("parsing and validation (pydantic, from the bytes)", way,
+                        lambda: parse_schedule_request(body, "application/json"))
+            inst, fmt, source = timed("building the instance", way,
+                                      lambda: build_instance(req, body))
             timed("lower bound", way, inst.lower_bound)
             result = timed("the policy's pass", way,
                            lambda: onepass.policy_pass(inst, policy, compiled=compiled))
             assert timed("checking the schedule", way,
                          lambda: check_schedule(inst, result)) == []
-            timed("storing it (SQLite)", way,
-                  lambda: db.save(name=inst.name, format=fmt, source=source, instance=inst,
-                                  schedule=result, fallback=False))
-            names = inst.machine_names
-            timed("the answer as JSON", way, lambda: json.dumps(
-                [{"job": o.job, "operation": o.operation, "machine": names[o.machine],
-                  "start": o.start, "end": o.end}
-                 for o in sorted(result.operations, key=lambda o: (o.job, o.operation))]))
+            sid = timed("storing it (SQLite)", way,
+                        lambda: db.save(name=inst.name, format=fmt, source=source,
+                                        instance=inst, schedule=result, fallback=False))
+            timed("the answer as JSON", way, lambda: answer_json(sid, inst.name, result, False))
             operations = len(result.operations)
             runs = getattr(request_path, "_runs", {})
             runs[way] = [(o.job, o.operation, o.machine, o.start, o.end, o.pieces)

@@ -299,6 +299,39 @@ def test_size_limits(server):
 
 # -- rescheduling ------------------------------------------------------------------------------
 
+def test_the_request_is_stored_as_sent_and_rebuilt_from_it(server, db_url):
+    from sqlalchemy import select
+    sent = json.dumps({**TINY, "seed": 3}, indent=1)          # spaces and all
+    utf16 = json.dumps({**TINY, "name": "plant \u00e9"}).encode("utf-16")
+    ids = []
+    for body in (sent.encode(), utf16):
+        r = server.client.post("/schedules", content=body,
+                               headers={"content-type": "application/json"})
+        assert r.status_code == 201 and r.json()["operations"] == TINY_OPS
+        ids.append(r.json()["id"])
+    db = open_database(db_url)
+    try:
+        with db.sessions() as s:
+            stored = [s.scalar(select(store.InstanceRow.source)
+                               .join(store.ScheduleRow,
+                                     store.ScheduleRow.instance_id == store.InstanceRow.id)
+                               .where(store.ScheduleRow.id == sid)) for sid in ids]
+    finally:
+        db.engine.dispose()
+    assert stored[0] == sent
+    # not UTF-8: the request's fields as JSON instead
+    assert json.loads(stored[1]) == {"name": "plant \u00e9", "jobs": [
+        {"operations": [{"machines": {"A": 3}, "splittable": False},
+                        {"machines": {"B": 2}, "splittable": False}],
+         "release": 0, "priority": 1.0},
+        {"operations": [{"machines": {"B": 4}, "splittable": False},
+                        {"machines": {"A": 1}, "splittable": False}],
+         "release": 0, "priority": 1.0}]}
+    for sid in ids:                          # rebuilt from what was stored
+        r = server.client.post(f"/schedules/{sid}/reschedule", json={"now": 0})
+        assert r.status_code == 201 and r.json()["operations"] == TINY_OPS
+
+
 def test_reschedule_keeps_started_operations(server):
     sid = server.client.post("/schedules", json=TINY).json()["id"]
     # B down from 0 to 5 at time 1: job 1's first operation started on B at 0 and stays;

@@ -73,7 +73,7 @@ class Shop:
         jobs = inst.jobs
         self.next_op = [0] * len(jobs)
         self.ready = [j.release for j in jobs]
-        self.remaining_work = [sum(op.mean_duration for op in j.operations) for j in jobs]
+        self.remaining_work = [sum([op.mean_duration for op in j.operations]) for j in jobs]
         self.remaining_ops = [len(j.operations) for j in jobs]
         self.total_work = sum(self.remaining_work)
         self.total_ops = [len(j.operations) for j in jobs]
@@ -106,8 +106,7 @@ class Shop:
         self.scheduled = 0
         self.n_operations = max(1, inst.n_operations)
         self.top_priority = max((j.priority for j in jobs), default=1.0) or 1.0
-        self.mean_duration = (sum(op.mean_duration for op in inst.operations())
-                              / max(1, inst.n_operations)) or 1.0
+        self.mean_duration = (sum(self.op_mean) / max(1, inst.n_operations)) or 1.0
 
     def operation(self, j: int):
         return self.instance.jobs[j].operations[self.next_op[j]]

@@ -157,11 +157,12 @@ def calendar_stretch(inst) -> tuple[list[float], list[float]]:
     for m in range(inst.n_machines):
         cal = inst.calendar_of(m)
         share.append(1.0 if cal is None else max(cal.weekly_minutes(), 1) / week)
+    inverse = [1.0 / x for x in share]
     left = []
     for job in inst.jobs:
         acc, suffix = 0.0, []
         for op in reversed(job.operations):
-            stretch = sum(1.0 / share[m] for m in op.machines) / len(op.machines)
+            stretch = sum([inverse[m] for m in op.machines]) / len(op.machines)
             acc += op.mean_duration * stretch
             suffix.append(acc)
         left += suffix[::-1]

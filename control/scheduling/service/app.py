@@ -478,7 +478,7 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
     def prepare(body: bytes, content_type: str | None):
         req = parse_schedule_request(body, content_type)
         try:
-            inst, fmt, source = build_instance(req)
+            inst, fmt, source = build_instance(req, body)
         except RequestError as e:
             raise _unprocessable(e.field, e.message) from None
         except PetriError as e:

@@ -177,13 +177,23 @@ def _new_calendar(c: CalendarIn, start: _dt.date | None, where: str) -> Calendar
     return Calendar(c.name, shifts, days(c.breaks), c.holidays, start=start)
 
 
-def build_instance(req: ScheduleRequest) -> tuple[Instance, str, str]:
-    """The request's instance, its format (orlib, fjs or json) and its source text."""
+def build_instance(req: ScheduleRequest, body: bytes | None = None
+                   ) -> tuple[Instance, str, str]:
+    """The request's instance, its format (orlib, fjs or json) and its source text: for
+    ``jobs``, ``body`` (the request as sent, when it is UTF-8) or else the request's fields
+    as JSON, which ``instance_from_source`` rebuilds."""
     if req.instance is not None:
         return instance_from_source(req.format, req.instance, req.name), req.format, req.instance
-    source = req.model_dump_json(include={"name", "jobs", "machines", "calendars", "start"},
-                                 exclude_none=True)
-    return _from_jobs(req), "json", source       # what instance_from_source rebuilds
+    source = None
+    if body is not None:
+        try:
+            source = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if source is None:
+        source = req.model_dump_json(include={"name", "jobs", "machines", "calendars", "start"},
+                                     exclude_none=True)
+    return _from_jobs(req), "json", source
 
 
 def instance_from_source(format: str, source: str, name: str | None = None) -> Instance:
