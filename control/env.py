@@ -116,9 +116,13 @@ class PetriNetEnv(gym.Env):
         self.sim: Simulator | None = None
         self._compiled = None if self._make_net is not None else compile_net(template, log=False)
         self._decision: Decision | None = None
-        # action -> (transition index, values tuple) offered at this decision point
-        self._offered: dict | None = None
+        # the action numbers offered at this decision point (net order)
+        self._offered: list | None = None
         self._numbers: list | None = None       # per transition: values tuple -> action
+        self._action_of: list | None = None     # per action: (transition index, values tuple)
+        # per transition: the engine's list of its bindings last offered and their action
+        # numbers (the engine keeps a list until the transition's places change)
+        self._kept: list = []
         self._obs = np.zeros(n, dtype=np.float32)
         self._handoff = _Handoff()
         self._done = True
@@ -138,6 +142,11 @@ class PetriNetEnv(gym.Env):
         self.sim = Simulator(net, controller=self._handoff, seed=engine_seed, log=False)
         if self._numbers is None or self._make_net is not None:
             self._numbers = self.actions.numbers(self.sim.compiled)
+            self._action_of = [None] * self.actions.wait
+            for u, known in enumerate(self._numbers):
+                for b, k in (known or {}).items():
+                    self._action_of[k] = (u, b)
+        self._kept = [None] * len(self._numbers)
         if self.prepare is not None:
             self.prepare(self.sim, options)
         self._handoff.pending.clear()
@@ -154,13 +163,15 @@ class PetriNetEnv(gym.Env):
             raise SimulationError("the episode is over; call reset()")
         invalid = False
         action = int(action)
-        offer = self._offers().get(action)
-        if offer is not None:
-            u, b = offer
-            t = self.sim.compiled.transitions[u]
-            chosen = Binding(t.name, dict(zip(t.variables, b)), u, b)
-        else:
-            chosen = WAIT
+        chosen = WAIT
+        if 0 <= action < self.actions.wait and self._decision is not None:
+            u, b = self._action_of[action]
+            for v, bs in self._decision.listed:     # offered now?
+                if v == u:
+                    if b in bs:
+                        t = self.sim.compiled.transitions[u]
+                        chosen = Binding(t.name, dict(zip(t.variables, b)), u, b)
+                    break
         if chosen is WAIT and action != self.actions.wait:
             try:
                 self.actions.binding(action, ())        # says why: out of range or not offered
@@ -186,25 +197,31 @@ class PetriNetEnv(gym.Env):
             m[self.actions.wait] = True
             return m
         m = np.zeros(len(self.actions), dtype=bool)
-        m[list(self._offers())] = True
+        m[self._offers()] = True
         m[self.actions.wait] = True
         return m
 
-    def _offers(self) -> dict:
-        """Action number -> (transition index, values tuple) offered at this decision point,
-        read from the bindings the engine keeps (no Binding objects)."""
+    def _offers(self) -> list[int]:
+        """The action numbers offered at this decision point, read from the bindings the
+        engine keeps (no Binding objects); a transition's numbers are looked up again only
+        when the engine listed its bindings again."""
         if self._offered is None:
-            out = self._offered = {}
+            out = self._offered = []
             if not self._done and self._decision is not None:
-                numbers = self._numbers
+                numbers, kept = self._numbers, self._kept
                 for u, bs in self._decision.listed:
-                    known = numbers[u]
-                    for b in bs:
-                        k = known.get(b)
-                        if k is None:       # a value outside the given ones: say which
-                            t = self.sim.compiled.transitions[u]
-                            self.actions.index(Binding(t.name, dict(zip(t.variables, b))))
-                        out[k] = (u, b)
+                    known = kept[u]
+                    if known is None or known[0] is not bs:
+                        ks = []
+                        look = numbers[u]
+                        for b in bs:
+                            k = look.get(b)
+                            if k is None:       # a value outside the given ones: say which
+                                t = self.sim.compiled.transitions[u]
+                                self.actions.index(Binding(t.name, dict(zip(t.variables, b))))
+                            ks.append(k)
+                        known = kept[u] = (bs, ks)   # holds the list: its id stays its own
+                    out += known[1]
         return self._offered
 
     def render(self):
