@@ -287,7 +287,8 @@ def decisions_section(quick: bool):
     return Result(markdown=text, figures=results,
                   method=f"CPU time (time.process_time) in a child process per version and repeat, "
                          f"median of {args.repeats}: experiment cases 1-{args.cases} x 5 controllers; "
-                         f"the choosing share under cProfile; {args.steps:,} environment steps per net")
+                         f"the choosing share under cProfile and with CPU-time timers around the "
+                         f"engine's decision code; {args.steps:,} environment steps per net")
 
 
 SECTIONS = {"decisions": decisions_section}

@@ -382,6 +382,7 @@ class Simulator:
         keep = use_control or choice == "oldest" or self._has_order
         self._listed: list | None = [None] * n if keep else None
         self._offered: list | None = [None] * n if keep else None
+        self._made: list = [None] * n      # per transition: values tuple -> Binding object
         # A controllable transition whose places changed is only marked: whether it is enabled
         # is settled (by listing its bindings, which a decision needs anyway) when someone
         # asks whether a decision is due. ``_dirty`` holds the marked ones.
@@ -716,9 +717,21 @@ class Simulator:
             return offered[u]
         t = self.compiled.transitions[u]
         name, variables = t.name, t.variables
-        out = [Binding(name, dict(zip(variables, b)), u, b) for b in self._bindings(u)]
-        if offered is not None:
-            offered[u] = out
+        bs = self._bindings(u)
+        if offered is None:
+            return [Binding(name, dict(zip(variables, b)), u, b) for b in bs]
+        # a binding offered again after its transition's places changed gets its object back
+        # (a dictionary per transition, started afresh when it outgrows what is offered)
+        made = self._made[u]
+        if made is None or len(made) > 4 * len(bs) + 256:
+            made = self._made[u] = {}
+        out = []
+        for b in bs:
+            o = made.get(b)
+            if o is None:
+                o = made[b] = Binding(name, dict(zip(variables, b)), u, b)
+            out.append(o)
+        offered[u] = out
         return out
 
     def enabled(self) -> list[Binding]:
