@@ -235,6 +235,24 @@ def test_the_learned_release_gate_sees_how_supply_bound_the_plant_is():
     assert seen[0][1] == pytest.approx(16 / (40 * 2850 / 3600))
 
 
+def test_training_plants_draw_each_group_of_stores_empty_full_or_random():
+    """Complete parts, not lasered parts, consumables and bases: each group is empty, full
+    or random per store with a third each, so plants with empty consumable stores (where
+    holding orders back costs) are common: of 300 plants about 100 + 3 (0.4 ** 4 of the
+    random third) are expected to have all four consumable stores empty and about 100 all
+    four full; from seed 1: 120 and 90."""
+    from control.flowfactory.learned import STOCK_GROUPS, random_plant
+    assert [len(g) for g in STOCK_GROUPS] == [6, 6, 4, 1]
+    assert sorted(s for g in STOCK_GROUPS for s in g) == sorted(ff.STORES)
+    rng = random.Random(1)
+    stocks = [random_plant(rng)[1] for _ in range(300)]
+    consumables = [[st[s] for s in STOCK_GROUPS[2]] for st in stocks]
+    empty = sum(c == [0, 0, 0, 0] for c in consumables)
+    full = sum(c == [30, 30, 30, 30] for c in consumables)
+    assert (empty, full) == (120, 90)
+    assert all(0 <= v <= 30 for st in stocks for v in st.values())
+
+
 def test_the_release_grid_picks_the_fastest_candidate_within_the_tolerance():
     """Makespans relative to the earliest-order parameters, per candidate and plant: the
     fastest mean among those never more than 0.5 % slower on a plant; if none is, the least
