@@ -802,7 +802,7 @@ class Simulator:
         uncontrolled, controlled = self._ready_now, self._control_now
         if dirty:           # what changed at this instant is judged at this instant
             self._settle()
-        pop, push, replace = heapq.heappop, heapq.heappush, heapq.heapreplace
+        pop, replace = heapq.heappop, heapq.heapreplace
         passed = []         # (time, groups) examined without finding a binding
         declined, self._declined = self._declined, False     # back as it was if nothing is found
         while heap:
@@ -831,9 +831,10 @@ class Simulator:
             # next time becomes its earliest
             groups = []
             while heap and heap[0][0] == t:
-                g = pop(heap)[2]
+                g = heap[0][2]
                 q = pending[g]
                 if q[0] != t:
+                    pop(heap)
                     continue
                 later = q[1]
                 if later:
@@ -841,9 +842,10 @@ class Simulator:
                     while later and later[0] == a:
                         pop(later)
                     q[0] = a
-                    push(heap, (a, place[g], g))
+                    replace(heap, (a, place[g], g))
                 else:
                     q[0] = None
+                    pop(heap)
                 groups.append(g)
             self.clock = t
             if len(groups) == 1:
