@@ -74,8 +74,12 @@ def run(args) -> int:
         raise CommandError(f"{args.instance}: the schedule is infeasible: {problems[0]}")
     summary = result.summary()
     if db is not None:
-        summary["id"] = db.save(name=inst.name, **_stored_source(source), instance=inst,
-                                schedule=result, fallback=False, origin="cli")
+        stored, note = _stored_source(source, inst)
+        summary["id"] = db.save(name=inst.name, **stored, instance=inst, schedule=result,
+                                fallback=False, origin="cli")
+        if note:
+            print(f"petri schedule: schedule {summary['id']} is stored, but the service cannot "
+                  f"reschedule it: {note}", file=sys.stderr)
     summary["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.output:
         write_output(args.output, result.to_csv(), force=args.force)
@@ -103,12 +107,23 @@ def run(args) -> int:
     return 0
 
 
-def _stored_source(path) -> dict:
+def _stored_source(path, inst) -> tuple[dict, str | None]:
     """The format and the text kept in the database: the file's text for OR-Library and
-    Brandimarte files, the folder's name for a plant (its CSV files stay where they are)."""
+    Brandimarte files; for a plant's folder, the plant as the ``jobs`` form of a service
+    request (machines, groups, calendars, times in minutes), from which the service rebuilds
+    it to reschedule. Second: why the service could not rebuild it (a plant larger than a
+    request may be), or None."""
     from petri.formats.jobshop import _open_text
     p = Path(path)
-    if p.is_dir():
-        return {"format": "plant", "source": p.name}
-    fmt = "fjs" if p.suffix.lower() == ".fjs" else "orlib"
-    return {"format": fmt, "source": _open_text(p)}
+    if not p.is_dir():
+        fmt = "fjs" if p.suffix.lower() == ".fjs" else "orlib"
+        return {"format": fmt, "source": _open_text(p)}, None
+    from control.scheduling.service.requests import (RequestError, instance_from_source,
+                                                      instance_request)
+    source = json.dumps(instance_request(inst), ensure_ascii=False, separators=(",", ":"))
+    try:
+        instance_from_source("json", source)
+        note = None
+    except RequestError as e:
+        note = e.message
+    return {"format": "json", "source": source}, note

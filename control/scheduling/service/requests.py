@@ -15,13 +15,13 @@ import threading
 from collections import OrderedDict
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from petri.errors import PetriError
 from petri.jobshop import WEEKDAYS, Calendar, Instance, Job, Operation
 
 __all__ = ["MAX_JOBS", "MAX_OPERATIONS", "MAX_TIME", "ScheduleRequest", "RescheduleRequest",
-           "RequestError", "build_instance", "instance_from_source"]
+           "RequestError", "build_instance", "instance_from_source", "instance_request"]
 
 MAX_JOBS = 5_000
 MAX_OPERATIONS = 50_000
@@ -213,11 +213,58 @@ def instance_from_source(format: str, source: str, name: str | None = None) -> I
                                            f"{MAX_OPERATIONS} are accepted")
         inst.name = name or format
         return inst
+    if format == "plant":          # a plant folder stored by its name alone
+        raise RequestError("instance", f"the plant {source!r} was stored by its folder's name "
+                                       f"only; store it again with petri schedule FOLDER "
+                                       f"--database URL to reschedule it")
     if format != "json":
         raise RequestError("instance", f"instances stored as {format!r} cannot be rebuilt")
-    data = json.loads(source)
-    req = ScheduleRequest.model_validate(data)
+    try:
+        req = ScheduleRequest.model_validate(json.loads(source))
+    except ValidationError as e:   # stored by petri schedule beyond what a request may hold
+        err = e.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise RequestError("instance", f"the stored instance is not a valid request"
+                                       f"{f' at {where}' if where else ''}: {err['msg']}") from None
     return _from_jobs(req)
+
+
+def instance_request(inst: Instance) -> dict:
+    """``inst`` as the ``jobs`` form of a request, which ``instance_from_source("json", ...)``
+    rebuilds into the same instance: the jobs with each operation's machines and times, the
+    machines with their groups and calendars, the calendars, and the date of time 0. This is
+    how ``petri schedule FOLDER --database URL`` stores a plant."""
+    def days(windows: dict) -> dict:
+        return {WEEKDAYS[d]: [[s, e] for s, e in v] for d, v in sorted(windows.items()) if v}
+
+    names = inst.machine_names
+    jobs = []
+    for job in inst.jobs:
+        j = {"name": job.name,
+             "operations": [{"machines": {names[m]: int(d)
+                                          for m, d in zip(op.machines, op.durations)},
+                             "splittable": op.splittable} for op in job.operations],
+             "release": int(job.release), "priority": job.priority}
+        if job.due is not None:
+            j["due"] = int(job.due)
+        jobs.append(j)
+    machines = []
+    for m, name in enumerate(names):
+        row = {"name": name, "group": inst.machine_groups[m]}
+        if inst.machine_calendars[m] >= 0:
+            row["calendar"] = inst.calendars[inst.machine_calendars[m]].name
+        machines.append(row)
+    out = {"name": inst.name, "jobs": jobs, "machines": machines}
+    if inst.calendars:
+        starts = {c.start for c in inst.calendars}
+        if len(starts) > 1:
+            raise ValueError(f"{inst.name}: the calendars start on different dates; a request "
+                             f"has one date of time 0")
+        out["calendars"] = [{"name": c.name, "shifts": days(c.shifts), "breaks": days(c.breaks),
+                             "holidays": [h.isoformat() for h in sorted(c.holidays)]}
+                            for c in inst.calendars]
+        out["start"] = starts.pop().isoformat()
+    return out
 
 
 def _from_jobs(req: ScheduleRequest) -> Instance:
