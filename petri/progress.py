@@ -1,6 +1,9 @@
-"""A small progress line on standard error for long runs (silent when it is not a terminal)."""
+"""A small progress line on standard error for long runs (silent when it is not a terminal,
+unless the environment variable ``PETRI_PROGRESS`` is ``always``: then one line per update,
+for logs)."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -19,7 +22,9 @@ class Progress:
         self.label, self.total = label, total
         self.stream = stream or sys.stderr
         self.interval = interval
-        self.active = force or bool(getattr(self.stream, "isatty", lambda: False)())
+        terminal = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.lines = not terminal and os.environ.get("PETRI_PROGRESS") == "always"
+        self.active = force or terminal or self.lines
         self._last = 0.0
         self._start = time.perf_counter()
         self._drawn = False
@@ -44,9 +49,12 @@ class Progress:
             text = f"\r{self.label} [{bar:<30}] {frac:6.1%} {extra}  {elapsed:6.1f}s"
         else:
             text = f"\r{self.label} {done:,} {extra}  {now:6.1f}s"
-        self.stream.write(text[:200])
+        if self.lines:          # a log: whole lines, nothing drawn over
+            self.stream.write(text[1:200] + "\n")
+        else:
+            self.stream.write(text[:200])
+            self._drawn = True
         self.stream.flush()
-        self._drawn = True
 
     def __exit__(self, *exc):
         if self._drawn:

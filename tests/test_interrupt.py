@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,17 +27,33 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
                                 reason="reads CPU times from /proc (Linux)")
 
 
-def interrupt(args, after_cpu: float, timeout: float = 120, group: bool = True):
-    """Run ``petri ARGS``, SIGINT it after ``after_cpu`` CPU seconds; (exit, out, err, seconds
-    from the signal to the exit). ``group``: to the whole process group, as Ctrl-C in a
-    terminal does, else to the command's own process only."""
+def interrupt(args, after_cpu: float = 0.0, timeout: float = 120, group: bool = True,
+              after_progress: str | None = None):
+    """Run ``petri ARGS``, SIGINT it after ``after_cpu`` CPU seconds, or once a progress line
+    on standard error matches ``after_progress`` (progress lines forced on with
+    ``PETRI_PROGRESS=always``); (exit, out, err, seconds from the signal to the exit).
+    ``group``: to the whole process group, as Ctrl-C in a terminal does, else to the command's
+    own process only."""
+    env = dict(os.environ)
+    if after_progress is not None:
+        env["PETRI_PROGRESS"] = "always"
     proc = subprocess.Popen([sys.executable, "-m", "petri", *map(str, args)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=default_sigint)
+                            start_new_session=True, preexec_fn=default_sigint, env=env)
+    err_lines: list[str] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(iter(proc.stderr.readline, "")),
+                              daemon=True)
+    reader.start()
+
+    def ready():
+        if after_progress is not None:
+            return any(re.search(after_progress, line) for line in list(err_lines))
+        return cpu_seconds(proc.pid) >= after_cpu
+
     try:
         deadline = time.monotonic() + timeout
-        while cpu_seconds(proc.pid) < after_cpu:
-            assert proc.poll() is None, proc.communicate()
+        while not ready():
+            assert proc.poll() is None, (proc.stdout.read(), "".join(err_lines))
             assert time.monotonic() < deadline, "the command did not get going"
             time.sleep(0.05)
         sent = time.monotonic()
@@ -44,7 +61,11 @@ def interrupt(args, after_cpu: float, timeout: float = 120, group: bool = True):
             os.killpg(proc.pid, signal.SIGINT)
         else:
             proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=timeout)
+        out = proc.stdout.read()
+        proc.wait(timeout=timeout)
+        reader.join(timeout)
+        err = "".join(line for line in err_lines
+                      if after_progress is None or not line.startswith("experiment ("))
         return proc.returncode, out, err, time.monotonic() - sent
     finally:
         if proc.poll() is None:
@@ -115,13 +136,13 @@ def test_invariants_stops_at_once(tmp_path):
 @pytest.mark.parametrize("workers, group", [("1", True), ("2", True), ("2", False)])
 def test_experiment_keeps_the_cases_that_finished(tmp_path, workers, group):
     # signalled alone, the experiment passes the signal on to its worker processes.  Forty
-    # cases of about 0.5 s CPU each: the signal lands in the run (start-up takes under 1 s),
-    # not in the tables and plots written after it, even on a machine several times faster.
+    # cases of about 0.5 s CPU each: the signal goes once the progress line counts a finished
+    # case, so it lands in the run, not in the tables and plots written after it.
     out = tmp_path / "out"
     scenarios = ["ideal", "storage", "malfunction", "workforce"]
     code, stdout, err, _ = interrupt(
         ["experiment", *[a for s in scenarios for a in ("--scenario", s)], "--controller", "rl",
-         "--workers", workers, "--out", out], after_cpu=3.0, group=group)
+         "--workers", workers, "--out", out], group=group, after_progress=r" [1-9]\d*/40 ")
     assert code == 130
     assert err.endswith("interrupted: the table covers the cases that finished\n")
     with open(out / "cases.csv", newline="") as f:
