@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from .errors import NetError
 from .model import InputArc, Net, OutputArc, Token
 
-__all__ = ["Operation", "Job", "Calendar", "Instance", "instance_net", "WEEKDAYS"]
+__all__ = ["Operation", "Job", "Calendar", "Instance", "instance_net", "WEEKDAYS", "CALENDAR_SPAN"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY = 24 * 60
 _WEEK = 7 * _DAY
+#: how far a calendar's working windows reach: ten years (520 weeks, in minutes) from its start
+CALENDAR_SPAN = 520 * _WEEK
 
 
 class _computed_once:
@@ -158,8 +160,12 @@ class Calendar:
                 for s, e in self._windows_of_week_day(date.weekday(), base + day * _DAY):
                     self._add(s, e)
             self._horizon = base + _WEEK
-            if self._horizon > 520 * _WEEK:
-                raise NetError("the calendar has no working time in ten years",
+            if self._horizon > CALENDAR_SPAN:
+                if not self._starts:
+                    raise NetError("the calendar has no working time in ten years",
+                                   element=f"calendar {self.name}")
+                raise NetError(f"the schedule would run past the calendar's end, ten years "
+                               f"from {self.start} (time {CALENDAR_SPAN})",
                                element=f"calendar {self.name}")
 
     def _add(self, s: int, e: int) -> None:

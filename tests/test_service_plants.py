@@ -10,7 +10,7 @@ from control.scheduling.generate import generate_plant
 from control.scheduling.service.requests import instance_from_source, instance_request
 from control.scheduling.service.store import open_database
 from petri.formats.jobshop import read_instance
-from test_service import db_url, petri, server  # noqa: F401  (fixtures)
+from test_service import CALENDARED, db_url, petri, server  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANT = ROOT / "tests" / "data" / "scheduling" / "plant"
@@ -136,6 +136,28 @@ def test_a_plant_stored_by_name_alone_says_so(server, db_url):
     assert r.json() == {"detail": f"schedule {sid}: the plant 'plant' was stored by its folder's "
                                   f"name only; store it again with petri schedule FOLDER "
                                   f"--database URL to reschedule it"}
+
+
+def test_times_past_the_calendars_are_refused(server):
+    """Calendars reach ten years from their start (time 5241600): a schedule or a repair that
+    would run past that is answered with 422 naming the calendar."""
+    past = ("calendar day: the schedule would run past the calendar's end, ten years from "
+            "2026-01-05 (time 5241600)")
+    late = {**CALENDARED, "jobs": [{"operations": [{"machines": {"A": 60}}],
+                                    "release": 5_300_000}]}
+    r = server.client.post("/schedules", json=late)
+    assert r.status_code == 422
+    assert r.json() == {"detail": [{"loc": ["body", "jobs"], "msg": past, "type": "value_error"}]}
+    sid = server.client.post("/schedules", json=CALENDARED).json()["id"]
+    r = server.client.post(f"/schedules/{sid}/reschedule",
+                           json={"down": {"machine": "A", "start": 450, "end": 5_300_000},
+                                 "now": 400})
+    assert r.status_code == 422 and r.json() == {"detail": f"schedule {sid}: {past}"}
+    # a breakdown that ends in time moves the same operations into the last weeks
+    r = server.client.post(f"/schedules/{sid}/reschedule",
+                           json={"down": {"machine": "A", "start": 450, "end": 5_000_000},
+                                 "now": 400})
+    assert r.status_code == 201 and len(r.json()["moved"]) == 3
 
 
 def _described(inst):

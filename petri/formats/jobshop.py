@@ -22,11 +22,12 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import math
 from pathlib import Path
 
 from ..errors import NetError
 from ..files import read_text
-from ..jobshop import WEEKDAYS, Calendar, Instance, Job, Operation
+from ..jobshop import CALENDAR_SPAN, WEEKDAYS, Calendar, Instance, Job, Operation
 
 __all__ = ["read_instance", "read_orlib", "read_fjs", "read_plant"]
 _MAX_JOBS = 1_000_000
@@ -183,12 +184,35 @@ def read_fjs(stream, file: str = "<text>") -> Instance:
 # A plant's CSV files
 # ---------------------------------------------------------------------------------------------
 
+#: the files of a plant's folder; plant.csv may be left out
+PLANT_FILES = ("calendars.csv", "machines.csv", "operations.csv", "plant.csv")
+
+
 def _csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()):
-    """Rows of a CSV file as (line number, dict), its header checked."""
+    """Rows of a CSV file as (line number, dict), its header checked; the line number is the
+    line the row starts on."""
+    if not path.exists():
+        raise NetError(f"no such file (a plant's folder holds {', '.join(PLANT_FILES[:3])} and "
+                       f"optionally {PLANT_FILES[3]})", file=str(path))
     text = _open_text(path)
     reader = csv.reader(io.StringIO(text))
+    first = 1
+
+    def rows():
+        nonlocal first
+        while True:
+            first = reader.line_num + 1
+            try:
+                yield next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise NetError(f"not a CSV row: {e}", file=str(path),
+                               element=f"line {first}") from None
+
+    records = rows()
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip().lower() for h in next(records)]
     except StopIteration:
         raise NetError("empty: expected a header line", file=str(path)) from None
     missing = [c for c in required if c not in header]
@@ -199,15 +223,17 @@ def _csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()):
     unknown = [c for c in header if c not in required + optional]
     if unknown:
         raise NetError(f"unknown column {unknown[0]!r}", file=str(path), element="line 1")
-    rows = []
-    for row in reader:
+    out = []
+    for row in records:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(header):
-            raise NetError(f"{len(row)} fields, the header has {len(header)}", file=str(path),
-                           element=f"line {reader.line_num}")
-        rows.append((reader.line_num, {h: c.strip() for h, c in zip(header, row)}))
-    return rows
+            spans = (f" (it runs on to line {reader.line_num}: is a closing quote missing?)"
+                     if reader.line_num > first else "")
+            raise NetError(f"{len(row)} fields, the header has {len(header)}{spans}",
+                           file=str(path), element=f"line {first}")
+        out.append((first, {h: c.strip() for h, c in zip(header, row)}))
+    return out
 
 
 def _clock(text: str, path, lineno, column) -> int:
@@ -251,11 +277,15 @@ def _hours(text: str, path, lineno, column, start: _dt.datetime, allow_date: boo
     except ValueError:
         value = None
     if value is not None:
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise NetError(f"{column} {text!r} is not a number", file=str(path),
                            element=f"line {lineno}")
         if value < 0:
             raise NetError(f"{column} is negative ({text})", file=str(path), element=f"line {lineno}")
+        if value * 60 > CALENDAR_SPAN:
+            raise NetError(f"{column} {text} is more than ten years ({CALENDAR_SPAN // 60} h), "
+                           f"past the end of the calendars", file=str(path),
+                           element=f"line {lineno}")
         return int(round(value * 60))
     if allow_date:
         try:
@@ -266,6 +296,10 @@ def _hours(text: str, path, lineno, column, start: _dt.datetime, allow_date: boo
             minutes = int((when - start).total_seconds() // 60)
             if minutes < 0:
                 raise NetError(f"{column} {text} is before the plant's start {start:%Y-%m-%d}",
+                               file=str(path), element=f"line {lineno}")
+            if minutes > CALENDAR_SPAN:
+                raise NetError(f"{column} {text} is more than ten years after the plant's start "
+                               f"{start:%Y-%m-%d}, past the end of the calendars",
                                file=str(path), element=f"line {lineno}")
             return minutes
     raise NetError(f"{column} {text!r} is not a number of hours"
@@ -350,12 +384,11 @@ def read_plant(folder) -> Instance:
         by_job.setdefault(row["job"], []).append((lineno, row))
     jobs = []
     for j, (name, ops) in enumerate(by_job.items()):
-        try:
-            ops.sort(key=lambda lr: float(lr[1]["sequence"]))
-        except ValueError:
-            bad = next(lr for lr in ops if not _is_number(lr[1]["sequence"]))
+        bad = next((lr for lr in ops if not _is_number(lr[1]["sequence"])), None)
+        if bad is not None:
             raise NetError(f"sequence {bad[1]['sequence']!r} is not a number", file=str(opath),
-                           element=f"line {bad[0]}") from None
+                           element=f"line {bad[0]}")
+        ops.sort(key=lambda lr: float(lr[1]["sequence"]))
         release, due, priority = 0, None, 1.0
         operations = []
         for k, (lineno, row) in enumerate(ops):
@@ -390,10 +423,11 @@ def read_plant(folder) -> Instance:
             if row.get("due"):
                 due = _hours(row["due"], opath, lineno, "due", start, True)
             if row.get("priority"):
-                try:
-                    priority = float(row["priority"])
-                except ValueError:
-                    raise NetError(f"priority {row['priority']!r} is not a number", **where) from None
+                if not _is_number(row["priority"]):
+                    raise NetError(f"priority {row['priority']!r} is not a number", **where)
+                priority = float(row["priority"])
+                if priority < 0:
+                    raise NetError(f"priority is negative ({row['priority']})", **where)
             operations.append(Operation(j, k, tuple(eligible), tuple([minutes] * len(eligible)),
                                         split))
         jobs.append(Job(name, operations, release, due, priority))
@@ -409,8 +443,8 @@ def _chain(first: str, stream):
 
 
 def _is_number(text: str) -> bool:
+    """Whether ``text`` is a finite number (not nan or inf)."""
     try:
-        float(text)
-        return True
+        return math.isfinite(float(text))
     except ValueError:
         return False

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from petri.cli import SEED, number
 from petri.commands import add_force
-from petri.errors import CommandError
+from petri.errors import CommandError, NetError
 
 NAME = "schedule"
 HELP = "schedule a job shop (.txt OR-Library, .fjs Brandimarte, or a folder of plant CSV files)"
@@ -67,8 +67,13 @@ def run(args) -> int:
     inst = read_instance(source)
     if args.policy and (args.method or "policy") != "policy":
         raise CommandError("--policy goes with --method policy")
-    result = schedule(inst, method=args.method or "policy", time_limit=args.time_limit,
-                      seed=args.seed, policy=args.policy)
+    try:
+        result = schedule(inst, method=args.method or "policy", time_limit=args.time_limit,
+                          seed=args.seed, policy=args.policy)
+    except NetError as e:
+        if e.file:
+            raise
+        raise CommandError(f"{args.instance}: {e}") from None   # past the calendars' end
     problems = check_schedule(inst, result)
     if problems:      # never expected: the checker is independent of the scheduler
         raise CommandError(f"{args.instance}: the schedule is infeasible: {problems[0]}")

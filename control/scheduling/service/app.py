@@ -432,7 +432,10 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
                 result = None
         fallback = result is None
         if fallback:
-            result = make_schedule(inst, method=f"rule:{s.fallback_rule}", seed=seed)
+            try:
+                result = make_schedule(inst, method=f"rule:{s.fallback_rule}", seed=seed)
+            except PetriError as e:     # no schedule fits (past the calendars' ten years)
+                raise _unprocessable("jobs", str(e)) from None
         problems = check_schedule(inst, result)
         if problems:             # never expected: the checker is independent of the scheduler
             raise HTTPException(500, f"the schedule is infeasible: {problems[0]}")
@@ -559,7 +562,10 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
             down = (index[req.down.machine], req.down.start, req.down.end)
         before = [ScheduledOperation(j, k, index[m], s, e) for j, k, m, s, e in ops]
         t0 = time.perf_counter()
-        result = reschedule(inst, before, now=req.now, down=down)
+        try:
+            result = reschedule(inst, before, now=req.now, down=down)
+        except PetriError as e:         # past the calendars' ten years
+            raise HTTPException(422, f"schedule {schedule_id}: {e}") from None
         result.wall_seconds = time.perf_counter() - t0
         problems = check_schedule(inst, result)
         if problems:             # never expected
