@@ -114,9 +114,10 @@ def db_url(request, tmp_path_factory):
     return url
 
 
-@pytest.fixture(scope="module")
-def server(db_url):
-    s = Server(db_url)
+@pytest.fixture(scope="module", params=[1, 2], ids=["one-process", "two-scheduling-processes"])
+def server(db_url, request):
+    """The server alone, and with two scheduling processes behind its HTTP process."""
+    s = Server(db_url, "--workers", request.param)
     yield s
     s.stop()
 
@@ -566,6 +567,85 @@ def test_several_worker_processes_share_the_database(tmp_path):
         r = s.client.post(f"/schedules/{ids[2]}/reschedule",
                           json={"down": {"machine": "B", "start": 0, "end": 5}, "now": 1})
         assert r.status_code == 201 and r.json()["makespan"] == 7
+    finally:
+        s.stop()
+    assert s.proc.returncode == 0 or s.proc.returncode < 0
+
+
+#: a job shop that takes the dispatcher seconds (rule:spt, 9,600 operations with
+#: two capable machines each), to keep one scheduling process busy
+SLOW = {"jobs": [{"operations": [{"machines": {f"M{(j + k) % 20}": 1 + (j * k) % 9,
+                                               f"M{(j + 3 * k + 7) % 20}": 2 + (j + k) % 7}}
+                                 for k in range(12)]} for j in range(800)],
+        "method": "rule:spt"}
+
+
+def _scheduling_processes(server) -> list[int]:
+    """The ids of the server's scheduling processes (its children started by multiprocessing)
+    that are alive."""
+    found = []
+    for task in os.listdir(f"/proc/{server.proc.pid}/task"):
+        for pid in Path(f"/proc/{server.proc.pid}/task/{task}/children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if b"spawn_main" in cmdline and state != "Z":
+                found.append(int(pid))
+    return sorted(found)
+
+
+def test_a_free_scheduling_process_takes_the_next_request(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    s = Server(f"sqlite:///{tmp_path / 'p.db'}", "--workers", 2)
+    try:
+        assert len(_scheduling_processes(s)) == 2
+        clients = [httpx.Client(base_url=s.base, headers={"X-API-Key": ENV_KEY}, timeout=120)
+                   for _ in range(3)]
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(s.client.post, "/schedules", json=SLOW)
+            time.sleep(0.5)
+            # three more kept-alive connections, two requests each: the free process answers
+            # them all while the other is busy, whichever connection they came on
+            answers = [c.post("/schedules", json=TINY) for _ in range(2) for c in clients]
+            assert not slow.done()
+            assert [r.status_code for r in answers] == [201] * 6
+            assert [r.json()["operations"] for r in answers] == [TINY_OPS] * 6
+            assert slow.result().status_code == 201
+        assert sorted(r.json()["id"] for r in answers) == [1, 2, 3, 4, 5, 6]
+        assert slow.result().json()["id"] == 7
+        lines = s.client.get("/metrics").text.splitlines()   # one set of counters for all
+        assert 'petri_schedules_total{method="rule:spt"} 7' in lines
+        for c in clients:
+            c.close()
+    finally:
+        s.stop()
+
+
+def test_a_scheduling_process_that_stops_is_replaced(tmp_path):
+    import signal
+    from concurrent.futures import ThreadPoolExecutor
+    s = Server(f"sqlite:///{tmp_path / 'r.db'}", "--workers", 2)
+    try:
+        first = _scheduling_processes(s)
+        assert len(first) == 2
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(s.client.post, "/schedules", json=SLOW)
+            time.sleep(0.5)
+            for pid in first:                     # one is scheduling, the other is free
+                os.kill(pid, signal.SIGKILL)
+            r = slow.result()
+        assert r.status_code == 500
+        assert r.json() == {"detail": "the scheduling process stopped during this request; "
+                                      "a new one is starting"}
+        # the next requests wait for the new processes
+        for _ in range(3):
+            r = s.client.post("/schedules", json=TINY)
+            assert r.status_code == 201 and r.json()["operations"] == TINY_OPS
+        now = _scheduling_processes(s)
+        assert len(now) == 2 and not set(now) & set(first)
+        assert [x["id"] for x in s.client.get("/schedules").json()] == [3, 2, 1]
     finally:
         s.stop()
     assert s.proc.returncode == 0 or s.proc.returncode < 0

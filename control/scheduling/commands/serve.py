@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from petri.cli import whole_number
 from petri.errors import CommandError
@@ -27,8 +26,9 @@ def add_arguments(p) -> None:
     p.add_argument("--max-body", type=int, default=16 * 2 ** 20, metavar="BYTES",
                    help="largest request body accepted (default 16 MiB)")
     p.add_argument("--workers", type=whole_number(1, 64), default=1, metavar="N",
-                   help="server processes answering requests (default 1); schedules are CPU "
-                        "work, so up to one per CPU helps under concurrent requests")
+                   help="processes that make schedules (default 1: the server itself); with "
+                        "N > 1, one process speaks HTTP and hands each schedule to whichever "
+                        "of N scheduling processes is free; up to one per CPU helps")
 
 
 def settings_from(args):
@@ -46,7 +46,7 @@ def settings_from(args):
     return Settings(database=args.database, policy=args.policy,
                     policy_timeout=args.policy_timeout, fallback_rule=args.fallback_rule,
                     max_body=args.max_body, env_key=os.environ.get("PETRI_API_KEY") or None,
-                    compiled_wait=60.0)
+                    compiled_wait=60.0, workers=args.workers)
 
 
 def run(args) -> int:
@@ -56,23 +56,7 @@ def run(args) -> int:
     except ImportError:
         raise CommandError("petri serve needs FastAPI and uvicorn: "
                            "python -m pip install 'petri-flow[serve]'") from None
-    from control.scheduling.service.app import SETTINGS_VARIABLE, create_app, settings_text
-    settings = settings_from(args)
-    if args.workers == 1:
-        app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
-        return 0
-    # several processes: the tables are migrated once here, then each process builds the app
-    # from the settings passed in its environment
-    from control.scheduling.service.store import open_database
-    try:
-        open_database(settings.database).engine.dispose()
-        settings.migrate = False
-    except CommandError as e:     # down at start: each process tries again per request
-        print(f"petri serve: {e}; answering 503 until it is reachable", file=sys.stderr,
-              flush=True)
-    os.environ[SETTINGS_VARIABLE] = settings_text(settings)
-    uvicorn.run("control.scheduling.service.app:app_from_environment", factory=True,
-                workers=args.workers, host=args.host, port=args.port, log_level="warning",
-                access_log=False)
+    from control.scheduling.service.app import create_app
+    app = create_app(settings_from(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

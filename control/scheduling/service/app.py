@@ -35,7 +35,7 @@ from .requests import (RequestError, RescheduleRequest, ScheduleRequest, build_i
 from .reschedule import reschedule
 from .store import Database, open_database
 
-__all__ = ["Settings", "create_app", "app_from_environment", "SETTINGS_VARIABLE"]
+__all__ = ["Settings", "create_app"]
 
 OPEN_PATHS = {"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
@@ -57,24 +57,15 @@ class Settings:
     #: to load and, the first time on a machine, about a minute to compile; until it is
     #: ready the same schedules come from the dispatcher, several times slower
     compiled_wait: float = 0.0
-
-
-#: the environment variable through which ``petri serve --workers N`` hands its settings
-#: (all but the API key, which each process reads from ``PETRI_API_KEY``) to each process
-SETTINGS_VARIABLE = "PETRI_SERVE_SETTINGS"
+    #: processes that make schedules: 1, this one; N > 1, N scheduling processes behind
+    #: this one, which speaks HTTP (``pool.py``)
+    workers: int = 1
 
 
 def settings_text(settings: Settings) -> str:
+    """The settings but the API key as JSON, for the scheduling processes."""
     from dataclasses import asdict
     return json.dumps({k: v for k, v in asdict(settings).items() if k != "env_key"})
-
-
-def app_from_environment() -> FastAPI:
-    """The app of one of ``petri serve --workers N``'s processes."""
-    import os
-    settings = Settings(**json.loads(os.environ[SETTINGS_VARIABLE]),
-                        env_key=os.environ.get("PETRI_API_KEY") or None)
-    return create_app(settings, quiet=True)
 
 
 @dataclass
@@ -88,6 +79,8 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: one schedule's work at a time in this process, the others waiting in arrival order
     turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: with ``workers`` > 1, the scheduling processes (``pool.SchedulingPool``)
+    pool: object = None
 
     def ensure_ready(self) -> None:
         """Migrate the tables if that has not succeeded yet (the database was down at
@@ -329,6 +322,67 @@ def answer_json(schedule_id: int, name: str, result, fallback: bool) -> bytes:
     return f'{head[:-1]},"operations":[{rows}]}}'.encode("utf-8")
 
 
+def scheduled(state: _State, inst, method, time_limit, seed):
+    """(schedule, fallback): the method's schedule, or the fallback rule's when the method
+    fails or runs out of time."""
+    s = state.settings
+    if method not in METHODS:
+        raise _unprocessable("method", f"unknown method {method!r} (known: "
+                                       f"{', '.join(METHODS)})")
+    if method == "cpsat":
+        from .. import cpsat
+        if not cpsat.available():
+            raise _unprocessable("method", "cpsat needs OR-Tools, which is not installed")
+        if inst.has_calendars:
+            raise _unprocessable("method", "cpsat does not handle working calendars")
+    if method == "policy" and state.policy is None:
+        result = None
+    else:
+        budget = (time_limit or 0) + s.policy_timeout
+        try:
+            result = _run_with_timeout(
+                lambda: make_schedule(inst, method=method, time_limit=time_limit, seed=seed,
+                                      policy=state.policy if method == "policy" else None),
+                budget)
+        except (Exception, TimeoutError):
+            result = None
+    fallback = result is None
+    if fallback:
+        try:
+            result = make_schedule(inst, method=f"rule:{s.fallback_rule}", seed=seed)
+        except PetriError as e:     # no schedule fits (past the calendars' ten years)
+            raise _unprocessable("jobs", str(e)) from None
+    problems = check_schedule(inst, result)
+    if problems:             # never expected: the checker is independent of the scheduler
+        raise HTTPException(500, f"the schedule is infeasible: {problems[0]}")
+    return result, fallback
+
+
+def prepare(body: bytes, content_type: str | None):
+    """``POST /schedules``'s body read and its instance built: (request, instance, format,
+    source); a refused body raises what the endpoint answers (422, 400)."""
+    req = parse_schedule_request(body, content_type)
+    try:
+        inst, fmt, source = build_instance(req, body)
+    except RequestError as e:
+        raise _unprocessable(e.field, e.message) from None
+    except PetriError as e:
+        raise _unprocessable("jobs", str(e)) from None
+    if req.time_limit is not None and not math.isfinite(req.time_limit):
+        raise _unprocessable("time_limit", "must be a finite number of seconds")
+    return req, inst, fmt, source
+
+
+def finish(state: _State, req: ScheduleRequest, inst, fmt: str, source: str):
+    """Schedule a prepared request and store it (one transaction): (the answer's JSON bytes,
+    the method that made the schedule, whether the fallback rule made it)."""
+    result, fallback = scheduled(state, inst, req.method, req.time_limit, req.seed)
+    name = req.name or inst.name
+    sid = state.db.save(name=name, format=fmt, source=source, instance=inst,
+                        schedule=result, fallback=fallback)
+    return answer_json(sid, name, result, fallback), result.method, fallback
+
+
 def _settle_heap(ready: threading.Event | None) -> None:
     """Keep Python's cycle collector off the objects made at start (the libraries, the
     policy, numba's compiled code: some 200,000 objects that a full collection walks each
@@ -365,12 +419,17 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
                       file=sys.stderr, flush=True)
     else:
         state.ready = True
+    if settings.workers > 1:
+        from .pool import SchedulingPool
+        state.pool = SchedulingPool(settings_text(settings), settings.workers)
     _load_policy(state)
     ready = None
-    if state.policy is not None:
+    if state.policy is not None and state.pool is None:
         from ..onepass import warm_up
         ready = warm_up()
         ready.wait(settings.compiled_wait)         # the compiled pass, else in the background
+    if state.pool is not None:
+        state.pool.wait_ready()
     _settle_heap(ready)
     app = FastAPI(title="petri scheduling service",
                   description="Job-shop schedules over HTTP: send jobs and machines, get "
@@ -405,41 +464,6 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
     @app.exception_handler(SQLAlchemyError)
     async def _db_down(request: Request, exc: SQLAlchemyError):
         return JSONResponse(_UNAVAILABLE, status_code=503)
-
-    def scheduled(inst, method, time_limit, seed):
-        """(schedule, fallback): the method's schedule, or the fallback rule's when the
-        method fails or runs out of time."""
-        s = state.settings
-        if method not in METHODS:
-            raise _unprocessable("method", f"unknown method {method!r} (known: "
-                                           f"{', '.join(METHODS)})")
-        if method == "cpsat":
-            from .. import cpsat
-            if not cpsat.available():
-                raise _unprocessable("method", "cpsat needs OR-Tools, which is not installed")
-            if inst.has_calendars:
-                raise _unprocessable("method", "cpsat does not handle working calendars")
-        if method == "policy" and state.policy is None:
-            result = None
-        else:
-            budget = (time_limit or 0) + s.policy_timeout
-            try:
-                result = _run_with_timeout(
-                    lambda: make_schedule(inst, method=method, time_limit=time_limit, seed=seed,
-                                          policy=state.policy if method == "policy" else None),
-                    budget)
-            except (Exception, TimeoutError):
-                result = None
-        fallback = result is None
-        if fallback:
-            try:
-                result = make_schedule(inst, method=f"rule:{s.fallback_rule}", seed=seed)
-            except PetriError as e:     # no schedule fits (past the calendars' ten years)
-                raise _unprocessable("jobs", str(e)) from None
-        problems = check_schedule(inst, result)
-        if problems:             # never expected: the checker is independent of the scheduler
-            raise HTTPException(500, f"the schedule is infeasible: {problems[0]}")
-        return result, fallback
 
     def out(schedule_id, name, result, fallback) -> dict:
         names = result.instance.machine_names
@@ -478,27 +502,6 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
         return PlainTextResponse(state.metrics.text(stored),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    def prepare(body: bytes, content_type: str | None):
-        req = parse_schedule_request(body, content_type)
-        try:
-            inst, fmt, source = build_instance(req, body)
-        except RequestError as e:
-            raise _unprocessable(e.field, e.message) from None
-        except PetriError as e:
-            raise _unprocessable("jobs", str(e)) from None
-        if req.time_limit is not None and not math.isfinite(req.time_limit):
-            raise _unprocessable("time_limit", "must be a finite number of seconds")
-        return req, inst, fmt, source
-
-    def finish(req: ScheduleRequest, inst, fmt: str, source: str) -> Response:
-        result, fallback = scheduled(inst, req.method, req.time_limit, req.seed)
-        name = req.name or inst.name
-        sid = state.db.save(name=name, format=fmt, source=source, instance=inst,
-                            schedule=result, fallback=fallback)
-        state.metrics.schedule(result.method, fallback)
-        return Response(answer_json(sid, name, result, fallback), status_code=201,
-                        media_type="application/json")
-
     @app.post("/schedules", status_code=201, response_model=ScheduleOut, tags=["schedules"],
               summary="Schedule a job shop", dependencies=[Security(_api_key)],
               openapi_extra=_SCHEDULE_REQUEST_BODY)
@@ -511,11 +514,25 @@ def create_app(settings: Settings | None = None, quiet: bool = False) -> FastAPI
         # A request that improves for ``time_limit`` seconds runs beside the queue.
         body = await request.body()
         content_type = request.headers.get("content-type")
-        async with state.turn:
-            prepared = await run_in_threadpool(prepare, body, content_type)
-            if not prepared[0].time_limit:
-                return await run_in_threadpool(finish, *prepared)
-        return await run_in_threadpool(finish, *prepared)
+        if state.pool is not None:
+            done = await state.pool.schedule(body, content_type)
+            if done is None:         # a request with a time limit: it improves here, beside
+                if state.policy is not None:
+                    from ..onepass import warm_up
+                    warm_up()        # the compiled pass for the next ones (this process
+                    #                  schedules only these)
+                prepared = await run_in_threadpool(prepare, body, content_type)
+                done = await run_in_threadpool(finish, state, *prepared)
+        else:
+            async with state.turn:
+                prepared = await run_in_threadpool(prepare, body, content_type)
+                if not prepared[0].time_limit:
+                    done = await run_in_threadpool(finish, state, *prepared)
+            if prepared[0].time_limit:
+                done = await run_in_threadpool(finish, state, *prepared)
+        answer, method, fallback = done
+        state.metrics.schedule(method, fallback)
+        return Response(answer, status_code=201, media_type="application/json")
 
     @app.get("/schedules", response_model=list[SummaryOut], tags=["schedules"],
              summary="The newest schedules", dependencies=[Security(_api_key)])
