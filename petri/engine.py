@@ -388,6 +388,14 @@ class Simulator:
         # asks whether a decision is due. ``_dirty`` holds the marked ones.
         self._lazy = [t.controllable and use_control for t in c.transitions]
         self._dirty: dict[int, None] = {}
+        # A marked controllable transition found to have too few ready tokens in one of its
+        # input places (``_lacks``) keeps that place here (-1: none known) until it is marked
+        # again: it stays disabled until that place gains tokens (a firing puts some there,
+        # or some get ready), so the firings and ready times that give that place nothing
+        # leave it as it is (its kept bindings: none).
+        self._lacking = [-1] * n
+        self._gains = [frozenset(c.place_index[a.place] for a in self.net.transitions[t.name].outputs)
+                       for t in c.transitions]
         # The transitions fired since the kept counts were last brought up to date (a dict:
         # bounded by the number of transitions): ``kept_counts`` counts only their places again.
         self._touched: dict[int, None] | None = {} if keep else None
@@ -413,6 +421,9 @@ class Simulator:
                         heapq.heappush(self._heap, (t, i, g))
                     elif t != q[0]:
                         heapq.heappush(q[1], t)
+        # per ready group, its place (what gains ready tokens), for the marked controllable
+        # transitions: None when there are none
+        self._group_places = [(i,) for i in c.ready.place] if any(self._lazy) else None
         self._ready_now = [s for _, s in self._uncontrolled]   # what advance() looks at
         self._control_now = [s for _, s in self._controlled]
         self._checks = [t.check for t in c.transitions]
@@ -555,6 +566,7 @@ class Simulator:
             n = len(self._listed)
             self._listed[:], self._offered[:] = [None] * n, [None] * n
         self._dirty.clear()
+        self._lacking[:] = [-1] * len(self._lacking)
         self._counts = None
         self._waited = None
 
@@ -607,24 +619,33 @@ class Simulator:
 
     # -- enabling ----------------------------------------------------------------------------------
     def _rechecker(self) -> Callable[[Iterable[int], float], None]:
-        """``recheck(transitions, now)``: examine ``transitions`` again after a place they
-        depend on changed; each goes into or out of its enabled set, and its kept bindings are
-        forgotten. The one place where the enabling rule updates the enabled sets (a closure
-        over the run's state, so the run loop pays one call per firing)."""
+        """``recheck(transitions, now, gained)``: examine ``transitions`` again after a place
+        they depend on changed; each goes into or out of its enabled set, and its kept bindings
+        are forgotten. ``gained``: the places that may have gained (ready) tokens, when only
+        those did (a controllable transition still lacking tokens in another place is left as
+        it is; None: any place may have). The one place where the enabling rule updates the
+        enabled sets (a closure over the run's state, so the run loop pays one call per
+        firing)."""
         checks, sets, m = self._checks, self._class_of, self._m
         listed, offered, failure = self._listed, self._offered, self._failure
-        lazy, dirty = self._lazy, self._dirty
+        lazy, dirty, lacking = self._lazy, self._dirty, self._lacking
         ts = self.compiled.transitions
 
-        def recheck(transitions: Iterable[int], now: float) -> None:
+        def recheck(transitions: Iterable[int], now: float, gained=None) -> None:
             u = -1
             try:
                 for u in transitions:
                     if listed is not None:
-                        listed[u] = offered[u] = None
                         if lazy[u]:
+                            p = lacking[u]
+                            if p >= 0:
+                                if gained is not None and p not in gained:
+                                    continue    # still too few tokens there: still disabled
+                                lacking[u] = -1
+                            listed[u] = offered[u] = None
                             dirty[u] = None
                             continue
+                        listed[u] = offered[u] = None
                     s = sets[u]
                     if checks[u](m, now):
                         if u not in s.pos:
@@ -639,16 +660,19 @@ class Simulator:
     def _settle(self) -> None:
         """Settle whether the marked controllable transitions are enabled, listing (and
         keeping) their bindings."""
-        dirty, sets, listed = self._dirty, self._class_of, self._listed
+        dirty, sets, listed, lacking = self._dirty, self._class_of, self._listed, self._lacking
         lacks = self._lacks
         while dirty:
             u = next(iter(dirty))
             bs = listed[u]
             if bs is None:
-                if lacks(u):
+                p = lacking[u] = lacks(u)
+                if p >= 0:
                     bs = listed[u] = []
                 else:
                     bs = self._bindings(u)
+            else:
+                lacking[u] = -1
             del dirty[u]
             s = sets[u]
             if bs:
@@ -656,10 +680,10 @@ class Simulator:
             else:
                 s.discard(u)
 
-    def _lacks(self, u: int) -> bool:
-        """Whether some input arc of controllable transition ``u`` finds too few ready tokens
-        in its place, whatever their colours: then ``u`` has no binding, and listing them
-        (a loop over every token of its other places) is not needed."""
+    def _lacks(self, u: int) -> int:
+        """The place (index) of the first input arc of controllable transition ``u`` that
+        finds too few ready tokens there, whatever their colours (-1: none): then ``u`` has no
+        binding, and listing them (a loop over every token of its other places) is not needed."""
         needs = self._needs
         if needs is None:
             c = self.compiled
@@ -672,19 +696,19 @@ class Simulator:
             s = m[i]
             if kind == COUNT:
                 if s < w:
-                    return True
+                    return i
             elif kind == MULTI:
                 if not s or (w > 1 and sum(s.values()) < w):
-                    return True
+                    return i
             elif w == 1:
                 for stamps in s.values():
                     if stamps and stamps[0] <= now:
                         break
                 else:
-                    return True
+                    return i
             elif sum(map(len, s.values())) < w:
-                return True
-        return False
+                return i
+        return -1
 
     def _recheck(self, transitions: Iterable[int]) -> None:
         self._waited = None     # a parameter changed, or a firing by hand: ask the controller
@@ -800,6 +824,7 @@ class Simulator:
         ready = self.compiled.ready
         place, members, dependents, seen = ready.place, ready.members, ready.dependents, ready.seen
         uncontrolled, controlled = self._ready_now, self._control_now
+        place_of = self._group_places
         if dirty:           # what changed at this instant is judged at this instant
             self._settle()
         pop, replace = heapq.heappop, heapq.heapreplace
@@ -849,11 +874,15 @@ class Simulator:
                 groups.append(g)
             self.clock = t
             if len(groups) == 1:
-                recheck(members[g], t)
+                if place_of is None:
+                    recheck(members[g], t)
+                else:
+                    recheck(members[g], t, place_of[g])
             else:
                 key = tuple(groups)
                 todo = seen.get(key)
-                recheck(dependents(key) if todo is None else todo, t)
+                recheck(dependents(key) if todo is None else todo, t,
+                        None if place_of is None else {place[g] for g in key})
             for s in uncontrolled:
                 if s.items:
                     return True
@@ -1153,6 +1182,7 @@ class Simulator:
         advance = self.advance
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
         lazy, dirty, touched = self._lazy, self._dirty, self._touched
+        lacking, gains = self._lacking, self._gains
         kept = self._bindings if listed is not None else None
         m, heap, pending, rnd = self._m, self._heap, self._pending, self.rng.random
         rows = self.events._rows if self.log else None
@@ -1211,10 +1241,16 @@ class Simulator:
                 # only the dependents a token for later leaves alone, when all are for later
                 for cur in deps[u] if (record if rows is None else record[2]) else later[u]:
                     if listed is not None:
-                        listed[cur] = offered[cur] = None
                         if lazy[cur]:
+                            p = lacking[cur]
+                            if p >= 0:
+                                if p not in gains[u]:
+                                    continue    # still too few tokens there: still disabled
+                                lacking[cur] = -1
+                            listed[cur] = offered[cur] = None
                             dirty[cur] = None
                             continue
+                        listed[cur] = offered[cur] = None
                     s = sets[cur]
                     if checks[cur](m, now):
                         if cur not in s.pos:
