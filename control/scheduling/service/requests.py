@@ -226,7 +226,11 @@ def instance_from_source(format: str, source: str, name: str | None = None) -> I
         where = ".".join(str(x) for x in err["loc"])
         raise RequestError("instance", f"the stored instance is not a valid request"
                                        f"{f' at {where}' if where else ''}: {err['msg']}") from None
-    return _from_jobs(req)
+    try:
+        return _from_jobs(req)
+    except RequestError as e:
+        raise RequestError("instance", f"the stored instance is not a valid request at "
+                                       f"{e.field}: {e.message}") from None
 
 
 def instance_request(inst: Instance) -> dict:
