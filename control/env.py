@@ -58,15 +58,10 @@ class _DecisionPoint(Exception):
 
 
 class _Handoff:
-    """The controller the engine asks: it plays the action ``step`` was given, once, and hands
-    every other decision point back to the env."""
-
-    def __init__(self):
-        self.pending: list = []
+    """The controller the engine asks: it hands every decision point back to the env (the
+    action ``step`` is given goes to the engine with ``Simulator.choose_next``)."""
 
     def choose(self, decision: Decision):
-        if self.pending:
-            return self.pending.pop()
         raise _DecisionPoint(decision)
 
 
@@ -143,13 +138,13 @@ class PetriNetEnv(gym.Env):
         if self._numbers is None or self._make_net is not None:
             self._numbers = self.actions.numbers(self.sim.compiled)
             self._action_of = [None] * self.actions.wait
+            self._chosen = [None] * self.actions.wait      # per action: its Binding, once made
             for u, known in enumerate(self._numbers):
                 for b, k in (known or {}).items():
                     self._action_of[k] = (u, b)
         self._kept = [None] * len(self._numbers)
         if self.prepare is not None:
             self.prepare(self.sim, options)
-        self._handoff.pending.clear()
         self._decisions = 0
         self._done = False
         self._clock = self.sim.clock
@@ -169,8 +164,11 @@ class PetriNetEnv(gym.Env):
             for v, bs in self._decision.listed:     # offered now?
                 if v == u:
                     if b in bs:
-                        t = self.sim.compiled.transitions[u]
-                        chosen = Binding(t.name, dict(zip(t.variables, b)), u, b)
+                        chosen = self._chosen[action]
+                        if chosen is None:
+                            t = self.sim.compiled.transitions[u]
+                            chosen = self._chosen[action] = Binding(
+                                t.name, dict(zip(t.variables, b)), u, b)
                     break
         if chosen is WAIT and action != self.actions.wait:
             try:
@@ -180,7 +178,7 @@ class PetriNetEnv(gym.Env):
                     raise
             chosen, invalid = WAIT, True
         before = self.sim.clock
-        self._handoff.pending.append(chosen)
+        self.sim.choose_next(chosen)
         self._decisions += 1
         self._run()
         reward = self._reward(before) - (self.invalid_penalty if invalid else 0.0)

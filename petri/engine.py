@@ -43,6 +43,7 @@ __all__ = ["Simulator", "Snapshot", "Binding", "Event", "EventLog", "RunResult",
 
 #: What a controller returns to decline every choice now and let time advance.
 WAIT = None
+_ASK = object()     # no choice made in advance: the controller is asked (``choose_next``)
 
 
 class Binding:
@@ -409,6 +410,8 @@ class Simulator:
         # offered and read is kept here (``_note_wait``)
         self._watch = use_control and bool(getattr(controller, "deterministic", False))
         self._waited: tuple | None = None
+        self._chosen = _ASK         # what the next decision point takes (``choose_next``)
+        self._loop = None           # per transition: fire, listing, simple (``_run``)
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
                 if c.place_kinds[i] == 2 and tok.time > 0:
@@ -567,6 +570,7 @@ class Simulator:
             self._listed[:], self._offered[:] = [None] * n, [None] * n
         self._dirty.clear()
         self._lacking[:] = [-1] * len(self._lacking)
+        self._chosen = _ASK
         self._counts = None
         self._waited = None
 
@@ -951,15 +955,22 @@ class Simulator:
         if self._waited is not None and self._still_waiting(s):
             self._declined = True
             return self._decide()
-        offer, listed = self._offer(s)
-        view = StateView(self, set() if self._watch else None)
-        chosen = self.controller.choose(Decision(self.clock, state=view, offer=offer,
-                                                 listed=listed))
-        if chosen is WAIT:
-            self._declined = True
-            if view._seen is not None:
-                self._note_wait(listed, view)
-            return self._decide()
+        chosen = self._chosen
+        if chosen is not _ASK:      # chosen in advance (``choose_next``): the controller is not asked
+            self._chosen = _ASK
+            if chosen is WAIT:
+                self._declined = True
+                return self._decide()
+        else:
+            offer, listed = self._offer(s)
+            view = StateView(self, set() if self._watch else None)
+            chosen = self.controller.choose(Decision(self.clock, state=view, offer=offer,
+                                                     listed=listed))
+            if chosen is WAIT:
+                self._declined = True
+                if view._seen is not None:
+                    self._note_wait(listed, view)
+                return self._decide()
         if isinstance(chosen, Binding):
             u, b = chosen._t, chosen._b
             if u < 0 or chosen.transition != self.compiled.transitions[u].name:
@@ -1089,6 +1100,15 @@ class Simulator:
                     best.append((u, b))
         return best[int(self.rng.random() * len(best))] if len(best) > 1 else best[0]
 
+    def choose_next(self, chosen: Binding | None) -> None:
+        """Let the next decision point take ``chosen`` (a Binding, or ``WAIT``) as if the
+        controller had returned it, without asking the controller: for a caller that has seen
+        the decision point already (the Gymnasium environment's step). It is checked as a
+        controller's choice is."""
+        if self.controller is None:
+            raise NetError("choose_next needs a run with a controller")
+        self._chosen = chosen
+
     def step(self) -> Event | bool | None:
         """Fire one binding, advancing the clock first if nothing is enabled now.
 
@@ -1168,9 +1188,9 @@ class Simulator:
         """
         c = self.compiled
         ts = c.transitions
-        fires = [t.fire for t in ts]
-        binds = [t.listing for t in ts]
-        simple = [t.simple for t in ts]
+        if self._loop is None:      # once per run, not per call (an env step is a call)
+            self._loop = ([t.fire for t in ts], [t.listing for t in ts], [t.simple for t in ts])
+        fires, binds, simple = self._loop
         deps, later = c.dependents, c.dependents_later
         levels = [s for _, s in self._uncontrolled]
         free = not self._controlled and self.choice == "random" and not self._has_order

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from petri import Net, Token
 from petri.engine import WAIT, Binding, Simulator, compile_net
-from petri.errors import SimulationError
+from petri.errors import NetError, SimulationError
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -309,3 +309,30 @@ def test_the_split_of_a_step_counts_one_firing_per_job_shop_step():
     assert 0 < split["settling"] <= split["engine"] <= split["step"]
     from petri.engine import Simulator
     assert Simulator.run.__name__ == "run"      # the timers are taken off again
+
+
+def test_a_choice_made_in_advance_is_taken_without_asking_the_controller():
+    asked = []
+
+    class Ask:
+        def choose(self, decision):
+            asked.append((decision.clock, [b.values["j"] for b in decision.bindings]))
+            return decision.bindings[0]
+
+    sim = Simulator(two_jobs(), controller=Ask(), seed=0)
+    sim.choose_next(WAIT)       # nothing else can happen: the step fires nothing
+    assert sim.step() is None and asked == []
+    sim = Simulator(two_jobs(), controller=Ask(), seed=0)
+    sim.choose_next(next(b for b in sim.enabled() if b.values == {"j": "b"}))
+    assert sim.step().binding == {"j": "b"} and asked == []
+    assert sim.step().binding == {"j": "a"} and asked == [(0, ["a"])]
+
+
+def test_a_choice_made_in_advance_is_checked_as_a_controllers_is():
+    sim = Simulator(two_jobs(), controller=Last(), seed=0)
+    sim.choose_next(Binding("start", {"j": "c"}))
+    with pytest.raises(SimulationError, match=r"the controller chose start<j='c'>, which is not "
+                                              r"one of the 2 bindings it was offered at time 0"):
+        sim.step()
+    with pytest.raises(NetError, match="choose_next needs a run with a controller"):
+        Simulator(two_jobs(), seed=0).choose_next(WAIT)
