@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from heapq import heappush
@@ -70,6 +71,9 @@ class CompiledTransition:
     #                                  value and its bindings, this transition's enabled ones added
     expressions: dict = field(default_factory=dict)   # line -> [(what, text, source)]
     listing: Callable | None = None  # (m, now) -> the list of what ``bindings`` yields
+    #: the same list, the ready colours of the places of inner loops taken once (None: no
+    #: inner loop); for controllable transitions, listed often
+    listing_many: Callable | None = None
 
     def expression_at(self, line: int, columns: tuple | None = None) -> tuple[str, str] | None:
         """The inscription (what, text) evaluated at ``line`` of the generated code, if one
@@ -255,7 +259,7 @@ class CompiledNet:
         if not hasattr(self, "_code_index"):
             self._code_index = {f.__code__: t.index for t in self.transitions
                                 for f in (t.bindings, t.listing, t.check, t.since, t.fire,
-                                          t.order, t.smallest)
+                                          t.order, t.smallest, t.listing_many)
                                 if f is not None}
         return self._code_index
 
@@ -369,7 +373,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
             local.get("order"), local.get("smallest"), gen.expression_lines(src),
-            listing=local["listing"]))
+            listing=local["listing"], listing_many=local.get("listing_many")))
 
     # dependents: who must be re-examined when a place's tokens change (or get ready)
     place_deps = [tuple(sorted({v for _, v in rs})) for rs in readers]
@@ -890,6 +894,9 @@ class _TransitionCode:
         self.source_bindings = "\n".join(L)
         parts = [self.source_bindings, self._listing_source(L), self._check_source(L),
                  self._since_source(), self._fire_source()]
+        many = self._listing_many_source(L)
+        if many is not None:
+            parts.append(many)
         if t.order is not None:
             parts.append(self._order_source())
             parts.append(self._smallest_source(L))
@@ -907,6 +914,30 @@ class _TransitionCode:
                 line = f"{pad}_o.append({line.lstrip()[len('yield '):]})"
             out.append(line)
         out.append("    return _o")
+        return "\n".join(out)
+
+    def _listing_many_source(self, L: list[str]) -> str | None:
+        """``listing_many(m, now)``: ``listing`` with the ready colours of each place an inner
+        loop runs over taken once, before the first loop, instead of once per binding of the
+        loops around it (the same list, in the same order; for a transition listed often
+        whose inner places hold few colours, e.g. a job shop's machines). None when
+        ``bindings`` has no inner loop over a place."""
+        out = self._listing_source(L).replace("def listing(", "def listing_many(", 1).splitlines()
+        hoisted, k = [], 0
+        while k < len(out) - 1:
+            found = re.fullmatch(r"( {8,})for (_x\d+), (_s\d+) in m\[(\d+)\]\.items\(\):", out[k])
+            if found:
+                pad, x, s, i = found.groups()
+                test = re.fullmatch(pad + r"    if (.+): continue", out[k + 1])
+                if test and "_x" not in test.group(1):
+                    hoisted.append(f"    _h{x} = [({x}, {s}) for {x}, {s} in m[{i}].items() "
+                                   f"if not ({test.group(1)})]")
+                    out[k:k + 2] = [f"{pad}for {x}, {s} in _h{x}:"]
+            k += 1
+        if not hoisted:
+            return None
+        first = next(k for k, line in enumerate(out) if line.startswith("    for "))
+        out[first:first] = hoisted
         return "\n".join(out)
 
     def _smallest_source(self, L: list[str]) -> str:

@@ -731,7 +731,10 @@ class Simulator:
                 return bs
         t = self.compiled.transitions[u]
         try:
-            bs = t.listing(self._m, self.clock)
+            if self._lazy[u] and t.listing_many is not None:
+                bs = t.listing_many(self._m, self.clock)
+            else:
+                bs = t.listing(self._m, self.clock)
         except Exception as e:
             raise self._failure(t, e) from None
         if listed is not None:

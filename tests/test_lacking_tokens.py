@@ -1,6 +1,7 @@
 """Controllable transitions left alone while an input place of theirs lacks tokens (the
-firings and ready times that give that place nothing do not mark them): their kept bindings
-and enabled sets against a full recomputation at every step."""
+firings and ready times that give that place nothing do not mark them), and listed with the
+ready colours of their inner places taken once: their kept bindings and enabled sets against
+a full recomputation at every step."""
 import random
 
 import numpy as np
@@ -63,6 +64,8 @@ def assert_kept_lists_are_fresh(sim: Simulator) -> None:
             assert (u in sim._class_of[u].pos) == bool(fresh), t.name
         if sim._lacking[u] >= 0:
             assert not fresh, t.name
+        if t.listing_many is not None:      # inner places' ready colours taken once
+            assert t.listing_many(m, now) == fresh, t.name
 
 
 class Checking:
@@ -168,3 +171,4 @@ def test_job_shop_episodes_keep_fresh_lists_and_use_them():
             action = int(rng.choice(offered)) if len(offered) else env.actions.wait
             _, _, done, _, _ = env.step(action)
     assert incremental > 0
+    assert all(t.listing_many is not None for t in env.sim.compiled.transitions)
