@@ -35,34 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness import cpu_seconds  # noqa: E402
 from petri.formats.jobshop import read_plant  # noqa: E402
-from petri.jobshop import WEEKDAYS  # noqa: E402
+from control.scheduling.service.requests import instance_request  # noqa: E402
 
 
 def plant_request(folder: Path, method: str) -> dict:
     """A plant read from its CSV folder, as a ``POST /schedules`` body."""
-    inst = read_plant(folder)
-
-    def days(d):
-        return {WEEKDAYS[k]: [[s, e] for s, e in v] for k, v in d.items() if v}
-    cals = [{"name": c.name, "shifts": days(c.shifts), "breaks": days(c.breaks),
-             "holidays": [h.isoformat() for h in sorted(c.holidays)]} for c in inst.calendars]
-    machines = [{"name": n, "group": g} | ({"calendar": inst.calendars[c].name} if c >= 0 else {})
-                for n, g, c in zip(inst.machine_names, inst.machine_groups,
-                                   inst.machine_calendars)]
-    jobs = []
-    for job in inst.jobs:
-        j = {"name": job.name, "release": job.release, "priority": job.priority,
-             "operations": [{"machines": {inst.machine_names[m]: d
-                                          for m, d in zip(op.machines, op.durations)},
-                             "splittable": op.splittable} for op in job.operations]}
-        if job.due is not None:
-            j["due"] = job.due
-        jobs.append(j)
-    body = {"name": inst.name, "jobs": jobs, "machines": machines, "calendars": cals,
-            "method": method}
-    if inst.start is not None:
-        body["start"] = inst.start.date().isoformat()
-    return body
+    return instance_request(read_plant(folder)) | {"method": method}
 
 
 def load_test(clients: int = 20, seconds: float = 60.0, jobs: int = 411, machines: int = 149,

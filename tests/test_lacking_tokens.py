@@ -82,7 +82,7 @@ class Checking:
 
 @SETTINGS
 @given(two_arc_nets(), st.integers(0, 1000), st.sampled_from(Simulator.CHOICES))
-def test_bindings_kept_per_colour_equal_a_full_listing(net, seed, choice):
+def test_kept_lists_equal_a_full_listing(net, seed, choice):
     ctl = Checking(seed)
     sim = Simulator(net, controller=ctl, seed=seed, choice=choice)
     ctl.sim = sim
@@ -95,7 +95,7 @@ def test_bindings_kept_per_colour_equal_a_full_listing(net, seed, choice):
 
 @SETTINGS
 @given(two_arc_nets(), st.integers(0, 1000))
-def test_kept_per_colour_survives_parameter_changes_and_restores(net, seed):
+def test_kept_lists_survive_parameter_changes_and_restores(net, seed):
     ctl = Checking(seed)
     sim = Simulator(net, controller=ctl, seed=seed)
     ctl.sim = sim
