@@ -44,6 +44,12 @@ CASES = {
                           "operations.csv: line 3: priority is negative (-2)"),
     "nan-sequence": ({"operations.csv": OPS.replace("B,2,", "B,nan,")},
                      "operations.csv: line 5: sequence 'nan' is not a number"),
+    "repeated-sequence": ({"operations.csv": OPS.replace("B,2,", "B,1,")},
+                          "operations.csv: line 5: job 'B': sequence 1 is listed twice (operations "
+                          "of a job run in increasing order)"),
+    "due-before-release": ({"operations.csv": OPS.replace("C,2,Mill,2,,,,", "C,2,Mill,2,,0.5,,")},
+                           "operations.csv: line 7: job 'C': due at 0.5 h, before its release at "
+                           "1 h"),
     "release-past-ten-years": ({"operations.csv": OPS.replace("C,1,saw,3,1,", "C,1,saw,3,90000,")},
                                f"operations.csv: line 6: release 90000 is more than ten years "
                                f"(87360 h), {PAST}"),

@@ -389,7 +389,13 @@ def read_plant(folder) -> Instance:
             raise NetError(f"sequence {bad[1]['sequence']!r} is not a number", file=str(opath),
                            element=f"line {bad[0]}")
         ops.sort(key=lambda lr: float(lr[1]["sequence"]))
+        for (_, a), (lineno, b) in zip(ops, ops[1:]):
+            if float(a["sequence"]) == float(b["sequence"]):
+                raise NetError(f"job {name!r}: sequence {b['sequence']} is listed twice (operations "
+                               f"of a job run in increasing order)", file=str(opath),
+                               element=f"line {lineno}")
         release, due, priority = 0, None, 1.0
+        due_line = None
         operations = []
         for k, (lineno, row) in enumerate(ops):
             where = dict(file=str(opath), element=f"line {lineno}")
@@ -422,6 +428,7 @@ def read_plant(folder) -> Instance:
                 release = max(release, _hours(row["release"], opath, lineno, "release", start, True))
             if row.get("due"):
                 due = _hours(row["due"], opath, lineno, "due", start, True)
+                due_line = lineno
             if row.get("priority"):
                 if not _is_number(row["priority"]):
                     raise NetError(f"priority {row['priority']!r} is not a number", **where)
@@ -430,6 +437,9 @@ def read_plant(folder) -> Instance:
                     raise NetError(f"priority is negative ({row['priority']})", **where)
             operations.append(Operation(j, k, tuple(eligible), tuple([minutes] * len(eligible)),
                                         split))
+        if due is not None and due < release:
+            raise NetError(f"job {name!r}: due at {due / 60:g} h, before its release at "
+                           f"{release / 60:g} h", file=str(opath), element=f"line {due_line}")
         jobs.append(Job(name, operations, release, due, priority))
     if not jobs:
         raise NetError("no operations", file=str(opath))
