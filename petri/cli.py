@@ -13,6 +13,7 @@ from . import __version__
 from .commands import COMMANDS
 from .errors import CommandError, PetriError
 from .files import reading_inputs
+from .progress import progress_setting
 
 __all__ = ["main", "CommandError", "number", "whole_number", "SEED"]
 
@@ -85,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
+        return 2
+    try:
+        progress_setting()
+    except ValueError as e:
+        print(f"petri: error: {e}", file=sys.stderr)
         return 2
     try:
         with reading_inputs():      # no output of the command may overwrite what it read

@@ -1,13 +1,26 @@
-"""A small progress line on standard error for long runs (silent when it is not a terminal,
-unless the environment variable ``PETRI_PROGRESS`` is ``always``: then one line per update,
-for logs)."""
+"""A small progress line on standard error for long runs. The environment variable
+``PETRI_PROGRESS`` says when: ``auto`` (or unset, the default) draws it on a terminal only,
+``always`` also writes it to a log or a pipe as one whole line per update, ``never`` draws
+nothing."""
 from __future__ import annotations
 
 import os
 import sys
 import time
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "progress_setting"]
+
+SETTINGS = ("auto", "always", "never")
+
+
+def progress_setting() -> str:
+    """The value of ``PETRI_PROGRESS`` (``auto`` when unset or empty); ``ValueError`` naming the
+    variable when it is something else."""
+    value = os.environ.get("PETRI_PROGRESS", "").strip().lower() or "auto"
+    if value not in SETTINGS:
+        raise ValueError(f"environment variable PETRI_PROGRESS={os.environ['PETRI_PROGRESS']!r}: "
+                         f"not auto, always or never")
+    return value
 
 
 class Progress:
@@ -23,8 +36,12 @@ class Progress:
         self.stream = stream or sys.stderr
         self.interval = interval
         terminal = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.lines = not terminal and os.environ.get("PETRI_PROGRESS") == "always"
-        self.active = force or terminal or self.lines
+        try:
+            setting = progress_setting()
+        except ValueError:
+            setting = "auto"     # the command line refuses it before a run; a library call draws as auto
+        self.lines = not terminal and setting == "always"
+        self.active = force or (terminal and setting != "never") or self.lines
         self._last = 0.0
         self._start = time.perf_counter()
         self._drawn = False
