@@ -280,6 +280,7 @@ class Snapshot:
     enabled: dict
     draws: tuple = ()       # the state of the run's random draws
     pending: list | None = None     # per ready group, its pending ready times
+    parameters: dict | None = None  # constants and table rows in force (set_constant ...)
 
 
 class _Enabled:
@@ -539,14 +540,23 @@ class Simulator:
 
     def snapshot(self) -> "Snapshot":
         """The state of the token game now (marking, clock, pending ready times, the RNG, the
-        event log's length), for ``restore``: undo in an interactive game, what-if runs.
-        A controller's own memory and parameters changed with ``set_constant`` and the like
-        are not part of it."""
+        event log's length, the constants and table values in force, as ``set_constant`` and
+        ``set_table_value`` left them), for ``restore``: undo in an interactive game, what-if
+        runs. A controller's own memory is not part of it."""
         self._settle()
         return Snapshot(self.clock, self.firings, self.compiled.copy_marking(self._m),
                         list(self._heap), self.rng.getstate(), self._declined, len(self.events),
                         {pc: list(s.items) for pc, s in self._sets.items()},
-                        self.draws.rng.getstate(), [[a, list(h)] for a, h in self._pending])
+                        self.draws.rng.getstate(), [[a, list(h)] for a, h in self._pending],
+                        self._parameters())
+
+    def _parameters(self) -> dict:
+        ns = self.compiled.namespace
+        kept = {"c_" + c: ns["c_" + c] for c in self.net.constants}
+        for t in self.net.tables:      # a table changed in this run is its own copy: keep its rows
+            tab = ns["t_" + t]
+            kept["t_" + t] = tab if tab is self.net.tables[t] else (tab, dict(tab.rows))
+        return kept
 
     def restore(self, snap: "Snapshot") -> None:
         """Go back to a snapshot of this simulator; later events leave the log. The same
@@ -558,6 +568,12 @@ class Simulator:
         self._heap = list(snap.heap)
         self._pending[:] = [[a, list(h)] for a, h in snap.pending]   # in place: the run loop holds it
         self.rng.setstate(snap.rng)
+        for key, value in (snap.parameters or {}).items():   # the enabled sets come back below
+            if key.startswith("t_") and isinstance(value, tuple):
+                value[0].rows.clear()
+                value[0].rows.update(value[1])
+                value = value[0]
+            self.compiled.namespace[key] = value
         if snap.draws:
             self.draws.rng.setstate(snap.draws)
         del self.events._rows[snap.logged:]

@@ -106,8 +106,8 @@ def test_kept_lists_survive_parameter_changes_and_restores(net, seed):
     assert_kept_lists_are_fresh(sim)
     sim.run(max_firings=6)
     assert_kept_lists_are_fresh(sim)
-    sim.set_constant("k", k)        # a snapshot does not hold parameters
-    sim.restore(snap)
+    sim.restore(snap)               # k comes back with the snapshot
+    assert sim.constant("k") == k
     assert_kept_lists_are_fresh(sim)
     sim.run(max_firings=6)
     assert_kept_lists_are_fresh(sim)

@@ -60,3 +60,30 @@ def test_restore_refuses_a_snapshot_of_a_longer_run():
     other = Simulator(net)
     with pytest.raises(NetError, match="not of this run"):
         other.restore(late)
+
+
+def test_restore_brings_back_the_constants_and_table_values():
+    net = Net()
+    net.add_colour_set("Job", values=["a", "b"], timed=True)
+    net.add_constant("speed", 2)
+    net.add_table("hours", {"a": 3, "b": 4})
+    net.add_place("queue", "Job", initial=["a", "b"])
+    net.add_place("done", "Job")
+    net.add_transition("work", inputs=[("queue", "j")], outputs=[("done", "j")],
+                       delay="speed * hours[j]")
+    sim = Simulator(net, seed=1)
+    early = sim.snapshot()
+    sim.set_constant("speed", 5)
+    sim.set_table_value("hours", "a", 10)
+    late = sim.snapshot()
+    sim.set_table_value("hours", "b", 1)
+    sim.run()
+    assert sorted(sim.tokens("done")) == [("a", 50), ("b", 5)]
+    sim.restore(late)                    # speed 5, hours a 10, b 4
+    assert (sim.constant("speed"), net.tables["hours"].rows) == (5, {"a": 3, "b": 4})
+    sim.run()
+    assert sorted(sim.tokens("done")) == [("a", 50), ("b", 20)]
+    sim.restore(early)                   # the net's own values
+    assert sim.constant("speed") == 2
+    sim.run()
+    assert sorted(sim.tokens("done")) == [("a", 6), ("b", 8)]
