@@ -241,6 +241,70 @@ def test_checker_on_calendars():
     assert "job 1 operation 0 runs from 540 to 645, outside the working time of machine 0" in problems
 
 
+def _mutated(ops, n_machines, rng):
+    """``ops`` with one fault or none: moved, on another machine, dropped, twice, longer,
+    a piece moved, split anywhere, without pieces, or put where another one starts."""
+    ops = list(ops)
+    i = rng.randrange(len(ops))
+    o = ops[i]
+    kind = rng.randrange(9)
+    d = rng.choice([-60, -15, -1, 1, 15, 30, 60, 1440])
+    if kind == 0:
+        ops[i] = ScheduledOperation(o.job, o.operation, o.machine, o.start + d, o.end + d,
+                                    tuple((s + d, e + d) for s, e in o.pieces))
+    elif kind == 1:
+        ops[i] = ScheduledOperation(o.job, o.operation, rng.randrange(n_machines), o.start,
+                                    o.end, o.pieces)
+    elif kind == 2:
+        del ops[i]
+    elif kind == 3:
+        ops.append(o)
+    elif kind == 4:
+        ops[i] = ScheduledOperation(o.job, o.operation, o.machine, o.start, o.end + d,
+                                    o.pieces[:-1] + ((o.pieces[-1][0], o.pieces[-1][1] + d),))
+    elif kind == 5:
+        p = list(o.pieces)
+        k = rng.randrange(len(p))
+        p[k] = (p[k][0] + d, p[k][1] + d)
+        ops[i] = ScheduledOperation(o.job, o.operation, o.machine, p[0][0], p[-1][1], tuple(p))
+    elif kind == 6 and o.end - o.start >= 2:
+        m = (o.start + o.end) // 2
+        ops[i] = ScheduledOperation(o.job, o.operation, o.machine, o.start, o.end, (
+            (o.start, m), (m + rng.choice([0, 5, 15, 30]), o.end + rng.choice([0, 5, 15, 30]))))
+    elif kind == 7:
+        ops[i] = ScheduledOperation(o.job, o.operation, o.machine, o.start, o.end, ())
+    elif kind == 8:
+        q = ops[rng.randrange(len(ops))]
+        ops[i] = ScheduledOperation(o.job, o.operation, o.machine, q.start,
+                                    q.start + o.end - o.start,
+                                    tuple((s - o.start + q.start, e - o.start + q.start)
+                                          for s, e in o.pieces))
+    return ops
+
+
+def test_the_checker_on_arrays_agrees_with_the_sentences():
+    """The check on arrays passes a schedule exactly when the check operation by operation
+    finds no fault, over schedules with faults of every kind (with calendars, breaks and
+    splits too)."""
+    from control.scheduling.schedule import _problems, _rules_hold
+    rng = random.Random(3)
+    insts = [read_instance(DATA / "plant"), read_instance(DATA / "three.txt"),
+             generate_plant(jobs=15, machines=6, hours=200, seed=1), random_flexible(6, 4, rng)]
+    verdicts = []
+    for inst in insts:
+        good = dispatch(inst, Rule("mwkr")).operations
+        assert _rules_hold(inst, good) and _problems(inst, good) == []
+        for _ in range(300):
+            ops = good
+            for _ in range(rng.choice([1, 1, 2])):
+                ops = _mutated(ops, inst.n_machines, rng)
+            holds, problems = _rules_hold(inst, ops), _problems(inst, ops)
+            assert holds == (problems == []), (inst.name, problems)
+            assert check_schedule(inst, Schedule(inst, ops)) == problems
+            verdicts.append(holds)
+    assert 0.1 < sum(verdicts) / len(verdicts) < 0.5       # both kinds, many of each
+
+
 # -- the command line --------------------------------------------------------------------------------
 
 def petri(*args):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from itertools import chain
 
 from petri.jobshop import Instance
 
@@ -101,10 +102,22 @@ def _num(x: float):
 
 
 def check_schedule(inst: Instance, schedule: Schedule) -> list[str]:
-    """Every way ``schedule`` breaks the instance's rules, as sentences (empty: feasible)."""
+    """Every way ``schedule`` breaks the instance's rules, as sentences (empty: feasible).
+
+    The rules are checked first on arrays, all operations at once (``_rules_hold``); only
+    when that finds a fault, or meets a case it leaves to the sentences (a working window
+    longer than a week, times near the calendars' end), are they checked again operation by
+    operation, which words each fault."""
+    if _rules_hold(inst, schedule.operations):
+        return []
+    return _problems(inst, schedule.operations)
+
+
+def _problems(inst: Instance, operations) -> list[str]:
+    """The faults of ``operations``, operation by operation, each in a sentence."""
     problems: list[str] = []
     by_op = {}
-    for o in schedule.operations:
+    for o in operations:
         key = (o.job, o.operation)
         if key in by_op:
             problems.append(f"job {o.job} operation {o.operation} is scheduled twice")
@@ -167,7 +180,7 @@ def check_schedule(inst: Instance, schedule: Schedule) -> list[str]:
                 problems.append(f"job {j} operation {op.index} is split on a machine without "
                                 f"a calendar")
             prev_end = o.end
-    for o in schedule.operations:
+    for o in operations:
         for s, e in (o.pieces or ((o.start, o.end),)):
             if e > s:
                 busy.setdefault(o.machine, []).append((s, e, o.job, o.operation))
@@ -178,3 +191,118 @@ def check_schedule(inst: Instance, schedule: Schedule) -> list[str]:
                 problems.append(f"machine {m} runs job {a[2]} operation {a[3]} and job {b[2]} "
                                 f"operation {b[3]} at once ({b[0]} < {a[1]})")
     return problems
+
+
+_WEEK = 7 * 24 * 60
+
+
+def _rules_hold(inst: Instance, operations) -> bool:
+    """Whether ``operations`` keep every rule that ``check_schedule`` words, checked on
+    arrays: True only when ``check_schedule`` would find nothing; False when some rule is
+    broken or the case is one this check leaves to the sentences."""
+    import numpy as np
+
+    from petri.jobshop import CALENDAR_SPAN
+    i64 = np.int64
+    n = len(operations)
+    jobs = inst.jobs
+    n_ops = [len(job.operations) for job in jobs]
+    if n != sum(n_ops) or n == 0:
+        return n == 0 == sum(n_ops)
+    ops = [op for job in jobs for op in job.operations]
+    first = np.zeros(len(jobs) + 1, i64)
+    np.cumsum(n_ops, out=first[1:])
+    job = np.array([o.job for o in operations])
+    k = np.array([o.operation for o in operations])
+    machine = np.array([o.machine for o in operations])
+    start = np.array([o.start for o in operations])
+    end = np.array([o.end for o in operations])
+    if any(a.dtype.kind != "i" for a in (job, k, machine, start, end)):
+        return False                             # numbers other than integers: the sentences
+    if job.min() < 0 or job.max() >= len(jobs) or k.min() < 0:
+        return False
+    if np.any(k >= np.asarray(n_ops, i64)[job]):
+        return False
+    at = first[job] + k                          # the operation's number, job by job
+    if np.any(np.bincount(at, minlength=n) != 1):       # each exactly once
+        return False
+    order = np.empty(n, i64)
+    order[at] = np.arange(n)                     # operation number -> position in the list
+    machine, start, end = machine[order], start[order], end[order]
+    if machine.min() < 0 or machine.max() >= inst.n_machines:
+        return False
+    # eligibility and duration: the time on the first of the operation's machines that is
+    # the one it runs on
+    duration = np.array([op.durations[op.machines.index(m)] if m in op.machines else -1
+                         for op, m in zip(ops, machine.tolist())], i64)
+    if np.any(duration < 0):
+        return False
+    # precedence: after the release or the end of the job's operation before
+    before = np.empty(n, i64)
+    before[1:] = end[:-1]
+    before[first[:-1][np.asarray(n_ops) > 0]] = [job.release for job in jobs if job.operations]
+    if np.any(start < before):
+        return False
+    # the pieces: in order from start to end, working the operation's duration
+    listed = [operations[i] for i in order.tolist()]
+    pieces = [o.pieces or ((o.start, o.end),) for o in listed]
+    n_pieces = np.fromiter(map(len, pieces), i64, n)
+    total = int(n_pieces.sum())
+    flat = np.array(list(chain.from_iterable(chain.from_iterable(pieces))))
+    if flat.dtype.kind != "i" or len(flat) != 2 * total:
+        return False
+    ps, pe = flat[0::2], flat[1::2]
+    piece_first = np.zeros(n, i64)
+    np.cumsum(n_pieces[:-1], out=piece_first[1:])
+    piece_last = piece_first + n_pieces - 1
+    if np.any(pe < ps) or np.any(ps[piece_first] != start) or np.any(pe[piece_last] != end):
+        return False
+    later = np.ones(total, bool)
+    later[piece_first] = False
+    if np.any(ps[1:][later[1:]] < pe[:-1][later[1:]]):
+        return False
+    if np.any(np.add.reduceat(pe - ps, piece_first) != duration):
+        return False
+    # calendars: split only where allowed; each piece within a working window; a split
+    # operation stops at a window's end and goes on when the next one opens
+    calendar = np.asarray(inst.machine_calendars, i64)[machine]
+    split = n_pieces > 1
+    if np.any(split & (calendar < 0)):
+        return False
+    if np.any(split & ~np.array([op.splittable for op in ops], bool)):
+        return False
+    piece_op = np.repeat(np.arange(n), n_pieces)
+    piece_calendar = calendar[piece_op]
+    until = int(max(flat.max(), 0)) + 2 * _WEEK
+    if until + 2 * _WEEK > CALENDAR_SPAN and np.any(piece_calendar >= 0):
+        return False
+    next_piece = np.flatnonzero(later)           # pieces that follow one of the same operation
+    for c in np.unique(piece_calendar[piece_calendar >= 0]).tolist():
+        if inst.calendars[c].longest_window() > _WEEK:
+            return False
+        windows = inst.calendars[c].windows(until)
+        ws = np.array([w[0] for w in windows], i64)
+        we = np.array([w[1] for w in windows], i64)
+        if len(ws) == 0 or np.any(we - ws > _WEEK):
+            return False
+        mine = np.flatnonzero((piece_calendar == c) & (pe != ps))
+        w = np.searchsorted(ws, ps[mine], side="right") - 1
+        if np.any(w < 0):
+            return False
+        if np.any(ps[mine] >= we[w]) or np.any(pe[mine] > we[w]):
+            return False
+        mine = next_piece[piece_calendar[next_piece] == c]
+        s0, e0 = ps[mine - 1], pe[mine - 1]
+        w = np.searchsorted(ws, s0, side="right") - 1
+        if np.any(w < 0) or np.any(s0 >= we[np.maximum(w, 0)]) or np.any(e0 != we[w]):
+            return False
+        nxt = np.searchsorted(ws, e0 - 1, side="right")
+        if np.any(nxt >= len(ws)) or np.any(ws[np.minimum(nxt, len(ws) - 1)] != ps[mine]):
+            return False
+    # one operation at a time on each machine
+    busy = np.flatnonzero(pe > ps)
+    m, bs, be = machine[piece_op[busy]], ps[busy], pe[busy]
+    by = np.lexsort((be, bs, m))
+    m, bs, be = m[by], bs[by], be[by]
+    same = m[1:] == m[:-1]
+    return not np.any(bs[1:][same] < be[:-1][same])
