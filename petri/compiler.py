@@ -18,7 +18,9 @@ its later ones. The generated code embeds only inscriptions that passed ``petri.
 checks; it runs with no builtins. ``dependents[t]`` lists the transitions whose enabling can
 change when ``t`` fires: the engine re-examines only those; ``fire`` says whether a token it put
 into a timed place is ready now, and when none is, ``dependents_later[t]`` is enough (a token not
-yet ready changes no enabling, except by its count for inhibitor arcs and capacities).
+yet ready changes no enabling, except by its count for inhibitor arcs and capacities). A
+controllable transition also gets ``keeps(m, now, bs)``: of an earlier listing ``bs``, the
+bindings whose tokens are still there (what listing again gives after firings that only took).
 """
 from __future__ import annotations
 
@@ -74,6 +76,11 @@ class CompiledTransition:
     #: the same list, the ready colours of the places of inner loops taken once (None: no
     #: inner loop); for controllable transitions, listed often
     listing_many: Callable | None = None
+    #: (m, now, bs) -> the bindings of ``bs`` (an earlier listing at this clock) whose tokens
+    #: are still there, in their order: the listing after firings that only took tokens away
+    #: (and put tokens for later). None where a taking can enable (inhibitor arcs, outputs
+    #: into places with a capacity)
+    keeps: Callable | None = None
 
     def expression_at(self, line: int, columns: tuple | None = None) -> tuple[str, str] | None:
         """The inscription (what, text) evaluated at ``line`` of the generated code, if one
@@ -259,7 +266,7 @@ class CompiledNet:
         if not hasattr(self, "_code_index"):
             self._code_index = {f.__code__: t.index for t in self.transitions
                                 for f in (t.bindings, t.listing, t.check, t.since, t.fire,
-                                          t.order, t.smallest, t.listing_many)
+                                          t.order, t.smallest, t.listing_many, t.keeps)
                                 if f is not None}
         return self._code_index
 
@@ -373,7 +380,8 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             ti, tname, int(t.priority), bool(t.controllable), tuple(gen.variables),
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
             local.get("order"), local.get("smallest"), gen.expression_lines(src),
-            listing=local["listing"], listing_many=local.get("listing_many")))
+            listing=local["listing"], listing_many=local.get("listing_many"),
+            keeps=local.get("keeps")))
 
     # dependents: who must be re-examined when a place's tokens change (or get ready)
     place_deps = [tuple(sorted({v for _, v in rs})) for rs in readers]
@@ -897,6 +905,9 @@ class _TransitionCode:
         many = self._listing_many_source(L)
         if many is not None:
             parts.append(many)
+        keeps = self._keeps_source() if t.controllable else None    # the engine lists those
+        if keeps is not None:
+            parts.append(keeps)
         if t.order is not None:
             parts.append(self._order_source())
             parts.append(self._smallest_source(L))
@@ -939,6 +950,52 @@ class _TransitionCode:
         first = next(k for k, line in enumerate(out) if line.startswith("    for "))
         out[first:first] = hoisted
         return "\n".join(out)
+
+    def _keeps_source(self) -> str | None:
+        """``keeps(m, now, bs)``: the bindings of ``bs``, a listing made earlier at clock
+        ``now``, whose input and read arcs still find their tokens ready, in the order of ``bs``.
+        After firings at this clock that only took tokens (and put tokens for later), that is
+        the listing: a taking removes bindings and reorders none (a place's remaining colours
+        keep their order), and a token for later enables nothing. None (the transition is
+        listed again instead) when a taking could enable it (an inhibitor arc, an output into a
+        place with a capacity), when a place has two arcs, or for untimed compilation (enabling
+        never depends on chance: ``petri.check``)."""
+        t, pidx, kinds = self.t, self.pidx, self.kinds
+        if self.untimed:
+            return None
+        if any(a.kind == "inhibitor" for a in t.inputs) or any(
+                self.net.places[a.place].capacity is not None for a in t.outputs):
+            return None
+        places = [a.place for a in t.inputs]
+        if len(set(places)) != len(places):
+            return None
+        L = ["def keeps(m, now, bs):"]
+        loop = []
+        for k, a in enumerate(t.inputs):
+            i = pidx[a.place]
+            w = int(a.weight)
+            if kinds[i] == COUNT:
+                L.append(f"    if m[{i}] < {w}: return []")
+                continue
+            val = repr(DOT) if k not in self.patterns else self.pattern_value(k)
+            if kinds[i] == MULTI:
+                loop.append(f"        if m[{i}].get({val}, 0) < {w}: continue")
+            else:
+                loop.append(f"        _l = m[{i}].get({val})")
+                loop.append(f"        if not _l or _l[0] > now: continue" if w == 1 else
+                            f"        if not _l or _few(_l, now, {w}): continue")
+        if not loop:
+            L.append("    return bs[:]")
+            return "\n".join(L)
+        L.append("    _o = []")
+        L.append("    for b in bs:")
+        if self.variables:
+            names = ", ".join("v_" + v for v in self.variables)
+            L.append(f"        {names}{',' if len(self.variables) == 1 else ''} = b")
+        L += loop
+        L.append("        _o.append(b)")
+        L.append("    return _o")
+        return "\n".join(L)
 
     def _smallest_source(self, L: list[str]) -> str:
         """``smallest(m, now, first, best, u)``: binding order's search carried on through this

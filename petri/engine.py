@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .compiler import COUNT, MULTI, CompiledNet, SimulationError, TableRows, Unordered, compile_net
+from .compiler import COUNT, MULTI, TIMED, CompiledNet, SimulationError, TableRows, Unordered, compile_net
 from .distributions import Draws
 from .interrupt import Interrupt
 from .model import DOT, Net, NetError
@@ -387,7 +387,8 @@ class Simulator:
         self._made: list = [None] * n      # per transition: values tuple -> Binding object
         # A controllable transition whose places changed is only marked: whether it is enabled
         # is settled (by listing its bindings, which a decision needs anyway) when someone
-        # asks whether a decision is due. ``_dirty`` holds the marked ones.
+        # asks whether a decision is due. ``_dirty`` holds the marked ones (each with None, or
+        # the list kept before firings that only took tokens: see ``_keeps`` below).
         self._lazy = [t.controllable and use_control for t in c.transitions]
         self._dirty: dict[int, None] = {}
         # A marked controllable transition found to have too few ready tokens in one of its
@@ -398,6 +399,15 @@ class Simulator:
         self._lacking = [-1] * n
         self._gains = [frozenset(c.place_index[a.place] for a in self.net.transitions[t.name].outputs)
                        for t in c.transitions]
+        # A firing that only took tokens and put every token it made for later (all its
+        # outputs go to timed places and none is ready now) leaves the marked controllable
+        # transitions with a kept list to ``keeps``: the old list stays in ``_dirty`` (its
+        # value, None: list again) and settling keeps those of its bindings whose tokens are
+        # still there, instead of listing again (``CompiledTransition.keeps``).
+        self._takes_only = [bool(self.net.transitions[t.name].outputs) and all(
+            c.place_kinds[c.place_index[a.place]] == TIMED
+            for a in self.net.transitions[t.name].outputs) for t in c.transitions]
+        self._keeps = [t.keeps if self._lazy[k] else None for k, t in enumerate(c.transitions)]
         # The transitions fired since the kept counts were last brought up to date (a dict:
         # bounded by the number of transitions): ``kept_counts`` counts only their places again.
         self._touched: dict[int, None] | None = {} if keep else None
@@ -686,11 +696,20 @@ class Simulator:
             u = next(iter(dirty))
             bs = listed[u]
             if bs is None:
-                p = lacking[u] = lacks(u)
-                if p >= 0:
-                    bs = listed[u] = []
+                old = dirty[u]
+                if old is not None:     # only takings since ``old`` was listed, at this clock
+                    try:
+                        bs = listed[u] = self._keeps[u](self._m, self.clock, old)
+                    except Exception as e:
+                        raise self._failure(self.compiled.transitions[u], e) from None
+                    if not bs:
+                        lacking[u] = lacks(u)
                 else:
-                    bs = self._bindings(u)
+                    p = lacking[u] = lacks(u)
+                    if p >= 0:
+                        bs = listed[u] = []
+                    else:
+                        bs = self._bindings(u)
             else:
                 lacking[u] = -1
             del dirty[u]
@@ -1222,6 +1241,7 @@ class Simulator:
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
         lazy, dirty, touched = self._lazy, self._dirty, self._touched
         lacking, gains = self._lacking, self._gains
+        takes_only, keeps = self._takes_only, self._keeps
         kept = self._bindings if listed is not None else None
         m, heap, pending, rnd = self._m, self._heap, self._pending, self.rng.random
         rows = self.events._rows if self.log else None
@@ -1276,18 +1296,30 @@ class Simulator:
             cur = u
             if touched is not None:
                 touched[u] = None
+            soon = record if rows is None else record[2]
+            # every token it made is for later and it only took: see ``_keeps``
+            narrow = not soon and takes_only[u]
             try:
                 # only the dependents a token for later leaves alone, when all are for later
-                for cur in deps[u] if (record if rows is None else record[2]) else later[u]:
+                for cur in deps[u] if soon else later[u]:
                     if listed is not None:
                         if lazy[cur]:
                             p = lacking[cur]
                             if p >= 0:
-                                if p not in gains[u]:
+                                if narrow or p not in gains[u]:
                                     continue    # still too few tokens there: still disabled
                                 lacking[cur] = -1
-                            listed[cur] = offered[cur] = None
-                            dirty[cur] = None
+                            offered[cur] = None
+                            if narrow and keeps[cur] is not None:
+                                bs = listed[cur]
+                                if bs is not None:
+                                    listed[cur] = None
+                                    dirty[cur] = bs
+                                elif cur not in dirty:
+                                    dirty[cur] = None
+                            else:
+                                listed[cur] = None
+                                dirty[cur] = None
                             continue
                         listed[cur] = offered[cur] = None
                     s = sets[cur]

@@ -66,6 +66,12 @@ def assert_kept_lists_are_fresh(sim: Simulator) -> None:
             assert not fresh, t.name
         if t.listing_many is not None:      # inner places' ready colours taken once
             assert t.listing_many(m, now) == fresh, t.name
+        if sim._dirty.get(u) is not None:   # an older list, only takings since: what it keeps
+            assert sim._listed[u] is None and t.keeps(m, now, sim._dirty[u]) == fresh, t.name
+            KEPT_OLD[0] += 1
+
+
+KEPT_OLD = [0]      # how often an older list waiting for ``keeps`` was checked
 
 
 class Checking:
@@ -172,3 +178,71 @@ def test_job_shop_episodes_keep_fresh_lists_and_use_them():
             _, _, done, _, _ = env.step(action)
     assert incremental > 0
     assert all(t.listing_many is not None for t in env.sim.compiled.transitions)
+
+
+def test_takings_keep_the_older_list_instead_of_listing_again():
+    """Two machines, each its own transition, serve a queue of a, b and c (processing 5). At
+    0 both are listed ([a, b, c]); w1 takes a and its machine, and puts both for later: the
+    next decision keeps of the older lists what is still there (w1: none, its machine busy;
+    w2: [b, c]); w2 takes b: w2 keeps none, w1 lacks its machine and is left alone. At 5 the
+    machines come back: both listed ([c]); w1 takes c: both keep none of [c]."""
+    net = Net("two machines")
+    net.add_colour_set("Job", values=["a", "b", "c"], timed=True)
+    net.add_colour_set("Machine", "dot", timed=True)
+    net.add_place("queue", "Job", initial=["a", "b", "c"])
+    net.add_place("done", "Job")
+    for k in (1, 2):
+        net.add_place(f"m{k}", "Machine", initial=1)
+        net.add_transition(f"w{k}", inputs=[("queue", "j"), f"m{k}"], delay=5,
+                           outputs=[("done", "j"), f"m{k}"], controllable=True)
+    compiled = compile_net(net)
+    seen = []
+
+    def spy(t, what, f):
+        def call(m, now, *rest):
+            seen.append((now, what, t.name))
+            return f(m, now, *rest)
+        return call
+
+    for t in compiled.transitions:
+        t.listing = spy(t, "list", t.listing)
+        assert t.listing_many is None and t.keeps is not None
+
+    class First:
+        def choose(self, decision):
+            return decision.bindings[0]
+
+    sim = Simulator(compiled, controller=First(), seed=0)
+    sim._keeps = [spy(t, "keep", t.keeps) for t in compiled.transitions]
+    sim.run()
+    assert [(e.time, e.transition, e.binding["j"]) for e in sim.events] == [
+        (0, "w1", "a"), (0, "w2", "b"), (5, "w1", "c")]
+    assert seen == [(0, "list", "w1"), (0, "list", "w2"), (0, "keep", "w1"), (0, "keep", "w2"),
+                    (0, "keep", "w2"), (5, "list", "w1"), (5, "list", "w2"),
+                    (5, "keep", "w1"), (5, "keep", "w2")]
+    assert (sim.clock, sim.count("done")) == (5, 3)
+
+
+def test_no_keeping_where_a_taking_can_enable_or_a_listing_draws():
+    """An inhibitor arc, an output into a place with a capacity, two arcs from one place: such a
+    transition is listed again after every change (a taking may enable it, or the two arcs
+    share the place's tokens)."""
+    net = Net("kinds")
+    net.add_colour_set("Job", values=["a", "b"], timed=True)
+    net.add_place("queue", "Job", initial=["a", "b"])
+    net.add_place("full", "Job", capacity=3)
+    net.add_place("other", "Job")
+    kinds = {"plain": {}, "inhibited": {"inhibitors": [("other", None, 1)]},
+             "capped": {}, "twice": {}}
+    for name, kw in kinds.items():
+        inputs = [("queue", "j")] + ([("queue", "i")] if name == "twice" else [])
+        net.add_transition(name, inputs=inputs, delay=1, controllable=True,
+                           outputs=[("full" if name == "capped" else "other", "j")], **kw)
+    keeps = {t.name: t.keeps is not None for t in compile_net(net).transitions}
+    assert keeps == {"plain": True, "inhibited": False, "capped": False, "twice": False}
+
+
+def test_the_random_nets_reach_older_lists():
+    KEPT_OLD[0] = 0
+    test_kept_lists_equal_a_full_listing()
+    assert KEPT_OLD[0] > 0
