@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .errors import NetError
 from .model import InputArc, Net, OutputArc, Token
@@ -219,6 +220,33 @@ class Calendar:
                 t = starts[k]
         return t
 
+    def finish_many(self, times, works) -> list[int]:
+        """``[finish(t, w) for t, w in zip(times, works)]``, worked out on arrays: the
+        working minutes before each window, one search for where each piece of work starts
+        and one for where it ends."""
+        import numpy as np
+        times = np.asarray(times, np.int64)
+        works = np.asarray(works, np.int64)
+        if len(times) == 0:
+            return []
+        windows = self.windows(int(times.max()) + 2 * _WEEK)
+        ws = np.fromiter((w[0] for w in windows), np.int64, len(windows))
+        we = np.fromiter((w[1] for w in windows), np.int64, len(windows))
+        before = np.zeros(len(ws) + 1, np.int64)        # working minutes before window k
+        np.cumsum(we - ws, out=before[1:])
+        k = np.searchsorted(ws, times, side="right") - 1
+        inside = (k >= 0) & (times < we[np.maximum(k, 0)])
+        done = np.where(inside, before[np.maximum(k, 0)] + times - ws[np.maximum(k, 0)],
+                        before[k + 1])
+        target = done + works
+        q = np.searchsorted(before[1:], target, side="left")
+        late = q >= len(ws) - 1         # in the last window laid out, or past it: step by step
+        q = np.minimum(q, len(ws) - 1)
+        out = np.where(works > 0, ws[q] + target - before[q], times).tolist()
+        for i in np.flatnonzero(late & (works > 0)).tolist():
+            out[i] = self.finish(int(times[i]), int(works[i]))
+        return out
+
     def longest_window(self) -> int:
         """The longest stretch of work without a break, over a year."""
         if getattr(self, "_longest", None) is None:
@@ -303,37 +331,77 @@ class Instance:
     def _compute_lower_bound(self) -> int:
         """No schedule ends before this: the longest job (release plus the shortest way
         through its operations) and the load of every set of machines that some operations
-        can only run on (their shortest times shared among the set's machines)."""
+        can only run on (their shortest times shared among the set's machines).
+
+        Worked out on arrays (one row per operation, one column per machine), every sum
+        of whole numbers."""
+        import numpy as np
+        i64 = np.int64
+        M = self.n_machines
+        ops = [op for job in self.jobs for op in job.operations]
+        n = len(ops)
+        counts = np.fromiter(map(len, (op.machines for op in ops)), i64, n)
+        machine = np.fromiter(chain.from_iterable(op.machines for op in ops), i64,
+                              int(counts.sum()))
+        shortest = np.fromiter((op.min_duration for op in ops), i64, n)
+        n_ops = np.fromiter((len(job.operations) for job in self.jobs), i64, len(self.jobs))
+        first = np.zeros(len(self.jobs) + 1, i64)
+        np.cumsum(n_ops, out=first[1:])
+        # which machines each operation can run on, each job's operations can, and how
+        # many minutes a week each machine works (-1 without a calendar)
+        on = np.zeros((n, M), bool)
+        on[np.repeat(np.arange(n), counts), machine] = True
+        weekly = np.array([-1 if c < 0 else self.calendars[c].weekly_minutes()
+                           for c in self.machine_calendars], i64)
         fastest = self._fastest_calendar
-        best = 0
-        load: dict[tuple[int, ...], int] = {}     # the machines of operations -> shortest work
-        for job in self.jobs:
-            work = 0
-            machines: set[int] = set()
-            for op in job.operations:
-                d = min(op.durations)
-                work += d
-                machines.update(op.machines)
-                load[op.machines] = load.get(op.machines, 0) + d
-            t = job.release
-            cal = fastest(sorted(machines))
-            best = max(best, cal.finish(t, work) if cal else t + work)
-        masks: dict[int, int] = {}                # machine sets as bit masks -> shortest work
-        for machines, d in load.items():
-            key = sum(1 << m for m in set(machines))
-            masks[key] = masks.get(key, 0) + d
-        sets = set(masks) if len(masks) <= 300 else set()
-        members: dict[str, int] = {}
+        used = {c for c in self.machine_calendars if c >= 0}
+        distinct = len({self.calendars[c].weekly_minutes() for c in used}) == len(used)
+        has = np.flatnonzero(n_ops > 0)
+        work = np.zeros(len(self.jobs), i64)
+        job_on = np.zeros((len(self.jobs), M), bool)
+        if n:
+            work[has] = np.add.reduceat(shortest, first[has])
+            job_on[has] = np.logical_or.reduceat(on, first[has], axis=0)
+        # per job, the machine whose calendar works the most minutes a week (the first such)
+        week = np.where(job_on, weekly, -2)
+        top = week.argmax(axis=1).tolist() if M else [0] * len(self.jobs)
+        no_calendar = (job_on & (weekly < 0)).any(axis=1) | ~job_on.any(axis=1)
+        best = max([job.release + w for job, w, none in zip(self.jobs, work.tolist(),
+                                                             no_calendar.tolist()) if none],
+                   default=0)
+        by_calendar: dict[int, list[int]] = {}
+        for j, (none, m) in enumerate(zip(no_calendar.tolist(), top)):
+            if not none:
+                c = self.machine_calendars[m] if distinct else \
+                    self.calendars.index(fastest(np.flatnonzero(job_on[j]).tolist()))
+                by_calendar.setdefault(c, []).append(j)
+        for c, jobs in by_calendar.items():
+            ends = self.calendars[c].finish_many([self.jobs[j].release for j in jobs],
+                                                 work[jobs])
+            best = max(best, *ends)
+        # the sets of machines: those of operations (up to 300 different ones), each group,
+        # all machines; a set carries every operation that runs only on its machines
+        if not n:
+            return best
+        kinds: dict[bytes, int] = {}
+        for r, key in enumerate(map(bytes, np.packbits(on, axis=1))):
+            kinds.setdefault(key, r)
+        sets = [on[r] for r in kinds.values()] if len(kinds) <= 300 else []
+        groups: dict[str, list[int]] = {}
         for m, g in enumerate(self.machine_groups):
-            members[g] = members.get(g, 0) | (1 << m)
-        sets |= set(members.values()) | {(1 << self.n_machines) - 1}
-        items = list(masks.items())
-        for key in sets:                  # a set carries every operation bound inside it
-            outside = ~key
-            total = sum([v for k, v in items if not k & outside])
+            groups.setdefault(g, []).append(m)
+        for members in groups.values():
+            row = np.zeros(M, bool)
+            row[members] = True
+            sets.append(row)
+        sets.append(np.ones(M, bool))
+        chosen = np.array(sets, bool).reshape(-1, M)
+        outside = on.astype(np.float32) @ (~chosen).T.astype(np.float32)   # small counts
+        totals = shortest @ (outside == 0).astype(i64)
+        for row, total in zip(chosen, totals.tolist()):
             if not total:
                 continue
-            machines = [m for m in range(self.n_machines) if key >> m & 1]
+            machines = np.flatnonzero(row).tolist()
             per = -(-total // len(machines))
             cal = fastest(machines)
             best = max(best, cal.finish(0, per) if cal else per)

@@ -208,6 +208,23 @@ def test_plant_schedule_with_breaks_and_splits():
     assert s.makespan == 1440 + 750 and check_schedule(inst, s) == []
 
 
+def test_finish_many_is_finish_one_by_one():
+    """Work finished on arrays ends where stepping window by window ends it: on the plant's
+    calendars and on one with a break, a holiday and a night shift past midnight, work
+    starting inside and outside windows, none, short, long, and past the windows laid out."""
+    import datetime as dt
+    from petri.jobshop import Calendar
+    night = Calendar("night", {d: [(22 * 60, 30 * 60)] for d in range(5)},
+                     {d: [(26 * 60, 26 * 60 + 30)] for d in range(5)},
+                     holidays=[dt.date(2026, 1, 7)], start=dt.date(2026, 1, 5))
+    rng = random.Random(5)
+    for cal in [*read_instance(DATA / "plant").calendars, night]:
+        times = [rng.randrange(0, 60 * 24 * 7 * 30) for _ in range(200)] + [0, 22 * 60, 26 * 60]
+        works = [rng.choice([0, 1, 29, 30, 240, 480, 5000, 90000]) for _ in times]
+        assert cal.finish_many(times, works) == [cal.finish(t, w) for t, w in zip(times, works)]
+    assert night.finish_many([0, 0], [0, 60]) == [0, 23 * 60]
+
+
 # -- the checker -----------------------------------------------------------------------------------
 
 def test_checker_finds_every_kind_of_fault():

@@ -153,6 +153,7 @@ def _calendar(c: CalendarIn, start: _dt.date | None, where: str) -> Calendar:
             return known.copy()
     cal = _new_calendar(c, start, where)
     cal.longest_window()               # a year of windows, computed once
+    cal.weekly_minutes()
     with _CALENDARS_LOCK:
         _CALENDARS[key] = cal
         while len(_CALENDARS) > _CALENDARS_KEPT:
