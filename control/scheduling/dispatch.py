@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import time as _time
+from itertools import accumulate
 
 from petri.jobshop import Instance
 
@@ -71,31 +72,28 @@ class Shop:
         self.instance = inst
         self.clock = 0
         jobs = inst.jobs
+        ops = [op for j in jobs for op in j.operations]
+        # operations numbered job by job: job j's k-th is first_op[j] + k
+        self.op_min = [op.min_duration for op in ops]
+        self.op_n_machines = [len(op.machines) for op in ops]
+        self.op_mean = mean = [op.mean_duration for op in ops]
+        self.total_ops = [len(j.operations) for j in jobs]
+        self.first_op = [0, *accumulate(self.total_ops)][:-1]
         self.next_op = [0] * len(jobs)
         self.ready = [j.release for j in jobs]
-        self.remaining_work = [sum([op.mean_duration for op in j.operations]) for j in jobs]
-        self.remaining_ops = [len(j.operations) for j in jobs]
+        self.remaining_work = [sum(mean[f:f + n]) for f, n in zip(self.first_op, self.total_ops)]
+        self.remaining_ops = list(self.total_ops)
         self.total_work = sum(self.remaining_work)
-        self.total_ops = [len(j.operations) for j in jobs]
         self.free = [0] * inst.n_machines
-        self.load = [0.0] * inst.n_machines
-        for op in inst.operations():
-            share = op.mean_duration / len(op.machines)
+        self.load = load = [0.0] * inst.n_machines
+        for op, mu, c in zip(ops, mean, self.op_n_machines):
+            share = mu / c
             for m in op.machines:
-                self.load[m] += share
+                load[m] += share
         self.due = [j.due for j in jobs]
         self.due_time = [0 if j.due is None else j.due for j in jobs]
         self.has_due = [j.due is not None for j in jobs]
         self.priority = [j.priority for j in jobs]
-        # operations numbered job by job: job j's k-th is first_op[j] + k
-        self.first_op = []
-        self.op_min, self.op_n_machines, self.op_mean = [], [], []
-        for j in jobs:
-            self.first_op.append(len(self.op_min))
-            for op in j.operations:
-                self.op_min.append(op.min_duration)
-                self.op_n_machines.append(len(op.machines))
-                self.op_mean.append(op.mean_duration)
         # per operation, the job's work from it on stretched by the calendars; per machine,
         # its working share of the week (features.calendar_stretch)
         self.op_time_left, self.machine_week = calendar_stretch(inst)

@@ -117,7 +117,7 @@ def _run(inst: Instance, policy: Policy, k,
     J, M = inst.n_jobs, inst.n_machines
     i64, f64 = np.int64, np.float64
     ops = [op for job in inst.jobs for op in job.operations]
-    counts = [len(op.machines) for op in ops]
+    counts = shop.op_n_machines
     if any(c > 1 and len(set(op.machines)) != c for op, c in zip(ops, counts)):
         return None
     entry_first = [0, *accumulate(counts)]
@@ -166,15 +166,16 @@ def _run(inst: Instance, policy: Policy, k,
             return None
     r, starts, ends, nexts = results, pieces[0].tolist(), pieces[1].tolist(), pieces[2].tolist()
     out = []
+    made = ScheduledOperation.made
     for j, op, m, s, e, p in zip(*(row[:status[1]].tolist() for row in r)):
         if nexts[p] < 0:
-            out.append(ScheduledOperation(j, op, m, s, e, ((s, e),)))
+            out.append(made(j, op, m, s, e, ((s, e),)))
             continue
         split = []
         while p >= 0:
             split.append((starts[p], ends[p]))
             p = nexts[p]
-        out.append(ScheduledOperation(j, op, m, s, e, tuple(split)))
+        out.append(made(j, op, m, s, e, tuple(split)))
     return out
 
 

@@ -284,20 +284,23 @@ def _from_jobs(req: ScheduleRequest) -> Instance:
         index[m.name] = k
     declared = req.machines is not None
     jobs = []
+    made = Operation.made
     for j, job in enumerate(req.jobs):
         ops = []
         for k, op in enumerate(job.operations):
-            ms, ds = [], []
-            for mname, d in op.machines.items():
-                if mname not in index:
-                    if declared:
-                        raise RequestError(f"jobs[{j}].operations[{k}].machines",
-                                           f"unknown machine {mname!r} (not in 'machines')")
-                    index[mname] = len(machines)
-                    machines.append(MachineIn(name=mname))
-                ms.append(index[mname])
-                ds.append(d)
-            ops.append(Operation(j, k, tuple(ms), tuple(ds), op.splittable))
+            try:
+                ms = tuple([index[mname] for mname in op.machines])
+            except KeyError:             # a machine not seen yet
+                for mname in op.machines:
+                    if mname not in index:
+                        if declared:
+                            raise RequestError(f"jobs[{j}].operations[{k}].machines",
+                                               f"unknown machine {mname!r} (not in "
+                                               f"'machines')") from None
+                        index[mname] = len(machines)
+                        machines.append(MachineIn(name=mname))
+                ms = tuple([index[mname] for mname in op.machines])
+            ops.append(made(j, k, ms, tuple(op.machines.values()), op.splittable))
         if job.due is not None and job.due < job.release:
             raise RequestError(f"jobs[{j}].due", "the due time is before the release")
         jobs.append(Job(job.name or str(j), ops, job.release, job.due, job.priority))
@@ -318,11 +321,14 @@ def _from_jobs(req: ScheduleRequest) -> Instance:
     inst = Instance(req.name or "jobs", jobs, [m.name for m in machines],
                     [m.group or m.name for m in machines], machine_calendars, calendars)
     if inst.has_calendars:
+        longest = [None if c < 0 else calendars[c].longest_window() for c in machine_calendars]
         for j, job in enumerate(jobs):
             for op in job.operations:
+                if op.splittable:
+                    continue
                 for m, d in zip(op.machines, op.durations):
-                    cal = inst.calendar_of(m)
-                    if cal is not None and not op.splittable and d > cal.longest_window():
+                    if longest[m] is not None and d > longest[m]:
+                        cal = inst.calendar_of(m)
                         raise RequestError(
                             f"jobs[{j}].operations[{op.index}]",
                             f"takes {d} on machine {inst.machine_names[m]!r}, longer than its "
