@@ -100,30 +100,15 @@ def _server_url(kind: str) -> str:
     return url
 
 
-@pytest.fixture(scope="module", params=["sqlite", *SERVERS])
-def db_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'petri.db'}"
-    url = _server_url(request.param)
-    from sqlalchemy import create_engine, text
-    engine = create_engine(url)
-    with engine.begin() as conn:           # a clean database for this module
-        store.Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-    return url
-
-
-@pytest.fixture(scope="module", params=[1, 2], ids=["one-process", "two-scheduling-processes"])
-def server(db_url, request):
-    """The server alone, and with two scheduling processes behind its HTTP process."""
-    s = Server(db_url, "--workers", request.param)
-    yield s
-    s.stop()
+#: the server fixture (tests/conftest.py) with one process only, for what the HTTP process does
+#: alone whatever the number of scheduling processes (keys, reading, rescheduling): every
+#: database still; the scheduling processes answer POST /schedules only
+ONE_PROCESS = pytest.mark.parametrize("server", [1], indirect=True, ids=["one-process"])
 
 
 # -- authentication --------------------------------------------------------------------------
 
+@ONE_PROCESS
 def test_every_endpoint_but_health_needs_a_key(server):
     assert httpx.get(server.base + "/health").json()["status"] == "ok"
     for method, path in (("GET", "/schedules"), ("GET", "/schedules/1"), ("GET", "/metrics"),
@@ -136,6 +121,7 @@ def test_every_endpoint_but_health_needs_a_key(server):
         assert r.json() == {"detail": "invalid API key"}
 
 
+@ONE_PROCESS
 def test_keys_created_and_revoked(server, db_url):
     r = petri("keys", "create", "planner", "--database", db_url)
     assert r.returncode == 0, r.stderr
@@ -491,6 +477,7 @@ def test_reschedule_with_calendars_properties(case):
 
 # -- the database ------------------------------------------------------------------------------
 
+@ONE_PROCESS
 def test_cli_stores_in_the_same_tables(server, db_url, tmp_path):
     f = tmp_path / "tiny.txt"
     f.write_text("2 2\n0 3 1 2\n1 4 0 1\n")
@@ -704,6 +691,7 @@ def test_fallback_and_metrics(tmp_path):
         s.stop()
 
 
+@ONE_PROCESS
 def test_docs_are_served(server):
     assert httpx.get(server.base + "/docs").status_code == 200
     spec = httpx.get(server.base + "/openapi.json").json()

@@ -10,7 +10,7 @@ from control.scheduling.generate import generate_plant
 from control.scheduling.service.requests import instance_from_source, instance_request
 from control.scheduling.service.store import open_database
 from petri.formats.jobshop import read_instance
-from test_service import CALENDARED, db_url, petri, server  # noqa: F401  (fixtures)
+from test_service import CALENDARED, ONE_PROCESS, petri
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANT = ROOT / "tests" / "data" / "scheduling" / "plant"
@@ -26,6 +26,7 @@ def _key(o):
     return o["job"], o["operation"]
 
 
+@ONE_PROCESS
 def test_a_generated_plant_from_the_cli_is_rescheduled(server, db_url, tmp_path):
     r = petri("generate-plant", "--jobs", 10, "--machines", 4, "--hours", 100, "--seed", 3,
               "-o", tmp_path / "plant")
@@ -76,6 +77,7 @@ def test_a_generated_plant_from_the_cli_is_rescheduled(server, db_url, tmp_path)
     assert server.client.get(f"/schedules/{body['id']}").json()["operations"] == after
 
 
+@ONE_PROCESS
 def test_the_documented_plant_reschedule(server, db_url):
     sid, _ = _stored_by_cli(PLANT, db_url)
     ops = server.client.get(f"/schedules/{sid}").json()["operations"]
@@ -105,6 +107,7 @@ def test_the_documented_plant_reschedule(server, db_url):
     assert "A 9:00-12:00 (1980-2160)" in doc and "Wednesday 9:00-12:00 (2280-3600)" in doc
 
 
+@ONE_PROCESS
 @pytest.mark.parametrize("operations, why", [
     (f"job,sequence,machines,hours\n{'J' * 201},1,Saw1,1\n",
      "at jobs.0.name: String should have at most 200 characters")], ids=["long-name"])
@@ -123,6 +126,7 @@ def test_a_plant_beyond_what_a_request_may_hold(server, db_url, tmp_path, operat
     assert r.status_code == 422 and r.json() == {"detail": f"schedule {sid}: {reason}"}
 
 
+@ONE_PROCESS
 def test_a_plant_stored_by_name_alone_says_so(server, db_url):
     from control.scheduling.api import schedule
     inst = read_instance(PLANT)
