@@ -39,6 +39,7 @@ ENTRY_POINT_GROUP = "petri.plugins"
 
 _loaded: dict[str, str] = {}     # plugin name -> its entry point's value, once loaded
 _loading = False
+_scanned = False                 # the installed packages' entry points have been read
 
 
 class RegistryError(PetriError, LookupError):
@@ -52,9 +53,10 @@ def plugins() -> dict[str, str]:
 
 def load_plugins() -> None:
     """Call every ``petri.plugins`` entry point once; a plugin that fails is reported as a
-    warning and skipped, so that the rest of the library keeps working."""
-    global _loading
-    if _loading:
+    warning and skipped, so that the rest of the library keeps working. The installed packages'
+    entry points are read the first time only (reading them walks every package's metadata)."""
+    global _loading, _scanned
+    if _loading or _scanned:
         return
     _loading = True
     try:
@@ -67,6 +69,7 @@ def load_plugins() -> None:
             except Exception as e:       # a broken plugin must not break the library
                 warnings.warn(f"petri plugin {ep.name!r} ({ep.value}) could not be loaded: "
                               f"{type(e).__name__}: {e}", RuntimeWarning, stacklevel=2)
+        _scanned = True
     finally:
         _loading = False
 

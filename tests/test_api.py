@@ -144,6 +144,7 @@ def test_a_broken_plugin_is_a_warning_not_a_failure(monkeypatch):
 
     monkeypatch.setattr(pr, "entry_points", lambda group: [Broken()])
     monkeypatch.setattr(pr, "_loaded", {})
+    monkeypatch.setattr(pr, "_scanned", False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert Registry("thing").names() == []
@@ -182,3 +183,18 @@ def test_validate_and_simulate_read_pnml_too(capsys):
     import json
     summary = json.loads(capsys.readouterr().out)
     assert (summary["firings"], summary["clock"]) == (3, 0)
+
+
+def test_the_installed_plugins_are_read_once(monkeypatch):
+    import petri.registry as pr
+    calls = []
+
+    def entry_points(group):
+        calls.append(group)
+        return []
+    monkeypatch.setattr(pr, "entry_points", entry_points)
+    monkeypatch.setattr(pr, "_loaded", {})
+    monkeypatch.setattr(pr, "_scanned", False)
+    things = Registry("thing")
+    assert things.names() == [] and "circle" not in things and things.names() == []
+    assert calls == [pr.ENTRY_POINT_GROUP]
