@@ -118,11 +118,14 @@ def _run(inst: Instance, policy: Policy, k,
     i64, f64 = np.int64, np.float64
     ops = [op for job in inst.jobs for op in job.operations]
     counts = shop.op_n_machines
-    if any(c > 1 and len(set(op.machines)) != c for op, c in zip(ops, counts)):
-        return None
+    n_entries = sum(counts)
     entry_first = [0, *accumulate(counts)]
-    entry_machine = list(chain.from_iterable(op.machines for op in ops))
-    entry_duration = list(chain.from_iterable(op.durations for op in ops))
+    entry_machine = np.fromiter(chain.from_iterable(op.machines for op in ops), i64, n_entries)
+    entry_duration = np.fromiter(chain.from_iterable(op.durations for op in ops), i64,
+                                 n_entries)
+    entry_op = np.repeat(np.arange(len(ops), dtype=i64), counts)
+    if len(np.unique(entry_op * M + entry_machine)) != n_entries:
+        return None                      # an operation that lists a machine twice
     entry_job = np.repeat(np.repeat(np.arange(J, dtype=i64), shop.total_ops), counts)
     splittable = [op.splittable for op in ops]
     share = [m / c for m, c in zip(shop.op_mean, counts)]      # as Shop's load
