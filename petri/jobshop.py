@@ -373,7 +373,7 @@ class Instance:
         job_on = np.zeros((len(self.jobs), M), bool)
         if n:
             work[has] = np.add.reduceat(shortest, first[has])
-            job_on[has] = np.logical_or.reduceat(on, first[has], axis=0)
+            job_on[np.repeat(np.repeat(np.arange(len(self.jobs)), n_ops), counts), machine] = True
         # per job, the machine whose calendar works the most minutes a week (the first such)
         week = np.where(job_on, weekly, -2)
         top = week.argmax(axis=1).tolist() if M else [0] * len(self.jobs)
