@@ -65,18 +65,6 @@ class Operation:
     durations: tuple[int, ...]
     splittable: bool = False
 
-    @classmethod
-    def made(cls, job: int, index: int, machines: tuple[int, ...], durations: tuple[int, ...],
-             splittable: bool = False) -> "Operation":
-        """The same object as ``Operation(job, ...)``, its fields written directly (a frozen
-        dataclass's constructor sets each field through ``object.__setattr__``, three times
-        slower, and instances hold thousands)."""
-        op = object.__new__(cls)
-        d = op.__dict__
-        d["job"], d["index"], d["machines"] = job, index, machines
-        d["durations"], d["splittable"] = durations, splittable
-        return op
-
     def duration(self, machine: int) -> int:
         return self.durations[self.machines.index(machine)]
 

@@ -208,22 +208,6 @@ def test_plant_schedule_with_breaks_and_splits():
     assert s.makespan == 1440 + 750 and check_schedule(inst, s) == []
 
 
-def test_a_scheduled_operation_made_directly_is_the_constructors():
-    import dataclasses
-    a = ScheduledOperation(1, 2, 3, 40, 50, ((40, 45), (48, 53)))
-    b = ScheduledOperation.made(1, 2, 3, 40, 50, ((40, 45), (48, 53)))
-    assert (a == b, hash(a) == hash(b), repr(a) == repr(b), vars(a) == vars(b)) == \
-        (True, True, True, True)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        b.start = 0
-    from petri.jobshop import Operation
-    c, d = Operation(4, 1, (0, 2), (30, 35), True), Operation.made(4, 1, (0, 2), (30, 35), True)
-    assert (c == d, hash(c) == hash(d), repr(c) == repr(d), d.mean_duration, d.min_duration) == \
-        (True, True, True, 32.5, 30)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        d.index = 0
-
-
 def test_finish_many_is_finish_one_by_one():
     """Work finished on arrays ends where stepping window by window ends it: on the plant's
     calendars and on one with a break, a holiday and a night shift past midnight, work

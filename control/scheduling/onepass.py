@@ -169,16 +169,15 @@ def _run(inst: Instance, policy: Policy, k,
             return None
     r, starts, ends, nexts = results, pieces[0].tolist(), pieces[1].tolist(), pieces[2].tolist()
     out = []
-    made = ScheduledOperation.made
     for j, op, m, s, e, p in zip(*(row[:status[1]].tolist() for row in r)):
         if nexts[p] < 0:
-            out.append(made(j, op, m, s, e, ((s, e),)))
+            out.append(ScheduledOperation(j, op, m, s, e, ((s, e),)))
             continue
         split = []
         while p >= 0:
             split.append((starts[p], ends[p]))
             p = nexts[p]
-        out.append(made(j, op, m, s, e, tuple(split)))
+        out.append(ScheduledOperation(j, op, m, s, e, tuple(split)))
     return out
 
 

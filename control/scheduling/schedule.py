@@ -28,18 +28,6 @@ class ScheduledOperation:
     end: int
     pieces: tuple[tuple[int, int], ...] = ()
 
-    @classmethod
-    def made(cls, job: int, operation: int, machine: int, start: int, end: int,
-             pieces: tuple[tuple[int, int], ...]) -> "ScheduledOperation":
-        """The same object as ``ScheduledOperation(job, ...)``, its fields written directly
-        (a frozen dataclass's constructor sets each field through ``object.__setattr__``,
-        three times slower, and a pass makes thousands)."""
-        o = object.__new__(cls)
-        d = o.__dict__
-        d["job"], d["operation"], d["machine"] = job, operation, machine
-        d["start"], d["end"], d["pieces"] = start, end, pieces
-        return o
-
 
 @dataclass
 class Schedule:

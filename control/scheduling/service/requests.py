@@ -284,7 +284,6 @@ def _from_jobs(req: ScheduleRequest) -> Instance:
         index[m.name] = k
     declared = req.machines is not None
     jobs = []
-    made = Operation.made
     for j, job in enumerate(req.jobs):
         ops = []
         for k, op in enumerate(job.operations):
@@ -300,7 +299,7 @@ def _from_jobs(req: ScheduleRequest) -> Instance:
                         index[mname] = len(machines)
                         machines.append(MachineIn(name=mname))
                 ms = tuple([index[mname] for mname in op.machines])
-            ops.append(made(j, k, ms, tuple(op.machines.values()), op.splittable))
+            ops.append(Operation(j, k, ms, tuple(op.machines.values()), op.splittable))
         if job.due is not None and job.due < job.release:
             raise RequestError(f"jobs[{j}].due", "the due time is before the release")
         jobs.append(Job(job.name or str(j), ops, job.release, job.due, job.priority))
