@@ -186,7 +186,8 @@ def measure_env(make, steps: int) -> dict:
 
 
 def measure_split(make, steps: int) -> dict:
-    """Where a step's CPU time goes (microseconds per step): in the engine (``Simulator.run``),
+    """Where a step's CPU time goes (microseconds per step): in the engine (``Simulator.run``,
+    or ``_to_decision`` where the environment calls it),
     of it settling controllable transitions and choosing by binding order, and outside the
     engine (the environment and this benchmark's random policy); timers around those calls."""
     from petri import engine
@@ -206,6 +207,8 @@ def measure_split(make, steps: int) -> dict:
         setattr(engine.Simulator, name, wrapper)
 
     timed("run", "engine")
+    if hasattr(engine.Simulator, "_to_decision"):     # how the environment runs the engine now
+        timed("_to_decision", "engine")
     timed("_settle", "settling")
     timed("_smallest", "binding_order")
     try:

@@ -50,16 +50,17 @@ __all__ = ["PetriNetEnv"]
 
 
 class _DecisionPoint(Exception):
-    """Carries a decision point out of the engine, back to ``step``. Raised by the env's own
-    controller before the engine changes anything, so the state is exactly as offered."""
+    """Carries a decision point out of the engine when the env's own controller is asked (a
+    run of ``env.sim`` started outside the env): raised before the engine changes anything."""
 
     def __init__(self, decision: Decision):
         self.decision = decision
 
 
 class _Handoff:
-    """The controller the engine asks: it hands every decision point back to the env (the
-    action ``step`` is given goes to the engine with ``Simulator.choose_next``)."""
+    """The env's controller. The env runs the engine to each decision point and stops there
+    without asking it (``Simulator._to_decision``); the action ``step`` is given goes to the
+    engine with ``Simulator.choose_next``. Asked anyway, it hands the decision point out."""
 
     def choose(self, decision: Decision):
         raise _DecisionPoint(decision)
@@ -195,7 +196,12 @@ class PetriNetEnv(gym.Env):
             m[self.actions.wait] = True
             return m
         m = np.zeros(len(self.actions), dtype=bool)
-        m[self._offers()] = True
+        offers = self._offers()
+        if len(offers) > 16:
+            m[offers] = True
+        else:               # a few: cheaper one by one than as an index array
+            for k in offers:
+                m[k] = True
         m[self.actions.wait] = True
         return m
 
@@ -234,11 +240,10 @@ class PetriNetEnv(gym.Env):
         """Fire uncontrollable bindings and move the clock until the next decision point."""
         sim = self.sim
         self._offered = None
-        try:
-            # the chosen binding (if any) is one firing more than the uncontrolled ones
-            reason = sim.run(max_firings=self.max_firings + 1).reason
-        except _DecisionPoint as point:
-            self._decision = point.decision
+        # the chosen binding (if any) is one firing more than the uncontrolled ones
+        reason = sim._to_decision(self.max_firings + 1)
+        if reason == "decision":
+            self._decision = sim._paused
             return
         if reason == "interrupted":
             raise KeyboardInterrupt

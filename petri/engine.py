@@ -422,6 +422,8 @@ class Simulator:
         self._watch = use_control and bool(getattr(controller, "deterministic", False))
         self._waited: tuple | None = None
         self._chosen = _ASK         # what the next decision point takes (``choose_next``)
+        self._pause = False         # stop at a decision point instead of asking (``_to_decision``)
+        self._paused: Decision | None = None
         self._loop = None           # per transition: fire, listing, simple (``_run``)
         for i, place in enumerate(c.place_names):
             for tok in self.net.places[place].initial:
@@ -1002,8 +1004,11 @@ class Simulator:
         else:
             offer, listed = self._offer(s)
             view = StateView(self, set() if self._watch else None)
-            chosen = self.controller.choose(Decision(self.clock, state=view, offer=offer,
-                                                     listed=listed))
+            decision = Decision(self.clock, state=view, offer=offer, listed=listed)
+            if self._pause:         # ``_to_decision``: the run stops here, nothing changed
+                self._paused = decision
+                return None, -2, None
+            chosen = self.controller.choose(decision)
             if chosen is WAIT:
                 self._declined = True
                 if view._seen is not None:
@@ -1183,6 +1188,19 @@ class Simulator:
         return RunResult(self.clock, self.firings - fired0, _time.perf_counter() - start, reason,
                          self.finish_time())
 
+    def _to_decision(self, max_firings: int) -> str:
+        """Run to the next decision point and stop there without asking the controller
+        (``"decision"``: ``_paused`` holds the Decision it would have been given; the next
+        call, after ``choose_next``, goes on from it), or until the run ends (``run``'s
+        reasons). For a caller that takes every decision itself (the Gymnasium environment):
+        ``run`` without its result and clock readings."""
+        self._pause = True
+        try:
+            with Interrupt() as stop:
+                return self._run(None, self.firings + max_firings, None, 10000, stop)
+        finally:
+            self._pause = False
+
     def finish_time(self) -> float:
         """When the last token became ready: the later of the clock and the latest timestamp
         of a token in the marking (a part still being processed finishes then)."""
@@ -1237,6 +1255,12 @@ class Simulator:
         ordered = not self._controlled and self.choice == "random" and self._has_order
         smallest = self._smallest
         decide = self._decide if self._controlled else self._decide_uncontrolled
+        # a controlled run, random choice: an uncontrolled class at or above the highest
+        # controlled priority fires first whatever the controller would say (what ``_decide``
+        # finds then, without its call)
+        first = bool(self._controlled) and self.choice == "random"
+        top = self._controlled[0][0] if first else None
+        unc_levels = self._uncontrolled
         advance = self.advance
         checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
         lazy, dirty, touched = self._lazy, self._dirty, self._touched
@@ -1269,6 +1293,19 @@ class Simulator:
                         break
                 else:
                     s = None
+            elif first:
+                for prio, s in unc_levels:
+                    if s.items:
+                        break
+                else:
+                    s = None
+                if s is not None and prio >= top:
+                    u = -1
+                    if s.ordered:
+                        u, b = smallest(s.items)
+                        s = None
+                else:
+                    s, u, b = decide()
             else:
                 s, u, b = decide()
             if s is not None:       # uniformly: a transition, then (below) one of its bindings
@@ -1277,6 +1314,8 @@ class Simulator:
                 u = items[int(rnd() * n)] if n > 1 else items[0]
                 b = () if simple[u] else None
             if u < 0:
+                if u == -2:
+                    return "decision"
                 if stop.flag:
                     return "interrupted"
                 if not advance(until):

@@ -336,3 +336,28 @@ def test_a_choice_made_in_advance_is_checked_as_a_controllers_is():
         sim.step()
     with pytest.raises(NetError, match="choose_next needs a run with a controller"):
         Simulator(two_jobs(), seed=0).choose_next(WAIT)
+
+
+def test_uncontrolled_bindings_at_or_above_the_controlled_priority_fire_before_asking():
+    """Priorities 2 and 1 uncontrolled, 1 controllable, 0 uncontrolled, one token each: the
+    priority-2 and the uncontrolled priority-1 transitions fire first (at equal priority the
+    uncontrolled ones go first), then the controller is asked (after two firings), then the
+    priority-0 one fires."""
+    net = Net("priorities")
+    for p in ("a", "b", "c", "d", "done"):
+        net.add_place(p, initial=0 if p == "done" else 1)
+    net.add_transition("high", inputs=["a"], outputs=["done"], priority=2)
+    net.add_transition("chosen", inputs=["b"], outputs=["done"], priority=1, controllable=True)
+    net.add_transition("tie", inputs=["c"], outputs=["done"], priority=1)
+    net.add_transition("low", inputs=["d"], outputs=["done"])
+    asked = []
+
+    class First:
+        def choose(self, decision):
+            asked.append((decision.state.firings, [b.transition for b in decision.bindings]))
+            return decision.bindings[0]
+
+    sim = Simulator(net, controller=First(), seed=0)
+    sim.run()
+    assert [e.transition for e in sim.events] == ["high", "tie", "chosen", "low"]
+    assert asked == [(2, ["chosen"])]
