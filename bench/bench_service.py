@@ -3,6 +3,7 @@
     python bench/bench_service.py [--clients 20] [--seconds 60] [--jobs 411] [--machines 149]
                                   [--hours 14951] [--workers 1]
     python bench/bench_service.py --request-path     # CPU per stage, old and new pass
+    python bench/bench_service.py --side-by-side TREE   # CPU per stage, this code and TREE's
     python -m bench --section service                # both, into docs/performance.md
 
 Starts ``petri serve --workers N`` (N > 1: one HTTP process and N scheduling processes) on a
@@ -200,6 +201,86 @@ def request_path(jobs: int = 411, machines: int = 149, hours: int = 14951,
             "repeats": repeats, "stages_ms": stages}
 
 
+#: one request path per line read from stdin, each stage's CPU time printed as a JSON line;
+#: run in a source tree (its working directory and PYTHONPATH) by ``side_by_side``
+_STAGE_WORKER = """
+import gc, json, sys, tempfile, time
+from pathlib import Path
+from control.scheduling import onepass
+from control.scheduling.policy import shipped_policy
+from control.scheduling.schedule import check_schedule
+from control.scheduling.service.app import answer_json, parse_schedule_request
+from control.scheduling.service.requests import build_instance
+from control.scheduling.service.store import open_database
+body = Path(sys.argv[1]).read_bytes()
+policy = shipped_policy()
+onepass.warm_up().wait()
+db = open_database(f"sqlite:///{tempfile.mkdtemp()}/bench.db")
+gc.collect(); gc.freeze(); gc.set_threshold(20000, 20, 20)      # as the service does
+def one():
+    t = {}
+    def timed(stage, fn):
+        t0 = time.process_time(); out = fn(); t[stage] = 1000 * (time.process_time() - t0)
+        return out
+    req = timed("parsing and validation", lambda: parse_schedule_request(body, "application/json"))
+    inst, fmt, source = timed("building the instance", lambda: build_instance(req, body))
+    timed("lower bound", inst.lower_bound)
+    result = timed("the policy's pass", lambda: onepass.policy_pass(inst, policy, compiled=True))
+    assert timed("checking the schedule", lambda: check_schedule(inst, result)) == []
+    sid = timed("storing it (SQLite)", lambda: db.save(name=inst.name, format=fmt, source=source,
+                                                       instance=inst, schedule=result,
+                                                       fallback=False))
+    timed("the answer as JSON", lambda: answer_json(sid, inst.name, result, False))
+    t["total"] = sum(t.values())
+    t["schedule"] = sorted((o.job, o.operation, o.machine, o.start, o.end, o.pieces)
+                           for o in result.operations)
+    return t
+one()
+print("ready", flush=True)
+for line in sys.stdin:
+    print(json.dumps(one()), flush=True)
+"""
+
+
+def side_by_side(other: str, rounds: int = 21, cpu: int = 1, jobs: int = 411,
+                 machines: int = 149, hours: int = 14951) -> dict:
+    """The request path's stages in this source tree and in ``other`` (a checkout of other
+    code), side by side: two processes pinned to one core take turns, request by request
+    (the order alternating each round), so that both meet the same load on a shared
+    machine. Stage -> (this tree's median ms, the other's, the median of the per-round
+    ratios other / this); the schedules must be the same."""
+    tmp = Path(tempfile.mkdtemp(prefix="petri-bench-"))
+    subprocess.run([sys.executable, "-m", "petri", "generate-plant", "--jobs", str(jobs),
+                    "--machines", str(machines), "--hours", str(hours), "-o",
+                    str(tmp / "plant")], cwd=ROOT, check=True, capture_output=True)
+    (tmp / "body.json").write_text(json.dumps(plant_request(tmp / "plant", "policy")))
+    trees = [str(ROOT), str(Path(other).resolve())]
+    workers = [subprocess.Popen(["taskset", "-c", str(cpu), sys.executable, "-c", _STAGE_WORKER,
+                                 str(tmp / "body.json")], cwd=tree,
+                                env={**os.environ, "PYTHONPATH": tree}, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True) for tree in trees]
+    try:
+        for w in workers:
+            if w.stdout.readline().strip() != "ready":
+                raise SystemExit("a stage worker did not start")
+        runs: list[list[dict]] = [[], []]
+        for r in range(rounds):
+            for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+                workers[i].stdin.write("go\n")
+                workers[i].stdin.flush()
+                runs[i].append(json.loads(workers[i].stdout.readline()))
+    finally:
+        for w in workers:
+            w.stdin.close()
+            w.wait()
+    if any(t["schedule"] != runs[0][0]["schedule"] for t in runs[0] + runs[1]):
+        raise SystemExit("the two trees made different schedules")
+    return {stage: (round(statistics.median(t[stage] for t in runs[0]), 1),
+                    round(statistics.median(t[stage] for t in runs[1]), 1),
+                    round(statistics.median(b[stage] / a[stage] for a, b in zip(*runs)), 2))
+            for stage in runs[0][0] if stage != "schedule"}
+
+
 def service_section(quick: bool):
     """``python -m bench --section service``: the request path stage by stage (dispatcher
     and compiled pass side by side, one core) and the load test (every core)."""
@@ -260,7 +341,20 @@ def main() -> None:
     ap.add_argument("--request-path", action="store_true",
                     help="instead: CPU time of each stage of a request in this process, the "
                          "dispatcher's pass beside the compiled one")
+    ap.add_argument("--side-by-side", metavar="TREE",
+                    help="instead: CPU time of each stage of a request in this source tree and "
+                         "in TREE (a checkout of other code), two processes on one core taking "
+                         "turns request by request")
+    ap.add_argument("--rounds", type=int, default=21, help="requests each, with --side-by-side")
     args = ap.parse_args()
+    if args.side_by_side:
+        stages = side_by_side(args.side_by_side, args.rounds, jobs=args.jobs,
+                              machines=args.machines, hours=args.hours)
+        print(f"{'stage':32} {'this tree':>10} {'TREE':>10}  TREE / this (median of "
+              f"{args.rounds} rounds; load average {os.getloadavg()[0]:.1f})")
+        for stage, (a, b, ratio) in stages.items():
+            print(f"{stage:32} {a:8.1f} ms {b:8.1f} ms  {ratio:.2f}")
+        return
     if args.request_path:
         print(json.dumps(request_path(args.jobs, args.machines, args.hours)))
         return
