@@ -21,7 +21,7 @@ temporary folder), alternating with the working tree repeat by repeat, and print
     taskset -c 1 python bench/bench_decisions.py --repeats 5 --baseline main
 
 Section ``decisions`` of ``python -m bench``: the same, against ``BASELINE`` (the version
-before deterministic controllers were asked again only when something they read changed).
+before the latest changes to environment steps, see docs/performance.md).
 """
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
-#: the version before controllers were asked again only when something they read changed
-BASELINE = "8f53179"
+#: the version before the older lists kept after takings, the run loop's shortcut past
+#: ``_decide`` and the environment's run to a decision point without an exception
+BASELINE = "146445d"
 
 
 def measure_cases(cases: list[int]) -> float:
