@@ -87,6 +87,19 @@ def test_many_places_use_several_words_and_hash_collisions_are_caught(monkeypatc
     assert (g.num_states, g.num_edges) == (expected.num_states, expected.num_edges)
 
 
+def test_the_compiled_explorer_widens_every_narrow_field_at_once():
+    net = cycle(40, 3)
+    g = reachability_graph(net, compiled=True)
+    # p0 starts with 3 tokens (a field of 2 bits), the other places empty (1 bit): the second
+    # token on p1 overflows its field, and the 39 fields of 1 bit widen together to 3 bits,
+    # which hold every count; one re-encoding of the stored markings, not one per place
+    assert g.explorer == "compiled" and g._widenings == 1
+    numpy = reachability_graph(net, compiled=False)
+    assert (g.num_states, g.num_edges) == (numpy.num_states, numpy.num_edges) == (11480, 32800)
+    assert sorted(map(tuple, g.markings.tolist())) == sorted(map(tuple, numpy.markings.tolist()))
+    assert g.markings.max() == 3
+
+
 def test_read_inhibitor_and_capacity_agree_with_the_engine():
     net = Net("guarded")
     net.add_place("a", initial=3)

@@ -90,6 +90,8 @@ class ReachabilityGraph:
     #: edges stored by source (``_src`` None): state ``i``'s edges are ``_offsets[i]`` up to
     #: ``_offsets[i + 1]``, for the expanded states
     _offsets: np.ndarray | None = field(default=None, repr=False)
+    #: times the compiled explorer widened packed fields and re-encoded the stored markings
+    _widenings: int = field(default=0, repr=False)
     #: which explorer built the graph: "compiled" (numba), "numpy" (place/transition nets) or
     #: "engine" (coloured nets, marking by marking)
     explorer: str = "numpy"
@@ -826,6 +828,9 @@ class _PTExplorer:
         repivoted = False
 
         bits = _bit_length(s.m0)
+        grows = np.zeros(P, dtype=bool)                         # places some transition fills
+        grows[dp] = True
+        widenings = 0                                           # re-encodings of the markings
         layout = _Layout(bits)
         W = layout.nwords
         word, dlim = layout.word.astype(u32), layout.limit[dp] - dd
@@ -903,9 +908,17 @@ class _PTExplorer:
                     table = np.zeros(size, dtype=np.uint64)
                     k.rehash(K.a, n, table)
             elif code == k.OVERFLOW:
+                # the place's field and every field as narrow that a transition adds tokens
+                # to widen together, to at least twice the width: the stored markings are
+                # re-encoded O(log bound) times, not once per place (a cycle of 100 places
+                # with 3 tokens: once, not 99 times); the numbering does not depend on it
                 p = int(status[1])
                 need = int(m[p] + dd[status[2]])
-                bits[p] = max(bits[p], need.bit_length() + 1)
+                b = int(bits[p])
+                wide = max(need.bit_length() + 1, min(2 * b, 32))
+                bits[grows & (bits <= b)] = wide
+                bits[p] = max(bits[p], wide)
+                widenings += 1
                 old, layout = layout, _Layout(bits)
                 word, dlim = layout.word.astype(u32), layout.limit[dp] - dd
                 fresh = _Mapped(np.uint64, cap, layout.nwords)
@@ -933,6 +946,7 @@ class _PTExplorer:
             self.net, s.places, s.transitions, None, dst, trans, parent, ptrans, i,
             stopped is None, stopped, time.perf_counter() - start, None, None, _offsets=offsets)
         graph._decoder = lambda: _decode(k, layout, keys, _count_dtype(layout))
+        graph._widenings = widenings
         if self.progress is not None and time.perf_counter() - start >= 0.5:
             self.progress(n, ne, time.perf_counter() - start)
         return graph
