@@ -548,6 +548,7 @@ _NUMBERS = {
     ("train-scheduler", "--instances"): ["0", "x"],
     ("train-scheduler", "--checkpoint-every"): ["0"],
     ("train-scheduler", "--seed"): ["nan"],
+    ("train-scheduler", "--validation"): ["0", "17", "x"],
 }
 _NEEDS_NET = {"simulate", "reach", "play"}
 _NEEDS = {"schedule": ["ft06.txt"], "generate-plant": ["-o", "plant"]}

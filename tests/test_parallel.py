@@ -136,7 +136,9 @@ def test_experiment_on_ray_equals_the_local_run(tmp_path):
 
 def test_train_scheduler_on_ray_trains_the_same_policy(tmp_path):
     pytest.importorskip("torch")
-    args = ["train-scheduler", "--instances", 10, "--checkpoint-every", 10, "--seed", 2]
+    # one validation instance: what is compared is the labelling, not the set judged on
+    args = ["train-scheduler", "--instances", 10, "--checkpoint-every", 10, "--seed", 2,
+            "--validation", 1]
     here = petri(*args, "--out", tmp_path / "here.json")
     assert here.returncode == 0, here.stderr
     ray = petri(*args, "--out", tmp_path / "ray.json", "--ray", "local", "--workers", 2)
@@ -176,11 +178,14 @@ def test_ctrl_c_in_training_keeps_the_batches_learnt(tmp_path):
     pytest.importorskip("torch")
     from test_interrupt import interrupt
     out = tmp_path / "pol.json"
+    # the signal goes at the first progress line: it comes once a batch is labelled
     code, stdout, err, _ = interrupt(["train-scheduler", "--instances", 1000, "--out", out,
-                                      "--checkpoint-every", 8], after_cpu=12, timeout=300)
+                                      "--checkpoint-every", 8, "--validation", 1],
+                                     after_progress=r"% val ", timeout=300)
     assert code == 130 and stdout == ""
     meta = json.loads(out.read_text())["meta"]
     done = meta["instances"]
     assert 0 < done < 1000 and done % 8 == 0          # whole batches only
+    assert meta["validation_instances"] == 1
     assert err.endswith(f"{out}: interrupted after {done} instances; --resume goes on from "
                         f"there\n")

@@ -637,17 +637,36 @@ def test_cpsat_warm_start_and_time_limit():
     assert "does not model calendars" in str(e.value)
 
 
+def test_validation_set_first_n_are_those_of_the_default_set():
+    from control.scheduling import train as tr
+    from control.scheduling.commands.train_scheduler import VALIDATION_INSTANCES
+    whole = tr.validation_set(0)
+    assert len(whole) == len(tr.VALIDATION) == VALIDATION_INSTANCES == 16
+    assert [len(i.jobs) for i in whole] == [15, 15, 20, 20, 30, 30, 50, 50, 100, 10, 15, 10,
+                                            40, 120, 250, 411]
+    assert [i.name for i in whole[-4:]] == ["plant"] * 4
+    assert tr.validation_set(0, 3) == whole[:3]
+    assert repr(tr.validation_set(0, 16)) == repr(whole)      # calendars compare by identity
+    assert tr.validation_set(1, 3) != whole[:3]
+    # the shipped policy was judged on the whole set: its file records no smaller one
+    meta = json.loads((ROOT / "control/scheduling/policies/default.json").read_text())["meta"]
+    assert "validation_instances" not in meta and meta["instances"] == tr.INSTANCES
+
+
 def test_cli_train_scheduler_checkpoints_and_resumes(tmp_path):
     pytest.importorskip("torch")
     out = tmp_path / "pol.json"
-    r = petri("train-scheduler", "--instances", 3, "--checkpoint-every", 2, "--out", out)
+    r = petri("train-scheduler", "--instances", 3, "--checkpoint-every", 2, "--out", out,
+              "--validation", 2)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"{out}: trained on 3 instances in ")
     meta = json.loads(out.read_text())["meta"]
     assert meta["instances"] == 3 and meta["seed"] == 0 and len(meta["history"]) == 2
+    assert meta["validation_instances"] == 2
     r = petri("train-scheduler", "--instances", 3, "--out", out)
     assert r.returncode == 1 and "already exists; use --force" in r.stderr
-    r = petri("train-scheduler", "--instances", 5, "--checkpoint-every", 2, "--out", out, "--resume")
+    r = petri("train-scheduler", "--instances", 5, "--checkpoint-every", 2, "--out", out,
+              "--resume", "--validation", 2)
     assert r.returncode == 0, r.stderr
     meta = json.loads(out.read_text())["meta"]
     assert meta["instances"] == 5 and [h[0] for h in meta["history"]] == [4, 5]

@@ -91,12 +91,14 @@ def training_plant(n: int, rng: random.Random, name: str = "plant", machines: in
     return generate_plant(n, machines, PLANT_HOURS * n, seed=rng.randrange(1 << 30), name=name)
 
 
-def validation_set(seed: int = SEED):
-    """The held-out instances (drawn from their own seed, none of them a training instance)."""
+def validation_set(seed: int = SEED, count: int | None = None):
+    """The held-out instances (drawn from their own seed, none of them a training instance);
+    ``count``: only the first ``count`` of them (the same instances as in the whole set, drawn
+    in the same order)."""
     rng = random.Random(seed + 99991)
     make = {0: lambda n, m: random_jobshop(n, m, rng), 1: lambda n, m: random_flexible(n, m, rng),
             2: lambda n, m: training_plant(n, rng, machines=m)}
-    return [make[kind](n, m) for n, m, kind in VALIDATION]
+    return [make[kind](n, m) for n, m, kind in VALIDATION[:count]]
 
 
 class Validation:
@@ -119,8 +121,9 @@ class Validation:
         return float(max(np.mean(v) for v in per.values()))
 
 
-def default_validation(seed: int = SEED) -> Validation:
-    return Validation(validation_set(seed), [kind for _, _, kind in VALIDATION])
+def default_validation(seed: int = SEED, count: int | None = None) -> Validation:
+    """The held-out set, or its first ``count`` instances."""
+    return Validation(validation_set(seed, count), [kind for _, _, kind in VALIDATION[:count]])
 
 
 def validation_score(policy: Policy, instances) -> float:
@@ -276,12 +279,17 @@ def train(instances: int = INSTANCES, seed: int = SEED, resume: Policy | None = 
     return best_policy, state
 
 
-def save_trained(policy: Policy, path, state: Progress, seed: int, force: bool = True):
+def save_trained(policy: Policy, path, state: Progress, seed: int, force: bool = True,
+                 validation_instances: int | None = None):
+    """``validation_instances``: recorded when the checkpoints were judged on only the first
+    that many instances of the held-out set."""
     meta = {"method": "self-labelling", "instances": state.instances, "seed": seed,
             "train_seconds": round(state.seconds, 1), "validation": state.best_validation,
             "history": state.history, "samples": SAMPLES, "hidden": HIDDEN,
             "learning_rate": LEARNING_RATE, "features": len(FEATURES),
             "label_rules": list(LABEL_RULES), "temperature": TEMPERATURE}
+    if validation_instances is not None:
+        meta["validation_instances"] = validation_instances
     return save_policy(policy, path, meta, force=force)
 
 

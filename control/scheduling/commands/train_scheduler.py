@@ -9,6 +9,7 @@ from petri.errors import CommandError
 from petri.parallel import add_ray_option
 
 NAME = "train-scheduler"
+VALIDATION_INSTANCES = 16            # len(control.scheduling.train.VALIDATION), without torch
 HELP = "train the scheduling policy on generated job shops (needs torch: pip install -e .[train])"
 
 
@@ -20,6 +21,11 @@ def add_arguments(p) -> None:
                    help="policy file: FILE.json and FILE.npz (default policy.json)")
     p.add_argument("--checkpoint-every", type=whole_number(1), default=40, metavar="K",
                    help="validate and write the best policy so far every K instances (default 40)")
+    p.add_argument("--validation", type=whole_number(1, VALIDATION_INSTANCES), default=None,
+                   metavar="N",
+                   help=f"judge the checkpoints on only the first N of the {VALIDATION_INSTANCES} "
+                        "held-out instances (in order: 9 job shops, 3 flexible job shops, 4 "
+                        "plants of 40 to 411 jobs; default all of them)")
     p.add_argument("--resume", action="store_true", help="continue training from --out")
     p.add_argument("--force", action="store_true", help="overwrite an existing policy file")
     p.add_argument("--workers", type=whole_number(1, 256), default=None, metavar="N",
@@ -58,15 +64,17 @@ def run(args) -> int:
         for suffix in (".json", ".npz"):
             check_output(out.with_suffix(suffix), force=args.force)
 
+    validation = None if args.validation is None else tr.default_validation(seed, args.validation)
+
     def checkpoint(policy, state):
-        tr.save_trained(policy, out, state, seed)
+        tr.save_trained(policy, out, state, seed, validation_instances=args.validation)
 
     with Progress("train-scheduler", total=total) as bar:
         policy, state = tr.train(total, seed=seed, resume=resume, done=done,
                                  checkpoint=checkpoint, every=args.checkpoint_every,
                                  progress=lambda k, n, note: bar.update(k, note),
-                                 backend=backend)
-    tr.save_trained(policy, out, state, seed)
+                                 backend=backend, validation=validation)
+    tr.save_trained(policy, out, state, seed, validation_instances=args.validation)
     if state.interrupted:
         print(f"{out.with_suffix('.json')}: interrupted after {state.instances} instances; "
               f"--resume goes on from there", file=sys.stderr)
