@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from dataclasses import dataclass, field
-from itertools import chain
 
 from .errors import NetError
 from .model import InputArc, Net, OutputArc, Token
@@ -333,56 +332,67 @@ class Instance:
         through its operations) and the load of every set of machines that some operations
         can only run on (their shortest times shared among the set's machines).
 
-        Worked out on arrays (one row per operation, one column per machine), every sum
-        of whole numbers."""
-        import numpy as np
-        i64 = np.int64
-        M = self.n_machines
-        ops = [op for job in self.jobs for op in job.operations]
-        n = len(ops)
-        counts = np.fromiter(map(len, (op.machines for op in ops)), i64, n)
-        machine = np.fromiter(chain.from_iterable(op.machines for op in ops), i64,
-                              int(counts.sum()))
-        shortest = np.fromiter((op.min_duration for op in ops), i64, n)
-        n_ops = np.fromiter((len(job.operations) for job in self.jobs), i64, len(self.jobs))
-        first = np.zeros(len(self.jobs) + 1, i64)
-        np.cumsum(n_ops, out=first[1:])
-        # which machines each operation can run on, each job's operations can, and how
-        # many minutes a week each machine works (-1 without a calendar)
-        on = np.zeros((n, M), bool)
-        on[np.repeat(np.arange(n), counts), machine] = True
-        weekly = np.array([-1 if c < 0 else self.calendars[c].weekly_minutes()
-                           for c in self.machine_calendars], i64)
-        fastest = self._fastest_calendar
-        used = {c for c in self.machine_calendars if c >= 0}
-        distinct = len({self.calendars[c].weekly_minutes() for c in used}) == len(used)
-        has = np.flatnonzero(n_ops > 0)
-        work = np.zeros(len(self.jobs), i64)
-        job_on = np.zeros((len(self.jobs), M), bool)
-        if n:
-            work[has] = np.add.reduceat(shortest, first[has])
-            job_on[np.repeat(np.repeat(np.arange(len(self.jobs)), n_ops), counts), machine] = True
-        # per job, the machine whose calendar works the most minutes a week (the first such)
-        week = np.where(job_on, weekly, -2)
-        top = week.argmax(axis=1).tolist() if M else [0] * len(self.jobs)
-        no_calendar = (job_on & (weekly < 0)).any(axis=1) | ~job_on.any(axis=1)
-        best = max([job.release + w for job, w, none in zip(self.jobs, work.tolist(),
-                                                             no_calendar.tolist()) if none],
-                   default=0)
-        by_calendar: dict[int, list[int]] = {}
-        for j, (none, m) in enumerate(zip(no_calendar.tolist(), top)):
-            if not none:
-                c = self.machine_calendars[m] if distinct else \
-                    self.calendars.index(fastest(np.flatnonzero(job_on[j]).tolist()))
-                by_calendar.setdefault(c, []).append(j)
-        for c, jobs in by_calendar.items():
-            ends = self.calendars[c].finish_many([self.jobs[j].release for j in jobs],
-                                                 work[jobs])
-            best = max(best, *ends)
-        # the sets of machines: those of operations (up to 300 different ones), each group,
-        # all machines; a set carries every operation that runs only on its machines
-        if not n:
+        The jobs' ends are worked out per calendar on arrays (``Calendar.finish_many``); the
+        sets are the machines of operations (up to 300 different ones), each group and all
+        machines, and memory stays linear in the operations and machines."""
+        fastest, calendars, which = self._fastest_calendar, self.calendars, self.machine_calendars
+        weekly = [-1 if c < 0 else calendars[c].weekly_minutes() for c in which]
+        used = {c for c in which if c >= 0}
+        distinct = len({calendars[c].weekly_minutes() for c in used}) == len(used)
+        best = 0
+        by_calendar: dict[int, tuple[list, list]] = {}
+        load: dict[tuple[int, ...], int] = {}     # the machines of operations -> shortest work
+        for job in self.jobs:
+            work, machines = 0, set()
+            for op in job.operations:
+                d = op.min_duration
+                work += d
+                machines.update(op.machines)
+                load[op.machines] = load.get(op.machines, 0) + d
+            if not machines or min(weekly[m] for m in machines) < 0:
+                best = max(best, job.release + work)
+                continue
+            if distinct:        # the calendar of the machine working the most minutes a week
+                c = which[max(machines, key=weekly.__getitem__)]
+            else:
+                c = calendars.index(fastest(sorted(machines)))
+            times, works = by_calendar.setdefault(c, ([], []))
+            times.append(job.release)
+            works.append(work)
+        for c, (times, works) in by_calendar.items():
+            best = max(best, *calendars[c].finish_many(times, works))
+        kinds: dict[frozenset, int] = {}
+        for machines, d in load.items():
+            key = frozenset(machines)
+            kinds[key] = kinds.get(key, 0) + d
+        total = sum(kinds.values())
+        if not total:
             return best
+        # a set carries every operation that runs only on its machines
+        sets: dict[frozenset, int] = {frozenset(range(self.n_machines)): total}
+        groups: dict[str, list[int]] = {}
+        for m, g in enumerate(self.machine_groups):
+            groups.setdefault(g, []).append(m)
+        group_of = {m: g for g, members in groups.items() for m in members}
+        in_group: dict[str, int] = {}
+        for key, d in kinds.items():
+            gs = {group_of[m] for m in key}
+            if len(gs) == 1:
+                g = gs.pop()
+                in_group[g] = in_group.get(g, 0) + d
+        for g, members in groups.items():
+            sets[frozenset(members)] = in_group.get(g, 0)
+        if len(kinds) <= 300:
+            for key in kinds:
+                sets[key] = sum([d for other, d in kinds.items() if other <= key])
+        for key, total in sets.items():
+            if not total:
+                continue
+            machines = sorted(key)
+            per = -(-total // len(machines))
+            cal = fastest(machines)
+            best = max(best, cal.finish(0, per) if cal else per)
+        return best
         kinds: dict[bytes, int] = {}
         for r, key in enumerate(map(bytes, np.packbits(on, axis=1))):
             kinds.setdefault(key, r)

@@ -1,5 +1,6 @@
 """Job shops: readers, the timed net, the dispatcher against the engine, rules, the checker."""
 import json
+import os
 import random
 import subprocess
 import sys
@@ -223,6 +224,27 @@ def test_finish_many_is_finish_one_by_one():
         works = [rng.choice([0, 1, 29, 30, 240, 480, 5000, 90000]) for _ in times]
         assert cal.finish_many(times, works) == [cal.finish(t, w) for t, w in zip(times, works)]
     assert night.finish_many([0, 0], [0, 60]) == [0, 23 * 60]
+
+
+LOWER_BOUND_IN_2_GB = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from petri.jobshop import Instance, Job, Operation
+M = 50_000       # as many machines as a request may name, each doing one 5-minute operation
+jobs = [Job(f"J{j}", [Operation(j, k, ((j * 50 + k) % M,), (5,)) for k in range(50)])
+        for j in range(1000)]
+inst = Instance("wide", jobs, [f"M{m}" for m in range(M)], [f"M{m}" for m in range(M)], [-1] * M, [])
+print(inst.lower_bound())
+"""
+
+
+def test_the_lower_bound_of_a_wide_plant_fits_in_little_memory():
+    # 1,000 jobs of 50 operations on 50,000 machines: the longest job is 50 x 5 minutes, and
+    # each machine carries 5; the bound is 250, worked out within 2 GB of address space (a
+    # table of operations by machines would take 2.5 GB)
+    r = subprocess.run([sys.executable, "-c", LOWER_BOUND_IN_2_GB], capture_output=True,
+                       text=True, timeout=300, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (r.returncode, r.stdout, r.stderr) == (0, "250\n", "")
 
 
 # -- the checker -----------------------------------------------------------------------------------
