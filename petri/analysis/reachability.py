@@ -911,7 +911,10 @@ class _PTExplorer:
                 # the place's field and every field as narrow that a transition adds tokens
                 # to widen together, to at least twice the width: the stored markings are
                 # re-encoded O(log bound) times, not once per place (a cycle of 100 places
-                # with 3 tokens: once, not 99 times); the numbering does not depend on it
+                # with 3 tokens: once, not 99 times). An overflow ends a slice, and the pivots
+                # are chosen again at the first slice end past 2,048 states: the states'
+                # numbering can differ from the one-field-at-a-time widening (the graph is
+                # the same)
                 p = int(status[1])
                 need = int(m[p] + dd[status[2]])
                 b = int(bits[p])
