@@ -687,6 +687,9 @@ def test_cli_train_scheduler_checkpoints_and_resumes(tmp_path):
     assert meta["validation_instances"] == 2
     r = petri("train-scheduler", "--instances", 3, "--out", out)
     assert r.returncode == 1 and "already exists; use --force" in r.stderr
+    r = petri("train-scheduler", "--instances", 5, "--out", out, "--resume")
+    assert r.returncode == 1 and r.stderr == (
+        f"petri: error: {out} was trained with --validation 2; resume with the same --validation\n")
     r = petri("train-scheduler", "--instances", 5, "--checkpoint-every", 2, "--out", out,
               "--resume", "--validation", 2)
     assert r.returncode == 0, r.stderr

@@ -57,6 +57,11 @@ def run(args) -> int:
             update_in_place(out.with_suffix(suffix))
         if seed != args.seed:
             raise CommandError(f"{out} was trained with --seed {seed}; resume with the same seed")
+        judged = resume.header.get("meta", {}).get("validation_instances")
+        if judged != args.validation:      # "best so far" must mean one set throughout
+            was = (f"--validation {judged}" if judged is not None
+                   else f"all {VALIDATION_INSTANCES} validation instances")
+            raise CommandError(f"{out} was trained with {was}; resume with the same --validation")
         if done >= total:
             print(f"{out}: already trained on {done} instances")
             return 0
