@@ -195,7 +195,10 @@ class StateView:
         if self._seen is not None:
             self._seen.add(place)
         i = sim.compiled.place_index.get(place)
-        return sim.kept_counts()[i] if i is not None else sim.count(place)
+        if i is None:
+            return sim.count(place)
+        kept = sim._counts         # kept_counts() without the call while no firing is pending
+        return kept[i] if kept is not None and sim._touched == {} else sim.kept_counts()[i]
 
     def counts(self) -> list[int]:
         """The token count of every place (net order), kept by the engine from one firing to
@@ -214,7 +217,11 @@ class StateView:
         stays the same, so do the place's tokens (what a controller computed from them holds)."""
         if self._seen is not None:
             self._seen.add(place)
-        return self._sim.place_version(self._sim._place(place))
+        sim = self._sim
+        i = sim.compiled.place_index.get(place)
+        if i is None or sim._counts is None or sim._touched != {}:
+            return sim.place_version(sim._place(place))
+        return sim._versions[i]
 
     def capacity(self, place: str):
         """The capacity of ``place`` now in force (a scenario may change it during a run)."""

@@ -28,19 +28,26 @@ def units_needed(store: str, state) -> int:
     """Units of ``store`` that jobs not yet through its station will still use. Orders not
     released yet count in full; components still in ``demand`` count as if manufactured (an
     upper bound: stock may serve them)."""
-    net = state.net
-    later = 0
-    backlog = state.colours("backlog")
-    if backlog:
-        per_order = {"cutting": lambda o: sum(net.tables[f"qty_{x}"][o] for x in "ABCDEF"),
-                     "gas": lambda o: sum(net.tables[f"qty_{x}"][o] for x in "ABCDEF"),
-                     "electrical_func": lambda o: 1, "filament": lambda o: 2}
-        later = sum(per_order[store](o) * n for o, n in backlog.items())
+    return backlog_units(store, state.colours("backlog"), state.net) + released_units(store, state)
+
+
+def backlog_units(store: str, backlog, net) -> int:
+    """Units of ``store`` the orders not released yet (``backlog``: order -> count) will use."""
+    if not backlog:
+        return 0
+    if store in ("cutting", "gas"):
+        qty = [net.tables[f"qty_{x}"] for x in "ABCDEF"]
+        return sum(sum(q[o] for q in qty) * n for o, n in backlog.items())
+    return sum((2 if store == "filament" else 1) * n for n in backlog.values())
+
+
+def released_units(store: str, state) -> int:
+    """Units of ``store`` that released jobs not yet through its station will use."""
     if store == "filament":
-        return later + 2 * max(0, state.count("bases_needed") - state.count("base")
-                               - state.count("base_in_print"))
+        return 2 * max(0, state.count("bases_needed") - state.count("base")
+                       - state.count("base_in_print"))
     units, places = UPSTREAM[store]
-    return later + units * sum(state.count(p) for p in places)
+    return units * sum(state.count(p) for p in places)
 
 
 class EarliestOrderController:

@@ -122,6 +122,10 @@ def _upstream_units(store: str, state) -> int:
     return units_needed(store, state)
 
 
+#: the release gate's weights besides ``r0``: with all of them 0 the gate is ``r0`` alone
+GATE_WEIGHTS = ("r1", "r2", "r3", "r4", "r5", "r6", "r7")
+
+
 #: places holding components of released orders that have not yet started commissioning
 BEFORE_COMMISSIONING = ("demand", "to_milling", "to_sawing", "to_cleaning_1", "to_verification_1",
                         "to_laser", "to_cleaning_2", "to_verification_2", "to_commissioning")
@@ -160,6 +164,11 @@ class LearnedController:
         self._means: dict = {}          # station -> (first, last, length, mean pace) of its window
         self._sizes: dict = {}          # order -> its number of components
         self._backlog_hours = None      # (the backlog's version, its commissioning hours)
+        self._used: dict = {}           # store -> units taken in its recent window (its _use)
+        self._later: dict = {}          # store -> (the backlog's version, units it will use)
+        self._montage = None            # (to_montage's version, its colours)
+        self._normal = None             # (the net, its consumable stores' capacities)
+        self._hours = None              # (the net, commissioning seconds per product)
 
     def reset(self, state) -> None:
         self.effort = {m: 0.0 for m in self.MODULES}
@@ -174,23 +183,33 @@ class LearnedController:
         self._means = {}
         self._sizes = {}
         self._backlog_hours = None
+        self._used = {s: 0 for s in STORES}
+        self._later = {}
+        self._montage = None
+        self._normal = None
+        self._hours = None
 
     # -- observation ---------------------------------------------------------------------------
     def _observe_use(self, state) -> None:
         """Units taken from each store since the last decision (deliveries only add)."""
         now = state.clock
+        edge = now - RECENT
+        levels, use, used = self._levels, self._use, self._used
         for s in STORES:
             level = state.count(s)
-            taken = self._levels.get(s, level) - level
+            taken = levels.get(s, level) - level
+            q = use[s]
             if taken > 0:
-                self._use[s].append((now, taken))
-            self._levels[s] = level
-            q = self._use[s]
-            while q and q[0][0] < now - RECENT:
-                q.popleft()
+                q.append((now, taken))
+                used[s] = used.get(s, 0) + taken
+            levels[s] = level
+            while q and q[0][0] < edge:
+                used[s] -= q.popleft()[1]
 
     def _recent_per_hour(self, store: str) -> float:
-        return sum(n for _, n in self._use[store]) / (RECENT / 3600.0)
+        """Units taken from ``store`` per hour in its recent window (the window's units are
+        whole numbers, kept as a running total: the same sum as adding them up)."""
+        return self._used.get(store, 0) / (RECENT / 3600.0)
 
     def _observe_start(self, chosen, state) -> None:
         """Remember a started job: its station, its start and the table's processing time."""
@@ -245,34 +264,76 @@ class LearnedController:
         now = state.capacity(store) if hasattr(state, "capacity") else None
         return now if now is not None else (state.net.places[store].capacity or 30)
 
+    def _normal_capacity(self, state, store: str) -> int:
+        """A store's capacity in the net (30 if it has none; kept per net)."""
+        net = state.net
+        known = self._normal
+        if known is None or known[0] is not net:
+            known = self._normal = (net, {})
+        cap = known[1].get(store)
+        if cap is None:
+            cap = known[1][store] = net.places[store].capacity or 30
+        return cap
+
     def _cut(self, state) -> float:
         """The largest share by which a consumable store's capacity is now below the net's."""
-        return max(1.0 - self._capacity(state, s) / (state.net.places[s].capacity or 30)
+        return max(1.0 - self._capacity(state, s) / self._normal_capacity(state, s)
                    for s in STORES)
+
+    def _needed(self, store: str, state) -> int:
+        """``units_needed``: the part of the orders not released yet is kept while the backlog
+        keeps its version (read all the same: the backlog is noted as read)."""
+        from control.flowfactory.earliest import backlog_units, released_units
+        if not hasattr(state, "version"):
+            return _upstream_units(store, state)
+        version = state.version("backlog")
+        known = self._later.get(store)
+        if known is None or known[0] != version:
+            known = self._later[store] = (version, backlog_units(store, state.colours("backlog"),
+                                                                  state.net))
+        return known[1] + released_units(store, state)
 
     def _upstream_hours(self, state) -> float:
         """Commissioning hours of the released components that have not reached it yet (each
         place's terms are computed again only when its tokens changed: ``state.version``)."""
-        f1, f2 = state.net.tables["face1"], state.net.tables["face2"]
+        hours = self._commissioning(state)
         kept = self._upstream
+        last = self._upstream_sum       # (versions, running work after each place, hours)
+        start = 0
         if hasattr(state, "version"):
-            versions = tuple(state.version(p) for p in BEFORE_COMMISSIONING)
-            if self._upstream_sum is not None and self._upstream_sum[0] == versions:
-                return self._upstream_sum[1]
+            version = state.version
+            versions = tuple([version(p) for p in BEFORE_COMMISSIONING])
+            if last is not None:
+                if last[0] == versions:
+                    return last[2]
+                while last[0][start] == versions[start]:
+                    start += 1      # the running work up to here is as last time
         else:
             versions = (None,) * len(BEFORE_COMMISSIONING)
-        work = 0.0
-        for place, version in zip(BEFORE_COMMISSIONING, versions):
+        work = last[1][start - 1] if start else 0.0
+        running = list(last[1][:start]) if start else []
+        for place, version in zip(BEFORE_COMMISSIONING[start:], versions[start:]):
             known = kept.get(place)
             if version is None or known is None or known[0] != version:
-                terms = [n * (f1[job[1], "Commissioning"] + f2[job[1], "Commissioning"])
-                         for job, n in state.colours(place).items()]
+                terms = [n * hours[job[1]] for job, n in state.colours(place).items()]
                 known = kept[place] = (version, terms)
             for x in known[1]:      # added one by one, in the same order as ever
                 work += x
+            running.append(work)
         if versions[0] is not None:
-            self._upstream_sum = (versions, work / 3600.0)
+            self._upstream_sum = (versions, running, work / 3600.0)
         return work / 3600.0
+
+    def _commissioning(self, state) -> dict:
+        """Product -> the seconds of its commissioning (both faces) in the net's tables
+        (kept per net)."""
+        net = state.net
+        known = self._hours
+        if known is None or known[0] is not net:
+            f1, f2 = net.tables["face1"], net.tables["face2"]
+            known = self._hours = (net, {p: f1[p, "Commissioning"] + f2[p, "Commissioning"]
+                                         for p in ff.PRODUCTS})
+        return known[1]
 
     def _remaining_hours(self, state) -> float:
         """Commissioning hours of every component not yet commissioned (released or not)."""
@@ -301,7 +362,7 @@ class LearnedController:
         lead = state.net.tables["lead_days"]
         worst = 0.0
         for s in STORES:
-            short = _upstream_units(s, state) - state.count(s)
+            short = self._needed(s, state) - state.count(s)
             if short > 0:
                 worst = max(worst, short / max(self._capacity(state, s), 1) * lead[s] * 24.0 / work)
         return min(worst, 4.0)
@@ -312,14 +373,16 @@ class LearnedController:
         self._observe_use(state)
         if self._last:
             self._observe_finished(state)
-        starts = [b for b in decision.bindings if b.transition in STATION_STARTS]
+        offered = ff.offered_by_transition(decision)
+        starts = [b for name, bs in offered if name in STATION_STARTS for b in bs]
         if starts:
             t0 = time.perf_counter()
             chosen = self._dispatch(starts, state)
             self._observe_start(chosen, state)
             self.effort["dispatch"] += time.perf_counter() - t0
             return chosen
-        chosen = ask_modules(decision, self.effort, self._deliver, self._release, self._net)
+        chosen = ask_modules(decision, self.effort, self._deliver, self._release, self._net,
+                             offered)
         if chosen is None and hasattr(state, "valid_until"):
             state.valid_until(self._holds_until(state))
         return chosen
@@ -345,7 +408,7 @@ class LearnedController:
     def _release(self, bindings, state):
         p = self.p
         in_plant = self._orders - state.count("backlog") - state.count("shipped")
-        if in_plant > 0 and any(p[k] for k in ("r1", "r2", "r3", "r4", "r5", "r6", "r7")):
+        if in_plant > 0 and any(p[k] for k in GATE_WEIGHTS):
             cap = self._capacity(state, "filament")
             transit = sum(1 for s in STORES if state.count(f"supplier_{s}") == 0) / len(STORES)
             gate = (p["r0"] + p["r1"] * self._upstream_hours(state) / 24 + p["r2"] * self._cut(state)
@@ -392,8 +455,8 @@ class LearnedController:
             cap = self._capacity(state, store)
             if level >= cap:
                 continue
-            needed = _upstream_units(store, state)
-            normal = state.net.places[store].capacity or 30
+            needed = self._needed(store, state)
+            normal = self._normal_capacity(state, store)
             gate = (p["d0"] + p["d1"] * level / cap + p["d2"] * min(needed / cap, 3.0)
                     + p["d3"] * (needed > level) + p["d4"] * self._recent_per_hour(store) / cap
                     + p["d5"] * (1.0 - cap / normal))
@@ -401,11 +464,23 @@ class LearnedController:
                 return b
         return None
 
+    def _at_montage(self, state):
+        """The colours of ``to_montage``, kept while it keeps its version."""
+        if not hasattr(state, "version"):
+            return state.colours("to_montage")
+        version = state.version("to_montage")
+        known = self._montage
+        if known is None or known[0] != version:
+            known = self._montage = (version, state.colours("to_montage"))
+        return known[1]
+
     def _dispatch(self, bindings, state):
         p = self.p
+        if len(bindings) == 1:      # the one start offered (what it reads then matters not)
+            return bindings[0]
         if p["k1"] == 0 and p["k2"] == 0:
             return min(bindings, key=lambda b: (b.values.get("o", 0), b.transition))
-        at_montage = state.colours("to_montage")
+        at_montage = self._at_montage(state)
         net = state.net
         n = max(self._orders, 1)
 

@@ -264,22 +264,23 @@ def run_case(net, case: int, stock: dict[str, int], controller=None, scenario=No
 MODULES = ("fulfil storage", "order release", "net selection")
 
 
-def ask_modules(decision, effort: dict, fulfil_storage, release, select_net):
+def ask_modules(decision, effort: dict, fulfil_storage, release, select_net, offered=None):
     """Take a FlowFactory decision point as the thesis's modules do.
 
     Each module gets the offered bindings that are its own (``reorder_*``; ``release``; the
     net selection transitions) and the state; fulfil storage is asked first, then order release,
     then net selection, and the first that chooses a binding wins (``None`` from all: wait).
-    The seconds each module takes are added to ``effort[module]``.
+    The seconds each module takes are added to ``effort[module]``. ``offered``: the decision's
+    ``offered_by_transition`` if already taken.
     """
     groups: dict[str, list] = {m: [] for m in MODULES}
-    for b in decision.bindings:
-        if b.transition.startswith("reorder_"):
-            groups["fulfil storage"].append(b)
-        elif b.transition == "release":
-            groups["order release"].append(b)
-        else:
-            groups["net selection"].append(b)
+    for name, bindings in (offered if offered is not None else offered_by_transition(decision)):
+        module = _MODULE_OF.get(name)
+        if module is None:
+            module = _MODULE_OF[name] = ("fulfil storage" if name.startswith("reorder_") else
+                                         "order release" if name == "release" else
+                                         "net selection")
+        groups[module] += bindings
     for module, decide in zip(MODULES, (fulfil_storage, release, select_net)):
         if groups[module]:
             start = time.perf_counter()
@@ -288,3 +289,32 @@ def ask_modules(decision, effort: dict, fulfil_storage, release, select_net):
             if chosen is not None:
                 return chosen
     return None
+
+
+#: transition name -> the decision module its bindings go to (filled as names are met)
+_MODULE_OF: dict[str, str] = {}
+
+
+def offered_by_transition(decision) -> list[tuple[str, list]]:
+    """The decision's offered bindings as (transition name, its bindings) in net order: cut
+    from the offer by the engine's listing per transition (``decision.listed``) instead of
+    looking at every binding; by the bindings' own names when the decision has no listing."""
+    bindings = decision.bindings
+    listed = decision.listed
+    out = []
+    if listed is not None:
+        i = 0
+        for _, bs in listed:
+            n = len(bs)
+            if n:
+                out.append((bindings[i].transition, bindings[i:i + n]))
+                i += n
+        if i == len(bindings):
+            return out
+        out = []
+    for b in bindings:
+        if out and out[-1][0] == b.transition:
+            out[-1][1].append(b)
+        else:
+            out.append((b.transition, [b]))
+    return out
