@@ -227,7 +227,9 @@ class StateView:
         """The capacity of ``place`` now in force (a scenario may change it during a run)."""
         if self._seen is not None:
             self._seen.add(place)
-        return self._sim.capacity(place)
+        sim = self._sim
+        i = sim.compiled.place_index.get(place)
+        return sim.compiled.capacity[i] if i is not None else sim.capacity(place)
 
 
 #: what a view notes besides place names (see ``StateView._seen``)

@@ -14,6 +14,16 @@ from control.flowfactory.earliest import units_needed
 from petri.engine import StateView
 
 
+def _fresh_slowdown(pace: dict, now: float, stations) -> float:
+    """The largest mean pace - 1 (at most 4) over the paces still in their 12-hour window."""
+    worst = 0.0
+    for station, q in pace.items():
+        window = [r for t, r in q if not t < now - 12 * 3600.0]
+        if window and (stations is None or station in stations):
+            worst = max(worst, sum(window) / len(window) - 1.0)
+    return min(4.0, worst)
+
+
 def _fresh_upstream_hours(state) -> float:
     """Commissioning hours upstream of commissioning, added up from scratch in the order the
     controller adds them (place by place, colour by colour)."""
@@ -41,6 +51,9 @@ class Checked(learned.LearnedController):
             assert self._normal_capacity(state, store) == (state.net.places[store].capacity
                                                             or 30)
         assert self._upstream_hours(state) == _fresh_upstream_hours(state)
+        for stations in (None, *learned.ROUTE.values()):
+            assert self._slowdown(state, stations) == _fresh_slowdown(self._pace, state.clock,
+                                                                      stations)
         assert self._at_montage(state) == state.colours("to_montage")
         f1, f2 = state.net.tables["face1"], state.net.tables["face2"]
         assert self._commissioning(state) == {
@@ -55,7 +68,7 @@ class Forgetful(learned.LearnedController):
     def choose(self, decision):
         self._upstream, self._upstream_sum, self._backlog_hours = {}, None, None
         self._later, self._montage, self._normal, self._hours = {}, None, None, None
-        self._ready, self._means, self._sizes = {}, {}, {}
+        self._ready, self._means, self._sizes, self._slow = {}, {}, {}, {}
         self._used = {s: sum(n for _, n in q) for s, q in self._use.items()}
         return super().choose(decision)
 

@@ -169,6 +169,8 @@ class LearnedController:
         self._montage = None            # (to_montage's version, its colours)
         self._normal = None             # (the net, its consumable stores' capacities)
         self._hours = None              # (the net, commissioning seconds per product)
+        self._paced = 0                 # paces taken into or dropped from the windows so far
+        self._slow: dict = {}           # stations -> (_paced, earliest pace kept, slowdown)
 
     def reset(self, state) -> None:
         self.effort = {m: 0.0 for m in self.MODULES}
@@ -188,6 +190,8 @@ class LearnedController:
         self._montage = None
         self._normal = None
         self._hours = None
+        self._paced = 0
+        self._slow = {}
 
     # -- observation ---------------------------------------------------------------------------
     def _observe_use(self, state) -> None:
@@ -241,23 +245,36 @@ class LearnedController:
                 if nominal > 0:
                     self._pace.setdefault(station, deque()).append(
                         (now, (max(free) - start) / nominal))
+                    self._paced += 1
 
     def _slowdown(self, state, stations=None) -> float:
         """How much slower than planned the slowest of ``stations`` ran in the recent window
         (0: as planned; 2: three times the processing time), at most 4."""
         now = state.clock
+        edge = now - RECENT
+        kept = self._slow.get(stations)
+        if kept is not None and kept[0] == self._paced and not kept[1] < edge:
+            return kept[2]      # no pace taken or dropped since, none leaving the window now
         worst = 0.0
+        head = math.inf
         means = self._means
         for station, q in self._pace.items():
-            while q and q[0][0] < now - RECENT:
+            while q and q[0][0] < edge:
                 q.popleft()
-            if q and (stations is None or station in stations):
-                known = means.get(station)      # the window changes only at its two ends
-                if known is None or known[0] is not q[0] or known[1] is not q[-1] \
-                        or known[2] != len(q):
-                    known = means[station] = (q[0], q[-1], len(q), sum(r for _, r in q) / len(q))
-                worst = max(worst, known[3] - 1.0)
-        return min(4.0, worst)
+                self._paced += 1
+            if q:
+                if q[0][0] < head:
+                    head = q[0][0]
+                if stations is None or station in stations:
+                    known = means.get(station)      # the window changes only at its two ends
+                    if known is None or known[0] is not q[0] or known[1] is not q[-1] \
+                            or known[2] != len(q):
+                        known = means[station] = (q[0], q[-1], len(q),
+                                                  sum(r for _, r in q) / len(q))
+                    worst = max(worst, known[3] - 1.0)
+        worst = min(4.0, worst)
+        self._slow[stations] = (self._paced, head, worst)
+        return worst
 
     @staticmethod
     def _capacity(state, store) -> int:

@@ -79,17 +79,35 @@ class TraditionalController:
     @staticmethod
     def _select_net(bindings, state=None):
         # the earliest order's components first; per component: complete, stamp, manufacture
-        rank = {"take_complete": 0, "stamp": 1, "manufacture": 2}
         best, best_key = None, None
+        kinds = _NET_KIND
         for b in bindings:
-            kind = b.transition.rsplit("_", 1)[0] if b.transition != "manufacture" else "manufacture"
-            if kind not in rank:
+            name = b.transition
+            kind = kinds.get(name)
+            if kind is None:
+                kind = kinds[name] = _net_kind(name)
+            if not kind:
                 continue
-            key = (b.values["o"], b.values.get("p", "") if kind == "manufacture"
-                   else "Product" + b.transition[-1], rank[kind])
+            rank, product = kind
+            values = b.values
+            key = (values["o"], values.get("p", "") if product is None else product, rank)
             if best_key is None or key < best_key:
                 best, best_key = b, key
         return best
+
+
+#: transition name -> its net's rank and product (``_net_kind``), filled as names are met
+_NET_KIND: dict = {}
+
+
+def _net_kind(name: str):
+    """A net selection transition's (rank: complete 0, stamp 1, manufacture 2; its product,
+    None for ``manufacture``, whose product is its binding's ``p``); () for other transitions."""
+    rank = {"take_complete": 0, "stamp": 1, "manufacture": 2}
+    kind = name.rsplit("_", 1)[0] if name != "manufacture" else "manufacture"
+    if kind not in rank:
+        return ()
+    return rank[kind], (None if kind == "manufacture" else "Product" + name[-1])
 
 
 def _printer_waits(state) -> bool:
