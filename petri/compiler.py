@@ -81,6 +81,11 @@ class CompiledTransition:
     #: (and put tokens for later). None where a taking can enable (inhibitor arcs, outputs
     #: into places with a capacity)
     keeps: Callable | None = None
+    #: the timed input places where a token getting ready can only add bindings that use it
+    #: (one arc of weight 1 there, no inhibitor arc, no output into a place with a capacity,
+    #: enabling independent of the clock): after a listing found no binding, the engine lists
+    #: again only the colours of such a place that got ready since (``Simulator._settle``)
+    fresh: frozenset = frozenset()
 
     def expression_at(self, line: int, columns: tuple | None = None) -> tuple[str, str] | None:
         """The inscription (what, text) evaluated at ``line`` of the generated code, if one
@@ -381,7 +386,7 @@ def compile_net(net: Net, *, log: bool = True, untimed: bool = False,
             local["bindings"], local["check"], local["since"], local["fire"], gen.simple, src,
             local.get("order"), local.get("smallest"), gen.expression_lines(src),
             listing=local["listing"], listing_many=local.get("listing_many"),
-            keeps=local.get("keeps")))
+            keeps=local.get("keeps"), fresh=_fresh_places(t, pidx, kinds, local.get("keeps"))))
 
     # dependents: who must be re-examined when a place's tokens change (or get ready)
     place_deps = [tuple(sorted({v for _, v in rs})) for rs in readers]
@@ -553,6 +558,16 @@ def _literal_colour(text):
     except TypeError:
         return _ANY
     return v
+
+
+def _fresh_places(t, pidx: dict, kinds: list, keeps) -> frozenset:
+    """``CompiledTransition.fresh`` of net transition ``t`` (``keeps``: its generated
+    ``keeps``, None where a taking can enable it or a place has two arcs)."""
+    if keeps is None or not t.controllable or _reads_clock(t):
+        return frozenset()
+    return frozenset(pidx[a.place] for a in t.inputs
+                     if kinds[pidx[a.place]] == TIMED and a.kind in ("normal", "read")
+                     and int(a.weight) == 1)
 
 
 def _reads_clock(t) -> bool:
@@ -956,7 +971,9 @@ class _TransitionCode:
         ``now``, whose input and read arcs still find their tokens ready, in the order of ``bs``.
         After firings at this clock that only took tokens (and put tokens for later), that is
         the listing: a taking removes bindings and reorders none (a place's remaining colours
-        keep their order), and a token for later enables nothing. None (the transition is
+        keep their order), and a token for later enables nothing. ``bs`` itself when it keeps
+        them all (whoever read the old list, e.g. the actions an environment offers, finds it
+        unchanged). None (the transition is
         listed again instead) when a taking could enable it (an inhibitor arc, an output into a
         place with a capacity), when a place has two arcs, or for untimed compilation (enabling
         never depends on chance: ``petri.check``)."""
@@ -985,7 +1002,7 @@ class _TransitionCode:
                 loop.append(f"        if not _l or _l[0] > now: continue" if w == 1 else
                             f"        if not _l or _few(_l, now, {w}): continue")
         if not loop:
-            L.append("    return bs[:]")
+            L.append("    return bs")
             return "\n".join(L)
         L.append("    _o = []")
         L.append("    for b in bs:")
@@ -994,7 +1011,7 @@ class _TransitionCode:
             L.append(f"        {names}{',' if len(self.variables) == 1 else ''} = b")
         L += loop
         L.append("        _o.append(b)")
-        L.append("    return _o")
+        L.append("    return bs if _len(_o) == _len(bs) else _o")
         return "\n".join(L)
 
     def _smallest_source(self, L: list[str]) -> str:

@@ -417,6 +417,15 @@ class Simulator:
             c.place_kinds[c.place_index[a.place]] == TIMED
             for a in self.net.transitions[t.name].outputs) for t in c.transitions]
         self._keeps = [t.keeps if self._lazy[k] else None for k, t in enumerate(c.transitions)]
+        # A marked controllable transition whose kept list was empty and whose only input place
+        # to gain ready tokens is one of its ``fresh`` places is marked with (that place, the
+        # clock of the empty listing) instead: its bindings all use a token of that place that
+        # got ready since, so settling lists only those colours (``_settle``). ``_listed_at``:
+        # the clock at which each kept list was made.
+        self._fresh = [t.fresh if self._lazy[k] else frozenset() for k, t in enumerate(c.transitions)]
+        self._inputs = [frozenset(c.place_index[a.place] for a in self.net.transitions[t.name].inputs)
+                        for t in c.transitions]
+        self._listed_at: list = [None] * n
         # The transitions fired since the kept counts were last brought up to date (a dict:
         # bounded by the number of transitions): ``kept_counts`` counts only their places again.
         self._touched: dict[int, None] | None = {} if keep else None
@@ -670,6 +679,7 @@ class Simulator:
         checks, sets, m = self._checks, self._class_of, self._m
         listed, offered, failure = self._listed, self._offered, self._failure
         lazy, dirty, lacking = self._lazy, self._dirty, self._lacking
+        fresh, inputs, listed_at = self._fresh, self._inputs, self._listed_at
         ts = self.compiled.transitions
 
         def recheck(transitions: Iterable[int], now: float, gained=None) -> None:
@@ -683,6 +693,15 @@ class Simulator:
                                 if gained is not None and p not in gained:
                                     continue    # still too few tokens there: still disabled
                                 lacking[u] = -1
+                            if gained is not None and fresh[u] and listed[u] == [] \
+                                    and u not in dirty:
+                                got = inputs[u].intersection(gained)
+                                if len(got) == 1:
+                                    p, = got
+                                    if p in fresh[u]:   # list only what got ready there
+                                        listed[u] = offered[u] = None
+                                        dirty[u] = (p, listed_at[u])
+                                        continue
                             listed[u] = offered[u] = None
                             dirty[u] = None
                             continue
@@ -702,32 +721,46 @@ class Simulator:
         """Settle whether the marked controllable transitions are enabled, listing (and
         keeping) their bindings."""
         dirty, sets, listed, lacking = self._dirty, self._class_of, self._listed, self._lacking
-        lacks = self._lacks
+        lacks, listed_at, now = self._lacks, self._listed_at, self.clock
+        ready = None        # (place, since) -> its colours that got ready since, net order
         while dirty:
             u = next(iter(dirty))
             bs = listed[u]
             if bs is None:
                 old = dirty[u]
-                if old is not None:     # only takings since ``old`` was listed, at this clock
-                    try:
-                        bs = listed[u] = self._keeps[u](self._m, self.clock, old)
-                    except Exception as e:
-                        raise self._failure(self.compiled.transitions[u], e) from None
-                    if not bs:
-                        lacking[u] = lacks(u)
-                else:
+                if old is None:
                     p = lacking[u] = lacks(u)
                     if p >= 0:
                         bs = listed[u] = []
+                        listed_at[u] = now
                     else:
                         bs = self._bindings(u)
+                elif old.__class__ is list:     # only takings since ``old`` was listed, at this clock
+                    try:
+                        bs = listed[u] = self._keeps[u](self._m, now, old)
+                    except Exception as e:
+                        raise self._failure(self.compiled.transitions[u], e) from None
+                    listed_at[u] = now
+                    if not bs:
+                        lacking[u] = lacks(u)
+                else:   # no binding at ``since``; since then only tokens of place ``p`` got ready
+                    p, since = old
+                    if ready is None:
+                        ready = {}
+                    cols = ready.get(old)
+                    if cols is None:
+                        cols = ready[old] = {x: st for x, st in self._m[p].items()
+                                             if st and since < st[0] <= now}
+                    bs = self._bindings(u, p, cols) if cols else []
+                    listed[u] = bs
+                    listed_at[u] = now
             else:
                 lacking[u] = -1
             del dirty[u]
             s = sets[u]
             if bs:
                 s.add(u)
-            else:
+            elif u in s.pos:
                 s.discard(u)
 
     def _lacks(self, u: int) -> int:
@@ -768,23 +801,31 @@ class Simulator:
         """One line naming the file, transition, inscription and binding that failed."""
         return self.compiled.failure(e, self.clock, t.name)
 
-    def _bindings(self, u: int) -> list[tuple]:
-        """The enabled bindings of transition ``u`` now (kept until its places change)."""
+    def _bindings(self, u: int, p: int = -1, colours: dict | None = None) -> list[tuple]:
+        """The enabled bindings of transition ``u`` now (kept until its places change).
+        ``p``, ``colours``: only those whose token of place ``p`` has one of ``colours`` (its
+        colours that got ready since a listing found none, in the place's order, with their
+        timestamps), listed over the marking with place ``p`` holding only those."""
         listed = self._listed
-        if listed is not None:
+        m = self._m
+        if p >= 0:
+            m = list(m)
+            m[p] = colours
+        elif listed is not None:
             bs = listed[u]
             if bs is not None:
                 return bs
         t = self.compiled.transitions[u]
         try:
             if self._lazy[u] and t.listing_many is not None:
-                bs = t.listing_many(self._m, self.clock)
+                bs = t.listing_many(m, self.clock)
             else:
-                bs = t.listing(self._m, self.clock)
+                bs = t.listing(m, self.clock)
         except Exception as e:
             raise self._failure(t, e) from None
         if listed is not None:
             listed[u] = bs
+            self._listed_at[u] = self.clock
         return bs
 
     def _binding_objects(self, u: int) -> list[Binding]:
@@ -1361,6 +1402,8 @@ class Simulator:
                             if narrow and keeps[cur] is not None:
                                 bs = listed[cur]
                                 if bs is not None:
+                                    if not bs:
+                                        continue    # none before, and takings enable none
                                     listed[cur] = None
                                     dirty[cur] = bs
                                 elif cur not in dirty:

@@ -66,12 +66,28 @@ def assert_kept_lists_are_fresh(sim: Simulator) -> None:
             assert not fresh, t.name
         if t.listing_many is not None:      # inner places' ready colours taken once
             assert t.listing_many(m, now) == fresh, t.name
-        if sim._dirty.get(u) is not None:   # an older list, only takings since: what it keeps
-            assert sim._listed[u] is None and t.keeps(m, now, sim._dirty[u]) == fresh, t.name
+        old = sim._dirty.get(u)
+        if isinstance(old, list):           # an older list, only takings since: what it keeps
+            assert sim._listed[u] is None and t.keeps(m, now, old) == fresh, t.name
             KEPT_OLD[0] += 1
+        elif old is not None:   # none at ``since``, then only tokens of ``p`` got ready
+            p, since = old
+            assert sim._listed[u] is None and p in t.fresh, t.name
+            assert since is not None and since <= now, t.name
+            assert newly_ready(t, m, now, p, since) == fresh, t.name
+            NEWLY_READY[0] += 1
+
+
+def newly_ready(t, m, now, p, since):
+    """The listing with place ``p`` holding only its colours that got ready after ``since``."""
+    colours = {x: st for x, st in m[p].items() if st and since < st[0] <= now}
+    restricted = list(m)
+    restricted[p] = colours
+    return t.listing(restricted, now)
 
 
 KEPT_OLD = [0]      # how often an older list waiting for ``keeps`` was checked
+NEWLY_READY = [0]   # how often a transition marked to list only newly ready colours was checked
 
 
 class Checking:
@@ -126,11 +142,14 @@ def job_shop():
 
 
 def test_a_busy_machine_is_left_alone_until_it_comes_back():
-    """Job a starts at 0 on the one machine (busy until 5); b arrives at 2 and c at 3. With
-    a started, `start` lacks a job (the queue is empty: the first arc that finds too few);
-    b's arrival marks it, then it lacks the machine, so c's arrival at 3 leaves it alone; the
-    machine's return marks it at 5 and 10; after c starts at 10 it lacks a job again and the
-    machine's return at 15 leaves it alone (the run ends at 10: nothing more to do)."""
+    """Job a starts at 0 on the one machine (busy until 5); b arrives at 2 and c at 3. At 0
+    `start` is listed (nothing lacks); with a started, it lacks a job (the queue is empty: the
+    first arc that finds too few); b's arrival marks it, then it lacks the machine, so c's arrival at 3 leaves it alone. The
+    machine's return at 5 marks it to list only the machine's newly ready colour (it had no
+    binding at 2 and only the machine got tokens ready since): b and c, no look for what
+    lacks; after b starts it lacks the machine; the same at 10 gives c; after c starts it
+    lacks a job again and the machine's return at 15 leaves it alone (the run ends at 10: the
+    end of the run judges again at 10 what it examined at 15)."""
     net = Net("arrivals")
     net.add_colour_set("Job", values=["a", "b", "c"], timed=True)
     net.add_colour_set("Machine", "dot", timed=True)
@@ -149,16 +168,112 @@ def test_a_busy_machine_is_left_alone_until_it_comes_back():
 
     sim = Simulator(net, controller=First(), seed=0)
     start, machine = sim.compiled.transition_index["start"], sim.compiled.place_index["machine"]
-    real = sim._lacks
-    sim._lacks = lambda u: marked.append((sim.clock, sim.compiled.transitions[u].name)) or real(u)
+    names = sim.compiled.place_names
+    real, listing = sim._lacks, sim._bindings
+
+    def lacks(u):
+        p = real(u)
+        marked.append((sim.clock, "lacks", names[p] if p >= 0 else None))
+        return p
+
+    def bindings(u, p=-1, colours=None):
+        if p >= 0:
+            marked.append((sim.clock, "newly ready", names[p]))
+        return listing(u, p, colours)
+
+    sim._lacks, sim._bindings = lacks, bindings
     sim.run(until=4)
     assert sim.count("queue") == 2 and sim._lacking[start] == machine
-    assert start not in sim._dirty and marked == [(0, "start"), (0, "start"), (2, "start")]
+    assert start not in sim._dirty
+    assert marked == [(0, "lacks", None), (0, "lacks", "queue"), (2, "lacks", "machine")]
     sim.run()
-    # the last one at 10: the end of the run judges what it examined at 15 again at 10
-    assert marked == [(0, "start"), (0, "start"), (2, "start"), (5, "start"), (5, "start"),
-                      (10, "start"), (10, "start"), (10, "start")]
+    assert marked[3:] == [(5, "newly ready", "machine"), (5, "lacks", "machine"),
+                          (10, "newly ready", "machine"), (10, "lacks", "queue"),
+                          (10, "lacks", "queue")]
+    assert [(e.time, e.binding["j"]) for e in sim.events if e.transition == "start"] == [
+        (0, "a"), (5, "b"), (10, "c")]
     assert (sim.clock, sim.count("done")) == (10, 3)
+
+
+def test_a_job_getting_ready_lists_only_its_colour():
+    """Jobs a (ready at 4), b and c (ready at 6) for two idle machines; w1 does not take b. At
+    0 neither transition has a binding (the queue has no ready token). At 4 only a got ready:
+    each is listed with the queue holding a alone ([a] each); w1 takes a and its machine, so
+    the next decision keeps of the older lists what is still there (none: the queue lacks
+    again). At 6 b and c get ready: both are listed with the queue holding b and c (w1: none,
+    its machine is busy); w2 takes b, and w1, with no binding before a taking, is not looked
+    at again. At 9 m1 comes back: w1 is listed with m1 holding its newly ready token (the
+    queue as it is: c), and takes c."""
+    net = Net("arrivals")
+    net.add_colour_set("Job", values=["a", "b", "c"], timed=True)
+    net.add_colour_set("Machine", "dot", timed=True)
+    net.add_place("queue", "Job", initial=[Token("a", 1, 4), Token("b", 1, 6), Token("c", 1, 6)])
+    net.add_place("done", "Job")
+    for k in (1, 2):
+        net.add_place(f"m{k}", "Machine", initial=1)
+    net.add_transition("w1", inputs=[("queue", "j"), "m1"], guard='j != "b"', delay=5,
+                       outputs=[("done", "j"), "m1"], controllable=True)
+    net.add_transition("w2", inputs=[("queue", "j"), "m2"], delay=5,
+                       outputs=[("done", "j"), "m2"], controllable=True)
+    compiled = compile_net(net)
+    names, sim, seen = compiled.place_names, None, []
+    queue, m1, m2 = (compiled.place_index[p] for p in ("queue", "m1", "m2"))
+    assert [t.fresh for t in compiled.transitions] == [{queue, m1}, {queue, m2}]
+
+    def spy(t, what, f):
+        def call(m, now, *rest):
+            # the place the listing sees holding fewer colours than the marking, and those
+            held = [(names[i], sorted(m[i])) for i in range(len(m)) if m[i] is not sim._m[i]]
+            seen.append((now, what, t.name, *held))
+            return f(m, now, *rest)
+        return call
+
+    for t in compiled.transitions:
+        t.listing = spy(t, "list", t.listing)
+
+    class First:
+        def choose(self, decision):
+            return decision.bindings[0]
+
+    sim = Simulator(compiled, controller=First(), seed=0)
+    sim._keeps = [spy(t, "keep", t.keeps) for t in compiled.transitions]
+    real = sim._lacks
+    sim._lacks = lambda u: seen.append(
+        (sim.clock, "lacks", compiled.transitions[u].name, names[real(u)])) or real(u)
+    sim.run(max_firings=3)
+    assert [(e.time, e.transition, e.binding["j"]) for e in sim.events] == [
+        (4, "w1", "a"), (6, "w2", "b"), (9, "w1", "c")]
+    assert seen == [(0, "lacks", "w1", "queue"), (0, "lacks", "w2", "queue"),
+                    (4, "list", "w1", ("queue", ["a"])), (4, "list", "w2", ("queue", ["a"])),
+                    (4, "keep", "w1"), (4, "lacks", "w1", "queue"),
+                    (4, "keep", "w2"), (4, "lacks", "w2", "queue"),
+                    (6, "list", "w1", ("queue", ["b", "c"])),
+                    (6, "list", "w2", ("queue", ["b", "c"])),
+                    (6, "keep", "w2"), (6, "lacks", "w2", "m2"),
+                    (9, "list", "w1", ("m1", [()]))]
+
+
+def test_which_places_list_only_newly_ready_colours():
+    """A place of weight 1 on a transition whose enabling does not read the clock: yes; an arc
+    of weight 2, an untimed place: no; a guard reading the clock, an inhibitor arc, an
+    uncontrollable transition: none of its places."""
+    net = Net("kinds")
+    net.add_colour_set("Job", values=["a", "b"], timed=True)
+    net.add_colour_set("Plain", values=["x"])
+    net.add_place("queue", "Job", initial=["a", "b"])
+    net.add_place("pairs", "Job", initial=["a", "a"])
+    net.add_place("tools", "Plain", initial=["x"])
+    net.add_place("other", "Job")
+    net.add_transition("plain", inputs=[("queue", "j"), ("pairs", "i", 2), ("tools", "t")],
+                       delay=1, controllable=True, outputs=[("other", "j")])
+    net.add_transition("timely", inputs=[("queue", "j")], guard="clock >= 2",
+                       controllable=True, outputs=[("other", "j")])
+    net.add_transition("inhibited", inputs=[("queue", "j")], inhibitors=[("other", None, 1)],
+                       controllable=True, outputs=[("other", "j")])
+    net.add_transition("free", inputs=[("queue", "j")], outputs=[("other", "j")])
+    compiled = compile_net(net)
+    fresh = {t.name: {compiled.place_names[i] for i in t.fresh} for t in compiled.transitions}
+    assert fresh == {"plain": {"queue"}, "timely": set(), "inhibited": set(), "free": set()}
 
 
 def test_job_shop_episodes_keep_fresh_lists_and_use_them():
@@ -242,7 +357,7 @@ def test_no_keeping_where_a_taking_can_enable_or_a_listing_draws():
     assert keeps == {"plain": True, "inhibited": False, "capped": False, "twice": False}
 
 
-def test_the_random_nets_reach_older_lists():
-    KEPT_OLD[0] = 0
+def test_the_random_nets_reach_older_lists_and_newly_ready_colours():
+    KEPT_OLD[0] = NEWLY_READY[0] = 0
     test_kept_lists_equal_a_full_listing()
-    assert KEPT_OLD[0] > 0
+    assert KEPT_OLD[0] > 0 and NEWLY_READY[0] > 0
