@@ -74,20 +74,29 @@ def assert_kept_lists_are_fresh(sim: Simulator) -> None:
             p, since = old
             assert sim._listed[u] is None and p in t.fresh, t.name
             assert since is not None and since <= now, t.name
-            assert newly_ready(t, m, now, p, since) == fresh, t.name
+            colours = {x: st for x, st in m[p].items() if st and since < st[0] <= now}
+            restricted = list(m)
+            restricted[p] = colours
+            assert t.listing(restricted, now) == fresh, t.name
+
+
+def check_newly_ready(sim: Simulator) -> None:
+    """Every listing of only the colours that got ready since (``_bindings`` with a place)
+    is checked against a full listing as it is made."""
+    real = sim._bindings
+
+    def bindings(u, p=-1, colours=None):
+        bs = real(u, p, colours)
+        if p >= 0:
+            t = sim.compiled.transitions[u]
+            assert bs == t.listing(sim._m, sim.clock), t.name
             NEWLY_READY[0] += 1
-
-
-def newly_ready(t, m, now, p, since):
-    """The listing with place ``p`` holding only its colours that got ready after ``since``."""
-    colours = {x: st for x, st in m[p].items() if st and since < st[0] <= now}
-    restricted = list(m)
-    restricted[p] = colours
-    return t.listing(restricted, now)
+        return bs
+    sim._bindings = bindings
 
 
 KEPT_OLD = [0]      # how often an older list waiting for ``keeps`` was checked
-NEWLY_READY = [0]   # how often a transition marked to list only newly ready colours was checked
+NEWLY_READY = [0]   # how often only the newly ready colours of a place were listed
 
 
 class Checking:
@@ -108,6 +117,7 @@ def test_kept_lists_equal_a_full_listing(net, seed, choice):
     ctl = Checking(seed)
     sim = Simulator(net, controller=ctl, seed=seed, choice=choice)
     ctl.sim = sim
+    check_newly_ready(sim)
     for _ in range(60):
         assert_kept_lists_are_fresh(sim)
         if sim.step() is None:
@@ -121,6 +131,7 @@ def test_kept_lists_survive_parameter_changes_and_restores(net, seed):
     ctl = Checking(seed)
     sim = Simulator(net, controller=ctl, seed=seed)
     ctl.sim = sim
+    check_newly_ready(sim)
     sim.run(max_firings=6)
     snap = sim.snapshot()
     k = sim.constant("k")
@@ -281,8 +292,10 @@ def test_job_shop_episodes_keep_fresh_lists_and_use_them():
     env = PetriNetEnv(job_shop(), values={"k": range(4)})
     rng = np.random.default_rng(1)
     incremental = 0     # transitions found lacking tokens, left alone
+    NEWLY_READY[0] = 0
     for episode in range(3):
         env.reset(seed=episode)
+        check_newly_ready(env.sim)
         done = False
         while not done:
             sim = env.sim
@@ -291,7 +304,7 @@ def test_job_shop_episodes_keep_fresh_lists_and_use_them():
             offered = np.flatnonzero(env.action_masks()[:-1])
             action = int(rng.choice(offered)) if len(offered) else env.actions.wait
             _, _, done, _, _ = env.step(action)
-    assert incremental > 0
+    assert incremental > 0 and NEWLY_READY[0] > 0
     assert all(t.listing_many is not None for t in env.sim.compiled.transitions)
 
 
