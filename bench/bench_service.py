@@ -53,6 +53,39 @@ def _own_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    out = [pid]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except OSError:
+            continue
+        for c in children:
+            out += _process_tree(int(c))
+    return out
+
+
+def _counters(pid: int) -> dict:
+    """What the kernel counts for one process (all its threads): CPU seconds, page faults,
+    context switches (voluntary: it waited; involuntary: it was preempted), threads."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = dict(line.split(":", 1) for line in
+                      Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    except OSError:
+        return {}
+    return {"cpu_s": (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"),
+            "minor_faults": int(fields[7]), "major_faults": int(fields[9]),
+            "voluntary_switches": int(status["voluntary_ctxt_switches"]),
+            "involuntary_switches": int(status["nonvoluntary_ctxt_switches"]),
+            "threads": int(status["Threads"])}
+
+
 def load_test(clients: int = 20, seconds: float = 60.0, jobs: int = 411, machines: int = 149,
               hours: int = 14951, method: str = "policy", workers: int = 1) -> dict:
     """Run the load test; its figures (what ``main`` prints)."""
@@ -109,6 +142,8 @@ def load_test(clients: int = 20, seconds: float = 60.0, jobs: int = 411, machine
             conn.close()
 
         load0 = os.getloadavg()[0]
+        processes = _process_tree(server.pid)
+        before = {p: _counters(p) for p in processes}
         t0 = time.perf_counter()
         cpu0 = cpu_seconds(server.pid)
         front0 = _own_cpu_seconds(server.pid)
@@ -122,6 +157,27 @@ def load_test(clients: int = 20, seconds: float = 60.0, jobs: int = 411, machine
         cpu = cpu_seconds(server.pid) - cpu0
         front = _own_cpu_seconds(server.pid) - front0
         own = time.process_time() - own0
+        after = {p: _counters(p) for p in processes}
+        served = max(1, len(latencies) + len(errors))
+        # per process: the HTTP process (the server's pid) and the scheduling processes
+        # (the ones that used CPU; a --workers 1 server has none), per request served
+        kinds = {}
+        for p in processes:
+            if not before[p] or not after[p]:
+                continue
+            delta = {k: after[p][k] - before[p][k] for k in before[p] if k != "threads"}
+            if p != server.pid and delta["cpu_s"] < 0.05 * wall:
+                continue                    # multiprocessing's resource tracker
+            kind = "http_process" if p == server.pid else "scheduling_processes"
+            into = kinds.setdefault(kind, {"processes": 0, "threads": 0})
+            into["processes"] += 1
+            into["threads"] += after[p]["threads"]
+            for k, v in delta.items():
+                into[k] = into.get(k, 0) + v
+        processes_per_request = {
+            kind: {k: (v if k in ("processes", "threads") else
+                       round(v / served, 4 if k == "cpu_s" else 1)) for k, v in d.items()}
+            for kind, d in kinds.items()}
         q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
         return {
             "clients": clients, "workers": workers, "seconds": round(wall, 1), "jobs": jobs,
@@ -135,6 +191,7 @@ def load_test(clients: int = 20, seconds: float = 60.0, jobs: int = 411, machine
             "http_process_cpu_s_per_request": round(front / max(1, len(latencies) + len(errors)),
                                                     4),
             "client_cpu_s_per_request": round(own / max(1, len(latencies) + len(errors)), 4),
+            "per_request_by_process": processes_per_request,
             "load_average_1min_before": round(load0, 1),
             "load_average_1min": round(os.getloadavg()[0], 1)}
     finally:

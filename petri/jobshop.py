@@ -303,7 +303,7 @@ class Instance:
 
     @property
     def n_operations(self) -> int:
-        return sum(len(j.operations) for j in self.jobs)
+        return sum([len(j.operations) for j in self.jobs])
 
     @property
     def has_calendars(self) -> bool:
@@ -345,10 +345,11 @@ class Instance:
         for job in self.jobs:
             work, machines = 0, set()
             for op in job.operations:
-                d = op.min_duration
+                ms = op.machines
+                d = min(op.durations)
                 work += d
-                machines.update(op.machines)
-                load[op.machines] = load.get(op.machines, 0) + d
+                machines.update(ms)
+                load[ms] = load.get(ms, 0) + d
             if not machines or min(weekly[m] for m in machines) < 0:
                 best = max(best, job.release + work)
                 continue
@@ -361,25 +362,23 @@ class Instance:
             works.append(work)
         for c, (times, works) in by_calendar.items():
             best = max(best, *calendars[c].finish_many(times, works))
-        kinds: dict[frozenset, int] = {}
-        for machines, d in load.items():
-            key = frozenset(machines)
-            kinds[key] = kinds.get(key, 0) + d
-        total = sum(kinds.values())
+        total = sum(load.values())
         if not total:
             return best
         # a set carries every operation that runs only on its machines
         sets: dict[frozenset, int] = {frozenset(range(self.n_machines)): total}
         groups: dict[str, list[int]] = {}
-        for m, g in enumerate(self.machine_groups):
+        group_of = self.machine_groups
+        for m, g in enumerate(group_of):
             groups.setdefault(g, []).append(m)
-        group_of = {m: g for g, members in groups.items() for m in members}
         in_group: dict[str, int] = {}
-        for key, d in kinds.items():
-            gs = {group_of[m] for m in key}
-            if len(gs) == 1:
-                g = gs.pop()
+        kinds: dict[frozenset, int] = {}
+        for machines, d in load.items():
+            g = group_of[machines[0]]
+            if len(machines) == 1 or all(group_of[m] == g for m in machines):
                 in_group[g] = in_group.get(g, 0) + d
+            key = frozenset(machines)
+            kinds[key] = kinds.get(key, 0) + d
         for g, members in groups.items():
             sets[frozenset(members)] = in_group.get(g, 0)
         if len(kinds) <= 300:
@@ -389,29 +388,6 @@ class Instance:
             if not total:
                 continue
             machines = sorted(key)
-            per = -(-total // len(machines))
-            cal = fastest(machines)
-            best = max(best, cal.finish(0, per) if cal else per)
-        return best
-        kinds: dict[bytes, int] = {}
-        for r, key in enumerate(map(bytes, np.packbits(on, axis=1))):
-            kinds.setdefault(key, r)
-        sets = [on[r] for r in kinds.values()] if len(kinds) <= 300 else []
-        groups: dict[str, list[int]] = {}
-        for m, g in enumerate(self.machine_groups):
-            groups.setdefault(g, []).append(m)
-        for members in groups.values():
-            row = np.zeros(M, bool)
-            row[members] = True
-            sets.append(row)
-        sets.append(np.ones(M, bool))
-        chosen = np.array(sets, bool).reshape(-1, M)
-        outside = on.astype(np.float32) @ (~chosen).T.astype(np.float32)   # small counts
-        totals = shortest @ (outside == 0).astype(i64)
-        for row, total in zip(chosen, totals.tolist()):
-            if not total:
-                continue
-            machines = np.flatnonzero(row).tolist()
             per = -(-total // len(machines))
             cal = fastest(machines)
             best = max(best, cal.finish(0, per) if cal else per)

@@ -10,6 +10,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import attrgetter
 
 from petri.jobshop import Instance
 
@@ -29,6 +30,9 @@ class ScheduledOperation:
     pieces: tuple[tuple[int, int], ...] = ()
 
 
+_END = attrgetter("end")
+
+
 @dataclass
 class Schedule:
     """The result of scheduling an instance: every operation, the makespan and a lower bound."""
@@ -42,7 +46,7 @@ class Schedule:
 
     @property
     def makespan(self) -> int:
-        return max((o.end for o in self.operations), default=0)
+        return max(map(_END, self.operations), default=0)
 
     @property
     def gap(self) -> float:

@@ -17,6 +17,7 @@ import os
 import secrets
 import threading
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, Double, ForeignKey, Integer, String, Text,
@@ -207,27 +208,25 @@ class Database:
         """Store ``schedule`` (and its instance unless ``instance_id`` is given) in one
         transaction; returns the schedule's id."""
         names = instance.machine_names
-        ops = [(o.job, o.operation, names[o.machine], int(o.start), int(o.end))
-               for o in sorted(schedule.operations, key=lambda o: (o.job, o.operation))]
-        with self._writing, self.sessions.begin() as s:
+        ops = sorted(schedule.operations, key=_BY_JOB)
+        # the two rows by SQLAlchemy Core (the ORM's unit of work costs more than the
+        # database's work for them), the operations by one driver call per chunk
+        with self._writing, self.engine.begin() as conn:
             if instance_id is None:
-                row = InstanceRow(name=name[:200], format=format, source=source,
-                                  n_jobs=instance.n_jobs, n_machines=instance.n_machines,
-                                  n_operations=instance.n_operations)
-                s.add(row)
-                s.flush()
-                instance_id = row.id
-            sched = ScheduleRow(instance_id=instance_id, parent_id=parent_id,
-                                method=schedule.method, fallback=fallback,
-                                makespan=int(schedule.makespan),
-                                lower_bound=int(schedule.lower_bound),
-                                wall_seconds=float(schedule.wall_seconds), origin=origin)
-            s.add(sched)
-            s.flush()
-            sid = sched.id
+                instance_id = conn.execute(insert(InstanceRow.__table__).values(
+                    name=name[:200], format=format, source=source, n_jobs=instance.n_jobs,
+                    n_machines=instance.n_machines, n_operations=instance.n_operations)
+                ).inserted_primary_key[0]
+            sid = conn.execute(insert(ScheduleRow.__table__).values(
+                instance_id=instance_id, parent_id=parent_id, method=schedule.method,
+                fallback=fallback, makespan=int(schedule.makespan),
+                lower_bound=int(schedule.lower_bound),
+                wall_seconds=float(schedule.wall_seconds), origin=origin)
+            ).inserted_primary_key[0]
             if ops:
-                _insert_many(s.connection(), OperationRow.__table__, _OPERATION_COLUMNS,
-                             [(sid, *o) for o in ops])
+                _insert_many(conn, OperationRow.__table__, _OPERATION_COLUMNS,
+                             [(sid, o.job, o.operation, names[o.machine], int(o.start),
+                               int(o.end)) for o in ops])
             return sid
 
     def schedule(self, schedule_id: int) -> tuple[ScheduleRow, InstanceRow, list] | None:
@@ -261,6 +260,8 @@ class Database:
             return [(a, b) for a, b in rows]
 
 
+#: operations in the order of their job and their place in it
+_BY_JOB = attrgetter("job", "operation")
 _OPERATION_COLUMNS = ("schedule_id", "job", "operation", "machine", "start", "end")
 
 
