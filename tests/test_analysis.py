@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import threading
+import time
 
 import networkx as nx
 import numpy as np
@@ -510,6 +511,51 @@ def test_compiled_search_hands_unbounded_nets_to_the_checking_explorer(monkeypat
     assert g.out_degree().tolist() == np.bincount(g.src, minlength=g.num_states).tolist()
     assert [len(g.path_to(s)) for s in range(g.num_states)] == sorted(
         len(g.path_to(s)) for s in range(g.num_states))
+
+
+class _FakeClock:
+    """``time`` for the explorer with a ``perf_counter`` that moves ``tick`` seconds a call:
+    0 makes every slice of the compiled search look short (each one twice as long as the one
+    before), 1 long (all of one length)."""
+
+    process_time = staticmethod(time.process_time)
+
+    def __init__(self, tick):
+        self.now, self.tick = 0.0, tick
+
+    def perf_counter(self):
+        self.now += self.tick
+        return self.now
+
+
+def test_compiled_numbering_depends_on_the_net_not_on_the_slices(monkeypatch):
+    # two tokens on a ring of 200 places: 200 * 201 / 2 = 20,100 markings (the places of the
+    # two tokens), each with two successors except the 200 with both tokens on one place:
+    # 2 * 20,100 - 200 = 40,000 edges. Every transition reads a guard place holding 2 tokens,
+    # so the first pivots are the guard (the larger requirement) and, once 2,048 markings are
+    # found, the ring places (the condition least often met): successors are then numbered by
+    # place, not by transition, and the transitions are declared against the places' order.
+    L = 200
+    net = Net("ring")
+    for i in range(L):
+        net.add_place(f"p{i}", initial=2 if i == 0 else 0)
+    net.add_place("guard", initial=2)
+    for i in reversed(range(L)):
+        net.add_transition(f"t{i}", inputs=[f"p{i}"], outputs=[f"p{(i + 1) % L}"],
+                           reads=[("guard", None, 2)])
+    graphs = [reachability_graph(net, compiled=True)]
+    for tick in (0.0, 1.0):
+        monkeypatch.setattr(reach, "time", _FakeClock(tick))
+        graphs.append(reachability_graph(net, compiled=True))
+    monkeypatch.undo()
+    first = graphs[0]
+    assert first.explorer == "compiled"
+    assert (first.num_states, first.num_edges) == (20100, 40000)
+    for g in graphs[1:]:
+        assert g.explorer == "compiled" and g.complete
+        assert np.array_equal(g.markings, first.markings)
+        assert np.array_equal(g.src, first.src) and np.array_equal(g.dst, first.dst)
+        assert np.array_equal(g.transition, first.transition)
 
 
 def test_condition_counts_with_huge_arc_weights():

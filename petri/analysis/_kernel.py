@@ -67,11 +67,13 @@ def decode(keys, word, shift, mask, out):
 
 
 @njit(cache=True)
-def expand(i, stop_at, n, ne, max_states, keys, parent, ptrans, offsets, dst, trans, table,
-           word, shift, mask, cstart, cp, clo, cspan, pv, bmin, bstart, bucket,
+def expand(i, stop_at, pause_at, n, ne, max_states, keys, parent, ptrans, offsets, dst, trans,
+           table, word, shift, mask, cstart, cp, clo, cspan, pv, bmin, bstart, bucket,
            dstart, dp, dlim, dwords, succ, m, status):
-    """Expand states ``i, i+1, ...`` (while ``i < n`` and ``i < stop_at``); returns the new
-    ``(i, n, ne)``, with ``status[0]``: ``DONE`` (the slice or the search is finished),
+    """Expand states ``i, i+1, ...`` (while ``i < n``, ``i < stop_at`` and ``n < pause_at``:
+    the state whose successors bring the count to ``pause_at`` is the last one expanded);
+    returns the new ``(i, n, ne)``, with ``status[0]``: ``DONE`` (the slice or the search is
+    finished, or ``pause_at`` states are found),
     ``NEED_SPACE`` (the arrays or the table must grow before state ``i``), ``OVERFLOW`` (a
     successor of state ``i`` needs ``status[2]`` tokens on place ``status[1]``, more than its
     field holds: state ``i``'s edges and new states are taken back), ``FULL`` (state ``i - 1``
@@ -90,7 +92,7 @@ def expand(i, stop_at, n, ne, max_states, keys, parent, ptrans, offsets, dst, tr
     cap = keys.shape[0]
     ecap = len(dst)
     status[0] = DONE
-    while i < n and i < stop_at:
+    while i < n and i < stop_at and n < pause_at:
         if n + T > cap or ne + T > ecap or 2 * (n + T) > len(table):
             status[0] = NEED_SPACE
             return i, n, ne

@@ -242,7 +242,9 @@ def reachability_graph(net: Net, *, max_states: int | None = None, time_limit: f
     
     nets that need the unboundedness check go to the numpy explorer once the compiled search has
     seen ``_PTExplorer.PROBE`` states without finishing. Both find the same states and
-    edges; the numbering of states within a breadth-first level may differ.
+    edges; the numbering of states within a breadth-first level may differ. The compiled
+    explorer's numbering depends on the net alone, not on the clock (by default, which explorer
+    builds the graph can: the warm-up is CPU time).
     """
     pt = net.is_pt() and len({t.priority for t in net.transitions.values()}) <= 1
     if compiled is None and address_space_limit() is not None:
@@ -805,6 +807,8 @@ class _PTExplorer:
 
     #: states the compiled search explores before it asks whether the structure bounds the net
     PROBE = 100_000
+    #: states found before the compiled search chooses the pivots again, on those markings
+    REPIVOT = 2048
 
     def _run_compiled(self, k) -> ReachabilityGraph | None:
         """The search in compiled code (``petri.analysis._kernel``), slice by slice: limits,
@@ -876,14 +880,20 @@ class _PTExplorer:
                 if self.check_unbounded:
                     return None
             began = time.perf_counter()
-            if not repivoted and n >= 2048:
-                # pivots chosen on the markings seen so far: fewer candidates per marking
-                s.set_pivots(_decode(k, layout, K.a[:2048], _count_dtype(layout)))
+            if not repivoted and n >= self.REPIVOT:
+                # pivots chosen on the first markings found: fewer candidates per marking
+                s.set_pivots(_decode(k, layout, K.a[:self.REPIVOT], _count_dtype(layout)))
                 pivots = _pivot_arrays(s)
                 repivoted = True
-            i, n, ne = k.expand(i, i + step, n, ne, max_states, K.a, PA.a, PT.a, OF.a, DS.a,
-                                TR.a, table, word, layout.shift, layout.mask, *pivots,
-                                dstart, dp, dlim, dwords, succ, m, status)
+            # A slice ends after ``step`` states, and before the state after the one whose
+            # successors bring the count to REPIVOT: the pivots, and so the order in which
+            # successors are numbered, change at a point fixed by the net alone, whatever the
+            # slices' lengths (which follow the clock) and wherever the arrays grow or the
+            # fields widen. The numbering depends on the net only.
+            pause_at = max_states + 1 if repivoted else self.REPIVOT
+            i, n, ne = k.expand(i, i + step, pause_at, n, ne, max_states, K.a, PA.a, PT.a,
+                                OF.a, DS.a, TR.a, table, word, layout.shift, layout.mask,
+                                *pivots, dstart, dp, dlim, dwords, succ, m, status)
             if time.perf_counter() - began < 0.02:      # slices of about 20-50 ms
                 step = min(2 * step, 1 << 22)
             code = status[0]
@@ -911,10 +921,8 @@ class _PTExplorer:
                 # the place's field and every field as narrow that a transition adds tokens
                 # to widen together, to at least twice the width: the stored markings are
                 # re-encoded O(log bound) times, not once per place (a cycle of 100 places
-                # with 3 tokens: once, not 99 times). An overflow ends a slice, and the pivots
-                # are chosen again at the first slice end past 2,048 states: the states'
-                # numbering can differ from the one-field-at-a-time widening (the graph is
-                # the same)
+                # with 3 tokens: once, not 99 times). The state is expanded again in the new
+                # fields, with the same pivots: the numbering does not depend on the widening
                 p = int(status[1])
                 need = int(m[p] + dd[status[2]])
                 b = int(bits[p])
