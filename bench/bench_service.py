@@ -4,6 +4,7 @@
                                   [--hours 14951] [--workers 1]
     python bench/bench_service.py --request-path     # CPU per stage, old and new pass
     python bench/bench_service.py --side-by-side TREE   # CPU per stage, this code and TREE's
+    python bench/bench_service.py --together    # CPU per stage, one process alone and two at once
     python -m bench --section service                # both, into docs/performance.md
 
 Starts ``petri serve --workers N`` (N > 1: one HTTP process and N scheduling processes) on a
@@ -338,6 +339,51 @@ def side_by_side(other: str, rounds: int = 21, cpu: int = 1, jobs: int = 411,
             for stage in runs[0][0] if stage != "schedule"}
 
 
+def together(rounds: int = 10, jobs: int = 411, machines: int = 149, hours: int = 14951) -> dict:
+    """The request path's stages in one process on CPU 0 while nothing of ours runs beside
+    it, then in two processes at once (CPU 0 and CPU 1), as a server's two scheduling
+    processes run under load: phase -> stage -> median ms of ``rounds`` requests (each
+    phase twice, alternating)."""
+    tmp = Path(tempfile.mkdtemp(prefix="petri-bench-"))
+    subprocess.run([sys.executable, "-m", "petri", "generate-plant", "--jobs", str(jobs),
+                    "--machines", str(machines), "--hours", str(hours), "-o",
+                    str(tmp / "plant")], cwd=ROOT, check=True, capture_output=True)
+    (tmp / "body.json").write_text(json.dumps(plant_request(tmp / "plant", "policy")))
+    workers = [subprocess.Popen(["taskset", "-c", str(cpu), sys.executable, "-c", _STAGE_WORKER,
+                                 str(tmp / "body.json")], cwd=ROOT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               for cpu in (0, 1)]
+
+    def run(w, n, out):
+        for _ in range(n):
+            w.stdin.write("go\n")
+            w.stdin.flush()
+            t = json.loads(w.stdout.readline())
+            t.pop("schedule")
+            out.append(t)
+
+    runs: dict[str, list[dict]] = {"alone": [], "two at once": []}
+    try:
+        for w in workers:
+            if w.stdout.readline().strip() != "ready":
+                raise SystemExit("a stage worker did not start")
+        for _ in range(2):
+            run(workers[0], rounds // 2, runs["alone"])
+            threads = [threading.Thread(target=run, args=(w, rounds // 2, runs["two at once"]))
+                       for w in workers]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        for w in workers:
+            w.stdin.close()
+            w.wait()
+    return {phase: {stage: round(statistics.median(t[stage] for t in r), 1) for stage in r[0]}
+            for phase, r in runs.items()}
+
+
 def service_section(quick: bool):
     """``python -m bench --section service``: the request path stage by stage (dispatcher
     and compiled pass side by side, one core) and the load test (every core)."""
@@ -402,8 +448,19 @@ def main() -> None:
                     help="instead: CPU time of each stage of a request in this source tree and "
                          "in TREE (a checkout of other code), two processes on one core taking "
                          "turns request by request")
-    ap.add_argument("--rounds", type=int, default=21, help="requests each, with --side-by-side")
+    ap.add_argument("--together", action="store_true",
+                    help="instead: CPU time of each stage of a request in one process on CPU 0 "
+                         "alone, then in two processes at once on CPUs 0 and 1")
+    ap.add_argument("--rounds", type=int, default=21,
+                    help="requests each, with --side-by-side and --together")
     args = ap.parse_args()
+    if args.together:
+        phases = together(args.rounds, jobs=args.jobs, machines=args.machines, hours=args.hours)
+        print(f"{'stage':32} {'alone':>10} {'two at once':>12}  (median of {args.rounds} "
+              f"requests each; load average {os.getloadavg()[0]:.1f})")
+        for stage, ms in phases["alone"].items():
+            print(f"{stage:32} {ms:7.1f} ms {phases['two at once'][stage]:9.1f} ms")
+        return
     if args.side_by_side:
         stages = side_by_side(args.side_by_side, args.rounds, jobs=args.jobs,
                               machines=args.machines, hours=args.hours)
