@@ -63,6 +63,11 @@ def test_plants_with_calendars_splits_releases_and_due_times():
     s = same_as_dispatcher(big, pol, (COMPILED,))
     assert len(s.operations) == big.n_operations == 2055
     assert any(len(o.pieces) > 1 for o in s.operations)
+    # petri generate-plant --jobs 411 (seed 0), and a larger plant
+    for jobs, machines, seed, n_ops in ((411, 149, 0, 2033), (800, 250, 4, 4039)):
+        big = generate_plant(jobs=jobs, machines=machines, hours=14951, seed=seed)
+        s = same_as_dispatcher(big, pol, (COMPILED,))
+        assert len(s.operations) == n_ops
 
 
 def test_the_pass_is_the_engines_schedule():
@@ -132,15 +137,60 @@ def test_policy_pass_uses_the_kernel_once_warmed_up():
     assert a.method == "policy" and a.lower_bound == inst.lower_bound()
 
 
+def network_scores(k, pol, x, entry, refs, tie=1e-12):
+    """The kernel's ``scores`` of the rows of ``x`` (bindings ``entry``) with the
+    references ``refs`` (kept from call to call)."""
+    a = pol.arrays
+    n, F = x.shape
+    H = a["w1"].shape[1]
+    out = np.empty(n)
+    k.scores(np.ascontiguousarray(x).reshape(-1), n, np.asarray(entry, np.int64), out,
+             a["mean"], 1 / a["scale"], a["w1"], a["b1"], a["w2"], a["b2"], a["w3"].reshape(-1),
+             float(a["b3"][0]), tie, k.score_bound_gain(a["w2"], a["w3"].reshape(-1)), *refs,
+             np.empty(n * H), np.empty(n), np.empty(F), np.empty(H), np.empty(H),
+             np.empty(H, np.int64))
+    return out
+
+
+def no_references(pol, n_bindings):
+    H = pol.arrays["w1"].shape[1]
+    return (np.empty(n_bindings * H), np.empty(n_bindings * H), np.empty(n_bindings),
+            np.zeros(n_bindings, np.bool_))
+
+
 def test_network_scores_equal_numpy():
     pol = Policy.random(hidden=16, seed=5)
     x = np.random.default_rng(1).normal(size=(50, len(pol.arrays["mean"])))
-    a = pol.arrays
-    out = np.empty(50)
-    PLAIN.scores(x.reshape(-1), 50, out, a["mean"], 1 / a["scale"], a["w1"], a["b1"], a["w2"],
-                 a["b2"], a["w3"].reshape(-1), float(a["b3"][0]), np.empty(len(a["mean"])),
-                 np.empty(16), np.empty(16), np.empty(16, np.int64))
+    out = network_scores(PLAIN, pol, x, range(50), no_references(pol, 50))
     assert np.allclose(out, pol.scores(x), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [PLAIN, "compiled"])
+def test_rows_left_unscored_cannot_be_the_choice(k):
+    """Scored again after their features moved, the rows left at -inf (bound too far below
+    the best) are more than the tie below the best; the others have numpy's scores, and the
+    choice is numpy's."""
+    k = COMPILED if k == "compiled" else k
+    pol = shipped_policy()
+    rng = np.random.default_rng(3)
+    x = np.abs(rng.normal(size=(40, len(pol.arrays["mean"]))))
+    refs = no_references(pol, 60)
+    entry = rng.permutation(60)[:40]
+    network_scores(k, pol, x, entry, refs)
+    assert refs[3][entry].all() and refs[3].sum() == 40
+    left = scored = 0
+    for step in range(20):
+        x = x + rng.normal(scale=0.01, size=x.shape)      # a little, as between decisions
+        x[step] = x[step + 1]                             # equal rows: the first is taken
+        got = network_scores(k, pol, x, entry, refs)
+        want = pol.scores(x)
+        unscored = np.isneginf(got)
+        assert np.allclose(got[~unscored], want[~unscored], rtol=0, atol=1e-12)
+        assert (want[unscored] < want.max() - 1e-12).all()
+        assert greedy_choice(got) == greedy_choice(want)
+        left += unscored.sum()
+        scored += (~unscored).sum()
+    assert left > 600 and scored >= 20            # most rows are left; the best is scored
 
 
 @pytest.mark.parametrize("k", [PLAIN, "compiled"])

@@ -5,7 +5,8 @@ The same dispatch as ``control.scheduling.dispatch.dispatch`` with a greedy
 decision (sorted by job, then machine), the same features (``features.fill_features``, the
 one definition, called here) and the policy's network applied row by row; the binding with
 the highest score is taken (the first of those within ``tie`` of it, as
-``policy.greedy_choice``). Every function
+``policy.greedy_choice``). A row whose score is bound to lie too far below the best to be
+taken goes only part of the way through the network (``scores``). Every function
 here is plain Python over numpy arrays and numbers, in the subset numba compiles;
 ``control.scheduling.onepass`` runs them compiled (or, for tests, as they are).
 
@@ -28,8 +29,9 @@ DONE, NEED_WINDOWS, NEED_PIECES, STOPPED = 0, 1, 2, 3
 # status[...] indices
 STATUS, RESULTS, PIECES = 0, 1, 2
 
-FUNCTIONS = ["fill_features", "heap_push", "heap_pop", "window_at", "next_start", "scores",
-             "tanh_of_sum", "add_piece", "run_piece", "policy_pass"]
+FUNCTIONS = ["fill_features", "heap_push", "heap_pop", "window_at", "next_start",
+             "score_bound_gain", "scores", "tanh_of_sum", "add_piece", "run_piece",
+             "policy_pass"]
 #: compiled allowing sums in any order and fused multiply-adds (the network's sums, which
 #: differ from numpy's BLAS in the last bits either way)
 REASSOCIATED = {"scores", "tanh_of_sum"}
@@ -40,6 +42,9 @@ LN2_HIGH = 6.93147180369123816490e-01
 LN2_LOW = 1.90821492927058770002e-10
 C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13 = (1.0 / math.factorial(i)
                                                       for i in range(2, 14))
+#: added to a bound on a score: far more than the rounding of the network's sums (about
+#: 1e-15 of their terms) can make a computed score differ from the exact one
+BOUND_MARGIN = 1e-9
 
 
 def heap_push(heap, size, t, kind, x):
@@ -103,13 +108,41 @@ def next_start(win_start, lo, hi, t):
     return -1
 
 
-def scores(x, n, out, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2, bits):
-    """The network's score of each of the ``n`` rows of ``x`` (as ``Policy.scores``);
-    ``bits``: scratch space, one int64 per hidden unit."""
+def score_bound_gain(w2, w3):
+    """``gain[a]``: how far the score can move per unit that the first hidden layer's
+    ``a``-th output moves, ``sum_b |w2[a, b]| |w3[b]|`` (tanh moves its output at most as
+    far as its input)."""
+    H1 = w2.shape[0]
+    gain = np.zeros(H1, dtype=np.float64)
+    for a in range(H1):
+        for b in range(w2.shape[1]):
+            gain[a] += abs(w2[a, b]) * abs(w3[b])
+    return gain
+
+
+def scores(x, n, entry, out, mean, inv_scale, w1, b1, w2, b2, w3, b3, tie, gain,
+           ref_pre, ref_h1, ref_s, has_ref, pre, upper, z, h1, h2, bits):
+    """The network's score of each of the ``n`` rows of ``x`` (as ``Policy.scores``), except
+    that a row which cannot be the greedy choice may get ``-inf`` instead: the choice (the
+    first row within ``tie`` of the best) is the same.
+
+    Row ``i`` is the binding numbered ``entry[i]``. For every binding scored before
+    (``has_ref``), ``ref_pre`` and ``ref_h1`` hold its first hidden layer then, before and
+    after tanh (``H1`` numbers from ``entry * H1``), and ``ref_s`` its score. As tanh moves
+    its output at most as far as its input, ``|s - ref_s| <= sum_a gain[a] |h1[a] -
+    ref_h1[a]| <= sum_a gain[a] |pre[a] - ref_pre[a]|`` (``score_bound_gain``). The rows
+    without a reference and the one likely best are scored first; then a row whose bound
+    lies below the best score so far by more than ``tie`` (with ``BOUND_MARGIN`` for the
+    rounding) is neither the best nor within ``tie`` of it, and is left at ``-inf`` after
+    its first layer (or after its tanh). The scored rows become the bindings' references.
+    ``pre`` (``n * H1``), ``upper`` (``n``), ``z``, ``h1``, ``h2``, ``bits`` (one int64 per
+    hidden unit): scratch."""
     F = mean.shape[0]
     H1 = w1.shape[1]
     H2 = w2.shape[1]
-    for i in range(n):
+    first = -1
+    top = -np.inf
+    for i in range(n):                   # the first layer of every row, and its bound
         for k in range(F):
             z[k] = (x[i * F + k] - mean[k]) * inv_scale[k]
         for a in range(H1):
@@ -118,18 +151,61 @@ def scores(x, n, out, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2, bits):
             zk = z[k]
             for a in range(H1):
                 h1[a] += zk * w1[k, a]
-        tanh_of_sum(h1, b1, H1, bits)
-        for a in range(H2):
-            h2[a] = 0.0
-        for k in range(H1):
-            hk = h1[k]
+        r = i * H1
+        for a in range(H1):
+            pre[r + a] = h1[a]
+        e = entry[i]
+        if has_ref[e]:
+            q = e * H1
+            d = 0.0
+            for a in range(H1):
+                d += gain[a] * abs(h1[a] - ref_pre[q + a])
+            upper[i] = ref_s[e] + d + BOUND_MARGIN
+            if ref_s[e] - d > top:
+                top = ref_s[e] - d
+                first = i
+        else:
+            upper[i] = np.inf
+    best = -np.inf
+    for sweep in range(2):               # 0: the rows scored in any case; 1: the others
+        for i in range(n):
+            if (i == first or upper[i] == np.inf) != (sweep == 0):
+                continue
+            if sweep == 1 and upper[i] < best - tie:
+                out[i] = -np.inf
+                continue
+            e = entry[i]
+            r = i * H1
+            q = e * H1
+            for a in range(H1):
+                h1[a] = pre[r + a]
+            tanh_of_sum(h1, b1, H1, bits)
+            if sweep == 1:
+                d = 0.0
+                for a in range(H1):
+                    d += gain[a] * abs(h1[a] - ref_h1[q + a])
+                if ref_s[e] + d + BOUND_MARGIN < best - tie:
+                    out[i] = -np.inf
+                    continue
             for a in range(H2):
-                h2[a] += hk * w2[k, a]
-        tanh_of_sum(h2, b2, H2, bits)
-        s = 0.0
-        for a in range(H2):
-            s += h2[a] * w3[a]
-        out[i] = s + b3
+                h2[a] = 0.0
+            for k in range(H1):
+                hk = h1[k]
+                for a in range(H2):
+                    h2[a] += hk * w2[k, a]
+            tanh_of_sum(h2, b2, H2, bits)
+            s = 0.0
+            for a in range(H2):
+                s += h2[a] * w3[a]
+            s += b3
+            out[i] = s
+            for a in range(H1):
+                ref_pre[q + a] = pre[r + a]
+                ref_h1[q + a] = h1[a]
+            ref_s[e] = s
+            has_ref[e] = True
+            if s > best:
+                best = s
 
 
 def tanh_of_sum(h, b, n, bits):
@@ -247,6 +323,7 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
     cj = np.empty(E, dtype=np.int64)
     cm = np.empty(E, dtype=np.int64)
     cd = np.empty(E, dtype=np.int64)
+    ce = np.empty(E, dtype=np.int64)
     order = np.empty(E, dtype=np.int64)
     x = np.empty(E * N_FEATURES, dtype=np.float64)
     time_left = np.empty(E, dtype=np.float64)
@@ -255,6 +332,13 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
     h1 = np.empty(w1.shape[1], dtype=np.float64)
     h2 = np.empty(w2.shape[1], dtype=np.float64)
     bits = np.empty(max(w1.shape[1], w2.shape[1]), dtype=np.int64)
+    gain = score_bound_gain(w2, w3)
+    ref_pre = np.empty(E * w1.shape[1], dtype=np.float64)    # see scores
+    ref_h1 = np.empty(E * w1.shape[1], dtype=np.float64)
+    ref_s = np.empty(E, dtype=np.float64)
+    has_ref = np.zeros(E, dtype=np.bool_)
+    pre = np.empty(E * w1.shape[1], dtype=np.float64)
+    upper = np.empty(E, dtype=np.float64)
     per_machine = np.zeros(M, dtype=np.int64)
     best_on = np.full(M, NONE_SHORTER, dtype=np.int64)
     per_job = np.zeros(J, dtype=np.int64)
@@ -324,7 +408,7 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
                     if c >= 0 and t + d > w_end and not op_splittable[first_op[j] + next_op[j]]:
                         blocked = True
                         continue
-                    cj[n], cm[n], cd[n] = j, m, d
+                    cj[n], cm[n], cd[n], ce[n] = j, m, d, e
                     n += 1
             if blocked:                  # look again when the next working window opens
                 when = next_start(win_start, cal_first[c], cal_first[c + 1], t)
@@ -341,9 +425,11 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
         sj = cj[idx]
         sm = cm[idx]
         sd = cd[idx]
+        se = ce[idx]
         cj[:n] = sj
         cm[:n] = sm
         cd[:n] = sd
+        ce[:n] = se
         # 3. the policy chooses until nothing is enabled at this instant
         while n > 0:
             i = 0
@@ -353,7 +439,8 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
                               priority, op_min, op_n_machines, op_mean, free, load, inv_mean,
                               top_priority, n_operations, per_machine, best_on, per_job,
                               op_time_left, machine_week, time_left)
-                scores(x, n, s, mean, inv_scale, w1, b1, w2, b2, w3, b3, z, h1, h2, bits)
+                scores(x, n, ce, s, mean, inv_scale, w1, b1, w2, b2, w3, b3, tie, gain, ref_pre,
+                       ref_h1, ref_s, has_ref, pre, upper, z, h1, h2, bits)
                 best = s[0]
                 for a in range(1, n):
                     if s[a] > best:
@@ -383,7 +470,7 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
             kept = 0                     # the bindings of job j or machine m are gone
             for a in range(n):
                 if cj[a] != j and cm[a] != m:
-                    cj[kept], cm[kept], cd[kept] = cj[a], cm[a], cd[a]
+                    cj[kept], cm[kept], cd[kept], ce[kept] = cj[a], cm[a], cd[a], ce[a]
                     kept += 1
             n = kept
     status[STATUS] = DONE

@@ -58,7 +58,8 @@ def kernel(compiled: bool = True):
                                                   "NEED_PIECES", "STOPPED", "STATUS", "RESULTS",
                                                   "PIECES", "LOG2_E", "LN2_HIGH", "LN2_LOW",
                                                   "C2", "C3", "C4", "C5", "C6", "C7", "C8",
-                                                  "C9", "C10", "C11", "C12", "C13")})
+                                                  "C9", "C10", "C11", "C12", "C13",
+                                                  "BOUND_MARGIN")})
             for name in K.FUNCTIONS:
                 f = getattr(K, name)
                 clone = types.FunctionType(f.__code__, g, name, f.__defaults__)
