@@ -17,6 +17,9 @@ from petri.formats.jobshop import read_instance
 from petri.jobshop import Instance
 from jobshop_oracle import brute_force_optimum
 
+#: the compiled kernels come from the background compilation (conftest.py)
+pytestmark = pytest.mark.usefixtures("compiled_kernels")
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "scheduling"
 KERNELS = [False] + ([True] if localsearch.numba_available() else [])

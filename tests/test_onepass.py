@@ -19,6 +19,9 @@ from control.scheduling.schedule import check_schedule
 from petri.formats.jobshop import read_instance
 from petri.jobshop import Calendar, Instance, Job, Operation
 
+#: the compiled kernels come from the background compilation (conftest.py)
+pytestmark = pytest.mark.usefixtures("compiled_kernels")
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "scheduling"
 NETS = ROOT / "nets" / "scheduling" / "instances"
