@@ -38,9 +38,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
-#: the version before the older lists kept after takings, the run loop's shortcut past
-#: ``_decide`` and the environment's run to a decision point without an exception
-BASELINE = "146445d"
+#: the version before the listing of only the newly ready colours of a place and the
+#: transitions with no binding left alone after takings, and before the rl controller's
+#: kept readings (14db228, 0015fe0)
+BASELINE = "cc4e9f0"
 
 
 def measure_cases(cases: list[int]) -> float:
