@@ -67,6 +67,7 @@ import time
 from collections import deque
 
 from control.flowfactory import plant as ff
+from control.flowfactory.earliest import backlog_units, released_units, units_needed
 from control.flowfactory.plant import MODULES, ask_modules
 
 __all__ = ["LearnedController", "PARAMETERS", "INITIAL", "load", "train", "random_plant",
@@ -115,11 +116,6 @@ NET_KIND = {"take_complete": "available", "stamp": "stamp", "manufacture": "manu
 LASER_QUEUE = ("to_laser",)
 MILL_QUEUE = ("to_milling", "to_sawing")
 STATION_STARTS = frozenset(ff.STATIONS)
-
-
-def _upstream_units(store: str, state) -> int:
-    from control.flowfactory.earliest import units_needed
-    return units_needed(store, state)
 
 
 #: the release gate's weights besides ``r0``: with all of them 0 the gate is ``r0`` alone
@@ -300,9 +296,8 @@ class LearnedController:
     def _needed(self, store: str, state) -> int:
         """``units_needed``: the part of the orders not released yet is kept while the backlog
         keeps its version (read all the same: the backlog is noted as read)."""
-        from control.flowfactory.earliest import backlog_units, released_units
         if not hasattr(state, "version"):
-            return _upstream_units(store, state)
+            return units_needed(store, state)
         version = state.version("backlog")
         known = self._later.get(store)
         if known is None or known[0] != version:
