@@ -28,6 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import source_tree  # noqa: E402
+from petri.cli import whole_number  # noqa: E402
+
 
 def load_kernel(tree: Path, tag: str):
     """``tree``'s kernel functions compiled, as ``onepass.kernel`` compiles them."""
@@ -89,8 +92,8 @@ def side_by_side(other: str, rounds: int = 41, jobs: int = 411, seed: int = 1,
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--side-by-side", metavar="TREE", required=True)
-    ap.add_argument("--rounds", type=int, default=41)
+    ap.add_argument("--side-by-side", metavar="TREE", required=True, type=source_tree)
+    ap.add_argument("--rounds", type=whole_number(1), default=41)
     ap.add_argument("--jobs", type=int, default=411)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cpu", type=int, default=1)

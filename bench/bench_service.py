@@ -35,7 +35,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import cpu_seconds  # noqa: E402
+from bench.harness import cpu_seconds, source_tree  # noqa: E402
+from petri.cli import whole_number  # noqa: E402
 from petri.formats.jobshop import read_plant  # noqa: E402
 from control.scheduling.service.requests import instance_request  # noqa: E402
 
@@ -444,14 +445,14 @@ def main() -> None:
     ap.add_argument("--request-path", action="store_true",
                     help="instead: CPU time of each stage of a request in this process, the "
                          "dispatcher's pass beside the compiled one")
-    ap.add_argument("--side-by-side", metavar="TREE",
+    ap.add_argument("--side-by-side", metavar="TREE", type=source_tree,
                     help="instead: CPU time of each stage of a request in this source tree and "
                          "in TREE (a checkout of other code), two processes on one core taking "
                          "turns request by request")
     ap.add_argument("--together", action="store_true",
                     help="instead: CPU time of each stage of a request in one process on CPU 0 "
                          "alone, then in two processes at once on CPUs 0 and 1")
-    ap.add_argument("--rounds", type=int, default=21,
+    ap.add_argument("--rounds", type=whole_number(1), default=21,
                     help="requests each, with --side-by-side and --together")
     args = ap.parse_args()
     if args.together:

@@ -158,6 +158,16 @@ def uncommitted() -> bool:
     return any(not line[3:].startswith("docs/") for line in status.splitlines())
 
 
+
+def source_tree(text: str) -> str:
+    """An argparse ``type`` for ``--side-by-side TREE``: a checkout of this project (a folder
+    holding ``petri`` and ``control``)."""
+    tree = Path(text)
+    if not (tree / "petri").is_dir() or not (tree / "control").is_dir():
+        raise argparse.ArgumentTypeError(f"{text[:200]!r} is not a checkout of this project "
+                                         "(no petri and control folders in it)")
+    return text
+
 def machine() -> dict:
     import numpy
     load = os.getloadavg() if hasattr(os, "getloadavg") else None

@@ -140,3 +140,20 @@ def test_the_documents_sections_are_reproducible_by_their_commands():
         raw = json.loads((ROOT / "docs" / "performance" / f"{name}.json").read_text())
         assert raw["command"] == f"python -m bench --section {name}" and raw["quick"] is False
         assert f"run on {raw['date'][:10]} at {raw['date'][11:16]} UTC" in body, name
+
+
+def test_side_by_side_refuses_a_folder_that_is_not_a_checkout(tmp_path):
+    assert harness.source_tree(str(ROOT)) == str(ROOT)
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_pass.py"),
+                        "--side-by-side", str(tmp_path)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1] == (
+        f"bench_pass.py: error: argument --side-by-side: {str(tmp_path)!r} is not a checkout "
+        "of this project (no petri and control folders in it)")
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_service.py"),
+                        "--together", "--rounds", "0"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and r.stderr.splitlines()[-1] == (
+        "bench_service.py: error: argument --rounds: must be a whole number of 1 or more, "
+        "got '0'")
