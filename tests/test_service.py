@@ -638,6 +638,73 @@ def test_a_scheduling_process_that_stops_is_replaced(tmp_path):
     assert s.proc.returncode == 0 or s.proc.returncode < 0
 
 
+def test_a_cancelled_request_gives_its_scheduling_process_back():
+    """A request whose task is cancelled while its process schedules (the server stopping, a
+    client gone) gives the process back once it has answered: the next request waits for
+    it and gets its own answer, and the process is not lost to the pool."""
+    import asyncio
+    import threading
+
+    from control.scheduling.service.pool import SchedulingPool
+
+    class Process:
+        def is_alive(self):
+            return True
+
+    class Worker:
+        process = Process()
+
+        def __init__(self):
+            self.asked = threading.Event()
+            self.answered = []
+
+        def ask(self, body, content_type):
+            self.asked.set()
+            time.sleep(0.3)                      # scheduling
+            self.answered.append(body)
+            return ("done", b"{}", "rule:spt", False)
+
+    async def run():
+        pool = SchedulingPool.__new__(SchedulingPool)
+        pool._idle = asyncio.Queue()
+        worker = Worker()
+        pool._idle.put_nowait(worker)
+        first = asyncio.ensure_future(pool.schedule(b"one", None))
+        while not worker.asked.is_set():
+            await asyncio.sleep(0.01)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert worker.answered == [] and pool._idle.qsize() == 0   # still scheduling
+        second = await asyncio.wait_for(pool.schedule(b"two", None), 5)
+        assert second == (b"{}", "rule:spt", False)
+        assert worker.answered == [b"one", b"two"] and pool._idle.qsize() == 1
+        # a process that stops during a cancelled request is replaced, not given back
+        replaced = []
+        pool._replace = replaced.append
+
+        def stops(body, content_type):
+            worker.asked.set()
+            time.sleep(0.1)
+            raise EOFError
+
+        worker.ask = stops
+        worker.asked.clear()
+        third = asyncio.ensure_future(pool.schedule(b"three", None))
+        while not worker.asked.is_set():
+            await asyncio.sleep(0.01)
+        third.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await third
+        for _ in range(100):
+            if replaced:
+                break
+            await asyncio.sleep(0.01)
+        assert replaced == [worker] and pool._idle.qsize() == 0
+
+    asyncio.run(run())
+
+
 def test_calendars_are_computed_once_and_stay_apart():
     from control.scheduling.service.requests import ScheduleRequest, build_instance
     a, _, _ = build_instance(ScheduleRequest.model_validate(CALENDARED))

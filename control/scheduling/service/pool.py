@@ -89,12 +89,18 @@ class SchedulingPool:
         while not worker.process.is_alive():      # it stopped while idle: the next one
             self._replace(worker)
             worker = await self._idle.get()
+        exchange = asyncio.ensure_future(run_in_threadpool(worker.ask, body, content_type))
         try:
-            reply = await run_in_threadpool(worker.ask, body, content_type)
+            reply = await asyncio.shield(exchange)
         except (EOFError, OSError):   # the process stopped during the request
             self._replace(worker)
             raise HTTPException(500, "the scheduling process stopped during this request; "
                                      "a new one is starting") from None
+        except asyncio.CancelledError:
+            # This request was cancelled (the server stopping, a client gone) while its
+            # process schedules: the process is free again once the exchange is over.
+            exchange.add_done_callback(lambda done: self._after_cancel(worker, done))
+            raise
         self._idle.put_nowait(worker)
         kind, *rest = reply
         if kind == "done":
@@ -108,6 +114,12 @@ class SchedulingPool:
         if kind == "unavailable":
             raise _DatabaseUnavailable()
         raise HTTPException(500, rest[0])
+
+    def _after_cancel(self, worker: _Worker, exchange: asyncio.Future) -> None:
+        if exchange.cancelled() or exchange.exception() is not None:
+            self._replace(worker)      # its answer was not read: a fresh process instead
+        else:
+            self._idle.put_nowait(worker)
 
     def _replace(self, stopped: _Worker) -> None:
         """Start a process in place of ``stopped``; it joins the free ones once loaded."""
