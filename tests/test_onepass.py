@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from control.scheduling import onepass
-from control.scheduling.dispatch import dispatch
+from control.scheduling.dispatch import Shop, dispatch
+from control.scheduling.features import week_shares
 from control.scheduling.generate import generate_plant, random_flexible, random_jobshop
 from control.scheduling.netplay import Recorder, play_net
 from control.scheduling.policy import Policy, PolicyController, greedy_choice, shipped_policy
@@ -125,9 +126,54 @@ def test_what_the_kernel_does_not_take_goes_to_the_dispatcher():
     # an operation that lists a machine twice
     twice = Instance("twice", [Job("0", [Operation(0, 0, (0, 0), (5, 7))])], ["M"])
     assert onepass._run(twice, pol, COMPILED) is None
+    assert onepass._run(twice, pol, PLAIN) is None
     for i in (inst, twice):
         assert rows(onepass.policy_pass(i, pol, compiled=True).operations) == \
             rows(dispatch(i, PolicyController(pol)).operations)
+
+
+def starting_state(inst, k):
+    """``features.starting_state`` run by ``k`` on the instance's arrays, as the pass runs it:
+    (op_min, op_n_machines, op_mean, op_time_left, remaining_work, load, total_work,
+    mean time of the operations) as lists and numbers."""
+    ops = [op for job in inst.jobs for op in job.operations]
+    n, M = len(ops), inst.n_machines
+    entry_first = np.cumsum([0] + [len(op.machines) for op in ops])
+    total_ops = np.array([len(j.operations) for j in inst.jobs])
+    out = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n), np.empty(n),
+           np.empty(inst.n_jobs), np.zeros(M))
+    sums = k.starting_state(entry_first, np.array([m for op in ops for m in op.machines]),
+                            np.array([d for op in ops for d in op.durations]),
+                            np.cumsum(total_ops) - total_ops, total_ops,
+                            np.array(week_shares(inst)), *out)
+    return [a.tolist() for a in out] + [sums[0], sums[1] / max(1, n)]
+
+
+def test_the_pass_starts_from_the_shops_state():
+    """The compiled pass works out the dispatcher's ``Shop``'s starting state itself (one
+    function, ``features.starting_state``): the same numbers to the last bit; on a small
+    instance, the values worked out by hand."""
+    # machine 0 works half the week (12 h a day), machine 1 has no calendar; job 0: an
+    # operation on M0 (4) or M1 (8), then one on M1 (10); job 1: one on M0 (5)
+    half = Calendar("half", {d: [(0, 12 * 60)] for d in range(7)})
+    jobs = [Job("0", [Operation(0, 0, (0, 1), (4, 8)), Operation(0, 1, (1,), (10,))]),
+            Job("1", [Operation(1, 0, (0,), (5,))])]
+    inst = Instance("small", jobs, ["M0", "M1"], ["M0", "M1"], [0, -1], [half])
+    shop = Shop(inst)
+    assert shop.machine_week == [0.5, 1.0]
+    assert (shop.op_min, shop.op_n_machines, shop.op_mean) == ([4, 10, 5], [2, 1, 1],
+                                                               [6.0, 10.0, 5.0])
+    # 6 h of mean work at (1 / 0.5 + 1 / 1) / 2 = 1.5 hours of the clock per hour, then 10
+    assert shop.op_time_left == [6 * 1.5 + 10, 10.0, 5 * 2.0]
+    assert shop.remaining_work == [16.0, 5.0] and shop.total_work == 21.0
+    assert shop.load == [6 / 2 + 5, 6 / 2 + 10] and shop.mean_duration == 7.0
+    for inst in (inst, read_instance(DATA / "plant"), generate_plant(411, 149, 14951, seed=0),
+                 read_instance(NETS / "brandimarte" / "mk10.fjs")):
+        shop = Shop(inst)
+        want = [shop.op_min, shop.op_n_machines, shop.op_mean, shop.op_time_left,
+                shop.remaining_work, shop.load, shop.total_work, shop.mean_duration]
+        for k in (COMPILED, PLAIN):
+            assert starting_state(inst, k) == want, inst.name
 
 
 def test_policy_pass_uses_the_kernel_once_warmed_up():

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .features import N_FEATURES, NONE_SHORTER, fill_features
+from .features import N_FEATURES, NONE_SHORTER, fill_features, starting_state
 
 JOB, MACHINE, RESUME = 0, 1, 2
 # what policy_pass returns in status[0]
@@ -29,7 +29,7 @@ DONE, NEED_WINDOWS, NEED_PIECES, STOPPED = 0, 1, 2, 3
 # status[...] indices
 STATUS, RESULTS, PIECES = 0, 1, 2
 
-FUNCTIONS = ["fill_features", "heap_push", "heap_pop", "window_at", "next_start",
+FUNCTIONS = ["fill_features", "starting_state", "heap_push", "heap_pop", "window_at", "next_start",
              "score_bound_gain", "scores", "tanh_of_sum", "add_piece", "run_piece",
              "policy_pass"]
 #: compiled allowing sums in any order and fused multiply-adds (the network's sums, which
@@ -283,22 +283,69 @@ def run_piece(j, k, m, t, work, machine_calendar, cal_first, win_start, win_end,
     return heap, size
 
 
-def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_duration,
-                entry_job, op_splittable, op_share,
-                machine_calendar, cal_first, win_start, win_end, covered,
-                next_op, ready, remaining_work, remaining_ops, due, has_due, priority,
-                op_min, op_n_machines, op_mean, free, load, total_work,
-                inv_mean, top_priority, n_operations, op_time_left, machine_week,
+def policy_pass(release, n_ops, due, has_due, priority, entry_first, entry_machine,
+                entry_duration, op_splittable, machine_calendar, machine_week,
+                cal_first, win_start, win_end, covered,
                 mean, inv_scale, w1, b1, w2, b2, w3, b3, tie,
                 results, pieces, status):
     """Dispatch every operation; ``results[:, r]`` = (job, operation, machine, start, end,
     first piece) in the order operations finish, ``pieces[:, p]`` = (start, end, next piece
     of the same operation or -1). ``status``: (DONE / NEED_WINDOWS / NEED_PIECES / STOPPED,
-    results, pieces). The per-job and per-machine arrays are the dispatcher's ``Shop``'s
-    and change as it would."""
+    results, pieces); STOPPED at once when an operation lists a machine twice. Per job:
+    ``release``, ``n_ops`` (its operations), ``due`` and ``has_due``, ``priority``; per
+    machine: ``machine_calendar`` (-1: none) and ``machine_week`` (``features.week_shares``).
+    The per-job and per-machine state is the dispatcher's ``Shop``'s
+    (``features.starting_state``) and changes as it would."""
     J = release.shape[0]
-    M = free.shape[0]
+    M = machine_calendar.shape[0]
     E = entry_machine.shape[0]
+    O = entry_first.shape[0] - 1
+    status[RESULTS] = 0
+    status[PIECES] = 0
+    status[STATUS] = STOPPED
+    first_op = np.zeros(J, dtype=np.int64)
+    entry_job = np.empty(E, dtype=np.int64)
+    o = 0
+    for j in range(J):
+        first_op[j] = o
+        for e in range(entry_first[o], entry_first[o + n_ops[j]]):
+            entry_job[e] = j
+        o += n_ops[j]
+    seen = np.full(M, -1, dtype=np.int64)     # an operation listing a machine twice: stop
+    for o in range(O):
+        for e in range(entry_first[o], entry_first[o + 1]):
+            if seen[entry_machine[e]] == o:
+                return
+            seen[entry_machine[e]] = o
+    op_min = np.empty(O, dtype=np.int64)
+    op_n_machines = np.empty(O, dtype=np.int64)
+    op_mean = np.empty(O, dtype=np.float64)
+    op_time_left = np.empty(O, dtype=np.float64)
+    remaining_work = np.empty(J, dtype=np.float64)
+    load = np.zeros(M, dtype=np.float64)
+    total_work, mean_sum = starting_state(entry_first, entry_machine, entry_duration, first_op,
+                                          n_ops, machine_week, op_min, op_n_machines, op_mean,
+                                          op_time_left, remaining_work, load)
+    op_share = np.empty(O, dtype=np.float64)
+    for o in range(O):
+        op_share[o] = op_mean[o] / op_n_machines[o]
+    mean_duration = mean_sum / max(1, O)
+    if mean_duration == 0:
+        mean_duration = 1.0
+    inv_mean = 1.0 / mean_duration
+    top_priority = 1.0
+    if J > 0:
+        top_priority = priority[0]
+        for j in range(1, J):
+            if priority[j] > top_priority:
+                top_priority = priority[j]
+        if top_priority == 0:
+            top_priority = 1.0
+    n_operations = max(1, O)
+    next_op = np.zeros(J, dtype=np.int64)
+    ready = release.copy()
+    remaining_ops = n_ops.copy()
+    free = np.zeros(M, dtype=np.int64)
     heap = np.empty((3, 2 * M + 2 * J + 16), dtype=np.int64)
     size = 0
     for j in range(J):
@@ -343,9 +390,6 @@ def policy_pass(release, n_ops, first_op, entry_first, entry_machine, entry_dura
     best_on = np.full(M, NONE_SHORTER, dtype=np.int64)
     per_job = np.zeros(J, dtype=np.int64)
     scheduled = 0
-    status[RESULTS] = 0
-    status[PIECES] = 0
-    status[STATUS] = STOPPED
     while size > 0:
         t = heap[0, 0]
         n_touched = 0

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import heapq
 import time as _time
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from petri.jobshop import Instance
 
-from .features import NONE_SHORTER, calendar_stretch
+from .features import NONE_SHORTER, starting_state, week_shares
 from .schedule import Schedule, ScheduledOperation
 
 __all__ = ["Shop", "Candidates", "dispatch"]
@@ -73,38 +73,41 @@ class Shop:
         self.clock = 0
         jobs = inst.jobs
         ops = [op for j in jobs for op in j.operations]
+        n_ops, n_machines = len(ops), inst.n_machines
         # operations numbered job by job: job j's k-th is first_op[j] + k
-        self.op_min = [op.min_duration for op in ops]
-        self.op_n_machines = [len(op.machines) for op in ops]
-        self.op_mean = mean = [op.mean_duration for op in ops]
         self.total_ops = [len(j.operations) for j in jobs]
         self.first_op = [0, *accumulate(self.total_ops)][:-1]
         self.next_op = [0] * len(jobs)
         self.ready = [j.release for j in jobs]
-        self.remaining_work = [sum(mean[f:f + n]) for f, n in zip(self.first_op, self.total_ops)]
         self.remaining_ops = list(self.total_ops)
-        self.total_work = sum(self.remaining_work)
-        self.free = [0] * inst.n_machines
-        self.load = load = [0.0] * inst.n_machines
-        for op, mu, c in zip(ops, mean, self.op_n_machines):
-            share = mu / c
-            for m in op.machines:
-                load[m] += share
+        self.free = [0] * n_machines
         self.due = [j.due for j in jobs]
         self.due_time = [0 if j.due is None else j.due for j in jobs]
         self.has_due = [j.due is not None for j in jobs]
         self.priority = [j.priority for j in jobs]
-        # per operation, the job's work from it on stretched by the calendars; per machine,
-        # its working share of the week (features.calendar_stretch)
-        self.op_time_left, self.machine_week = calendar_stretch(inst)
+        # per operation its shortest, mean and stretched times, per job the work left, per
+        # machine the load and its working share of the week (features.starting_state)
+        self.op_min = [0] * n_ops
+        self.op_n_machines = [0] * n_ops
+        self.op_mean = [0.0] * n_ops
+        self.op_time_left = [0.0] * n_ops
+        self.remaining_work = [0.0] * len(jobs)
+        self.load = [0.0] * n_machines
+        self.machine_week = week_shares(inst)
+        self.total_work, mean_sum = starting_state(
+            [0, *accumulate(len(op.machines) for op in ops)],
+            list(chain.from_iterable(op.machines for op in ops)),
+            list(chain.from_iterable(op.durations for op in ops)), self.first_op,
+            self.total_ops, self.machine_week, self.op_min, self.op_n_machines, self.op_mean,
+            self.op_time_left, self.remaining_work, self.load)
         # scratch space of the features (see features.fill_features)
-        self.per_machine = [0] * inst.n_machines
-        self.best_on = [NONE_SHORTER] * inst.n_machines
+        self.per_machine = [0] * n_machines
+        self.best_on = [NONE_SHORTER] * n_machines
         self.per_job = [0] * len(jobs)
         self.scheduled = 0
-        self.n_operations = max(1, inst.n_operations)
+        self.n_operations = max(1, n_ops)
         self.top_priority = max((j.priority for j in jobs), default=1.0) or 1.0
-        self.mean_duration = (sum(self.op_mean) / max(1, inst.n_operations)) or 1.0
+        self.mean_duration = (mean_sum / max(1, n_ops)) or 1.0
 
     def operation(self, j: int):
         return self.instance.jobs[j].operations[self.next_op[j]]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FEATURES", "binding_features", "fill_features", "calendar_stretch"]
+__all__ = ["FEATURES", "binding_features", "fill_features", "starting_state", "week_shares"]
 
 FEATURES = [
     "duration",              # processing time on this machine / mean processing time
@@ -63,7 +63,7 @@ def fill_features(x, n, jobs, machines, durations, clock, scheduled, total_work,
     ``remaining_work``, ``remaining_ops``, ``due`` and ``has_due``, ``priority``. Per
     operation: ``op_min`` (shortest time), ``op_n_machines``, ``op_mean`` (mean time). Per
     machine: ``free``, ``load``, ``machine_week``; per operation also ``op_time_left``
-    (``calendar_stretch``). ``per_machine`` and ``per_job`` must hold zeros and ``best_on``
+    (``starting_state``). ``per_machine`` and ``per_job`` must hold zeros and ``best_on``
     ``NONE_SHORTER`` on entry; they are left so on return. ``time_left``: a float array of
     at least ``n`` entries (scratch).
     """
@@ -148,22 +148,65 @@ def binding_features(shop, cand) -> np.ndarray:
     return np.array(x, dtype=np.float64).reshape(n, N_FEATURES)
 
 
-def calendar_stretch(inst) -> tuple[list[float], list[float]]:
-    """Per operation (numbered job by job), the work of the job from it to its end, each
-    operation's mean time stretched by the mean of ``1 / working share`` of its machines; per
-    machine, its working share of the week (1 without a calendar)."""
+def week_shares(inst) -> list[float]:
+    """Per machine, its working share of the week (1 without a calendar)."""
     week = 7 * 24 * 60
-    share = []
-    for m in range(inst.n_machines):
-        cal = inst.calendar_of(m)
-        share.append(1.0 if cal is None else max(cal.weekly_minutes(), 1) / week)
-    inverse = [1.0 / x for x in share]
-    left = []
-    for job in inst.jobs:
-        acc, suffix = 0.0, []
-        for op in reversed(job.operations):
-            stretch = sum([inverse[m] for m in op.machines]) / len(op.machines)
-            acc += op.mean_duration * stretch
-            suffix.append(acc)
-        left += suffix[::-1]
-    return left, share
+    shares = [1.0 if cal is None else max(cal.weekly_minutes(), 1) / week
+              for cal in inst.calendars]
+    return [1.0 if c < 0 else shares[c] for c in inst.machine_calendars]
+
+
+def starting_state(entry_first, entry_machine, entry_duration, first_op, total_ops,
+                   machine_week, op_min, op_n_machines, op_mean, op_time_left,
+                   remaining_work, load):
+    """The dispatch's starting state from the instance's operations, written into the
+    given lists or arrays; returns the total work and the sum of the operations' mean times.
+
+    Operation ``o`` (numbered job by job, job ``j``'s from ``first_op[j]``, ``total_ops[j]``
+    of them) can run on ``entry_machine[e]`` for ``entry_duration[e]``, ``e`` from
+    ``entry_first[o]`` to ``entry_first[o + 1]``; ``machine_week`` (``week_shares``). Per
+    operation: ``op_min`` (shortest time), ``op_n_machines``, ``op_mean`` (mean time) and
+    ``op_time_left``, the job's work from it to its end with each operation's mean time
+    stretched by the mean of ``1 / machine_week`` over its machines (an hour of work takes
+    ``168 / w`` hours of the clock on a machine working ``w`` of the week's 168). Per job:
+    ``remaining_work``, the sum of its operations' mean times. Per machine (zeros on
+    entry): ``load``, the mean work that it could do, each operation's shared among its
+    machines. Sums run in this order, so the dispatcher (plain Python on its ``Shop``'s
+    lists) and the compiled pass (on arrays) get the same numbers."""
+    n_operations = len(entry_first) - 1
+    mean_sum = 0.0
+    for o in range(n_operations):
+        lo = entry_first[o]
+        hi = entry_first[o + 1]
+        total = 0
+        shortest = entry_duration[lo]
+        for e in range(lo, hi):
+            d = entry_duration[e]
+            total += d
+            if d < shortest:
+                shortest = d
+        count = hi - lo
+        mean = total / count
+        op_min[o] = shortest
+        op_n_machines[o] = count
+        op_mean[o] = mean
+        mean_sum += mean
+        share = mean / count
+        for e in range(lo, hi):
+            load[entry_machine[e]] += share
+    total_work = 0.0
+    for j in range(len(first_op)):
+        first = first_op[j]
+        work = 0.0
+        for o in range(first, first + total_ops[j]):
+            work += op_mean[o]
+        remaining_work[j] = work
+        total_work += work
+        left = 0.0
+        for o in range(first + total_ops[j] - 1, first - 1, -1):
+            stretch = 0.0
+            for e in range(entry_first[o], entry_first[o + 1]):
+                stretch += 1.0 / machine_week[entry_machine[e]]
+            left += op_mean[o] * (stretch / (entry_first[o + 1] - entry_first[o]))
+            op_time_left[o] = left
+    return total_work, mean_sum

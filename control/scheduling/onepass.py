@@ -4,8 +4,10 @@
 ``dispatch(instance, PolicyController(policy))`` (every operation on the same machine at the
 same times, in the same order): it runs ``control.scheduling._passkernel`` compiled by numba
 when numba is installed (the ``fast`` extra) and its compiled code is ready, and the
-dispatcher otherwise. The kernel uses the dispatcher's ``Shop`` for its starting state and
-``features.fill_features`` for the features, so there is one definition of each.
+dispatcher otherwise. The kernel gets the instance as flat arrays (per job, per operation, per
+machine, and each operation's machines and times one after the other) and works out its
+starting state with ``features.starting_state``, as the dispatcher's ``Shop`` does, and the
+features with ``features.fill_features``, so there is one definition of each.
 
 Compiling takes seconds (once per installation: numba keeps the code on disk); ``warm_up()``
 compiles in the background and until then every pass runs in the dispatcher. Instances the
@@ -17,15 +19,16 @@ from __future__ import annotations
 import threading
 import time as _time
 import types
-from itertools import accumulate, chain
+from itertools import chain
 
 import numpy as np
 
 from petri.jobshop import Instance
 
 from . import _passkernel as K
-from .dispatch import Shop, dispatch
-from .policy import TIE, Policy, PolicyController
+from .dispatch import dispatch
+from .features import week_shares
+from .policy import Policy, PolicyController
 from .schedule import Schedule, ScheduledOperation
 
 __all__ = ["policy_pass", "warm_up", "kernel", "numba_available"]
@@ -114,71 +117,60 @@ def _run(inst: Instance, policy: Policy, k,
          n_pieces: int | None = None) -> list[ScheduledOperation] | None:
     """The kernel's schedule of ``inst``, or None when the kernel does not take it;
     ``n_pieces``: room for so many pieces at first (more is made when they run out)."""
-    shop = Shop(inst)
-    J, M = inst.n_jobs, inst.n_machines
-    i64, f64 = np.int64, np.float64
-    ops = [op for job in inst.jobs for op in job.operations]
-    counts = shop.op_n_machines
-    n_entries = sum(counts)
-    entry_first = [0, *accumulate(counts)]
-    entry_machine = np.fromiter(chain.from_iterable(op.machines for op in ops), i64, n_entries)
-    entry_duration = np.fromiter(chain.from_iterable(op.durations for op in ops), i64,
-                                 n_entries)
-    entry_op = np.repeat(np.arange(len(ops), dtype=i64), counts)
-    if len(np.unique(entry_op * M + entry_machine)) != n_entries:
-        return None                      # an operation that lists a machine twice
-    entry_job = np.repeat(np.repeat(np.arange(J, dtype=i64), shop.total_ops), counts)
-    splittable = [op.splittable for op in ops]
-    share = [m / c for m, c in zip(shop.op_mean, counts)]      # as Shop's load
     cal_windows = _windows(inst, _first_horizon(inst))
     if cal_windows is None:
         return None
-    a = policy.arrays
-    weights = (a["mean"], 1.0 / a["scale"], np.ascontiguousarray(a["w1"]), a["b1"],
-               np.ascontiguousarray(a["w2"]), a["b2"], a["w3"].reshape(-1),
-               float(a["b3"].reshape(-1)[0]), TIE)
-    static = (np.array([j.release for j in inst.jobs], i64), np.array(shop.total_ops, i64),
-              np.array(shop.first_op, i64), np.array(entry_first, i64),
-              np.array(entry_machine, i64), np.array(entry_duration, i64),
-              np.array(entry_job, i64), np.array(splittable, np.bool_), np.array(share, f64),
-              np.array(inst.machine_calendars, i64))
-    n_pieces = n_pieces or 4 * inst.n_operations + 64
+    i64, f64 = np.int64, np.float64
+    jobs = inst.jobs
+    J, n_ops = len(jobs), inst.n_operations
+    ops = [op for job in jobs for op in job.operations]
+    entry_first = np.zeros(n_ops + 1, i64)
+    np.cumsum(np.fromiter([len(op.machines) for op in ops], i64, n_ops), out=entry_first[1:])
+    n_entries = int(entry_first[-1])
+    due = [j.due for j in jobs]
+    arrays = (np.fromiter([j.release for j in jobs], i64, J),
+              np.fromiter([len(j.operations) for j in jobs], i64, J),
+              np.fromiter([0 if d is None else d for d in due], i64, J),
+              np.fromiter([d is not None for d in due], np.bool_, J),
+              np.fromiter([j.priority for j in jobs], f64, J), entry_first,
+              np.fromiter(chain.from_iterable([op.machines for op in ops]), i64, n_entries),
+              np.fromiter(chain.from_iterable([op.durations for op in ops]), i64, n_entries),
+              np.fromiter([op.splittable for op in ops], np.bool_, n_ops),
+              np.array(inst.machine_calendars, i64), np.array(week_shares(inst), f64))
+    weights = policy.kernel_weights()
+    n_pieces = n_pieces or 4 * n_ops + 64
     while True:
-        cal_first, win_start, win_end, covered = cal_windows
-        results = np.empty((6, inst.n_operations), i64)
+        results = np.empty((6, n_ops), i64)
         pieces = np.empty((3, n_pieces), i64)
         status = np.zeros(3, i64)
-        k.policy_pass(*static, cal_first, win_start, win_end, covered,
-                      np.array(shop.next_op, i64), np.array(shop.ready, i64),
-                      np.array(shop.remaining_work, f64), np.array(shop.remaining_ops, i64),
-                      np.array(shop.due_time, i64), np.array(shop.has_due, np.bool_),
-                      np.array(shop.priority, f64), np.array(shop.op_min, i64),
-                      np.array(shop.op_n_machines, i64), np.array(shop.op_mean, f64),
-                      np.array(shop.free, i64), np.array(shop.load, f64), shop.total_work,
-                      1.0 / shop.mean_duration, float(shop.top_priority),
-                      shop.n_operations, np.array(shop.op_time_left, f64),
-                      np.array(shop.machine_week, f64), *weights, results, pieces, status)
+        k.policy_pass(*arrays, *cal_windows, *weights, results, pieces, status)
         if status[0] == K.DONE:
             break
         if status[0] == K.NEED_PIECES:
             n_pieces *= 4
         elif status[0] == K.NEED_WINDOWS:
-            cal_windows = _windows(inst, 2 * int(covered.max()) + _WEEK)
+            cal_windows = _windows(inst, 2 * int(cal_windows[3].max()) + _WEEK)
             if cal_windows is None:
                 return None
         else:
             return None
-    r, starts, ends, nexts = results, pieces[0].tolist(), pieces[1].tolist(), pieces[2].tolist()
+    return _operations(results[:, :status[K.RESULTS]], pieces[:, :status[K.PIECES]])
+
+
+def _operations(results, pieces) -> list[ScheduledOperation]:
+    """The scheduled operations from the kernel's ``results`` and ``pieces``."""
+    starts, ends, nexts = pieces.tolist()
     out = []
-    for j, op, m, s, e, p in zip(*(row[:status[1]].tolist() for row in r)):
+    add = out.append
+    for j, k, m, s, e, p in zip(*results.tolist()):
         if nexts[p] < 0:
-            out.append(ScheduledOperation(j, op, m, s, e, ((s, e),)))
+            add(ScheduledOperation(j, k, m, s, e, ((s, e),)))
             continue
         split = []
         while p >= 0:
             split.append((starts[p], ends[p]))
             p = nexts[p]
-        out.append(ScheduledOperation(j, op, m, s, e, tuple(split)))
+        add(ScheduledOperation(j, k, m, s, e, tuple(split)))
     return out
 
 

@@ -42,6 +42,7 @@ class Policy:
         self._mean, self._inv = a["mean"], 1.0 / a["scale"]
         self._w1, self._b1, self._w2, self._b2 = a["w1"], a["b1"], a["w2"], a["b2"]
         self._w3, self._b3 = a["w3"].reshape(-1), float(a["b3"].reshape(-1)[0])
+        self._kernel_weights = None
 
     @classmethod
     def random(cls, hidden: int = 32, seed: int = 0) -> "Policy":
@@ -52,6 +53,15 @@ class Policy:
                     "w2": rng.normal(0, 1 / math.sqrt(hidden), (hidden, hidden)),
                     "b2": np.zeros(hidden), "w3": rng.normal(0, 0.01, (hidden, 1)),
                     "b3": np.zeros(1)})
+
+    def kernel_weights(self) -> tuple:
+        """The weights as the compiled pass takes them (``_passkernel.policy_pass``): mean,
+        1 / scale, w1, b1, w2, b2, w3 as a vector, b3 as a number, and ``TIE``."""
+        if self._kernel_weights is None:
+            self._kernel_weights = (self._mean, self._inv, np.ascontiguousarray(self._w1),
+                                    self._b1, np.ascontiguousarray(self._w2), self._b2,
+                                    np.ascontiguousarray(self._w3), self._b3, TIE)
+        return self._kernel_weights
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         h = np.tanh(((x - self._mean) * self._inv) @ self._w1 + self._b1)
