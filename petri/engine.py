@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import random
 import time as _time
 from collections import Counter
@@ -192,13 +193,17 @@ class StateView:
 
     def count(self, place: str) -> int:
         sim = self._sim      # what controllers ask most: the count the engine keeps
-        if self._seen is not None:
-            self._seen.add(place)
-        i = sim.compiled.place_index.get(place)
+        seen = self._seen
+        if seen is not None:
+            seen.add(place)
+        i = sim._place_at.get(place)
         if i is None:
             return sim.count(place)
-        kept = sim._counts         # kept_counts() without the call while no firing is pending
-        return kept[i] if kept is not None and sim._touched == {} else sim.kept_counts()[i]
+        if not sim._touched:       # no firing pending: kept_counts() without the call
+            kept = sim._counts
+            if kept is not None and sim._touched is not None:
+                return kept[i]
+        return sim.kept_counts()[i]
 
     def counts(self) -> list[int]:
         """The token count of every place (net order), kept by the engine from one firing to
@@ -215,10 +220,11 @@ class StateView:
     def version(self, place: str) -> int:
         """A number that changes whenever a firing changes the tokens of ``place``: while it
         stays the same, so do the place's tokens (what a controller computed from them holds)."""
-        if self._seen is not None:
-            self._seen.add(place)
+        seen = self._seen
+        if seen is not None:
+            seen.add(place)
         sim = self._sim
-        i = sim.compiled.place_index.get(place)
+        i = sim._place_at.get(place)
         if i is None or sim._counts is None or sim._touched != {}:
             return sim.place_version(sim._place(place))
         return sim._versions[i]
@@ -228,7 +234,7 @@ class StateView:
         if self._seen is not None:
             self._seen.add(place)
         sim = self._sim
-        i = sim.compiled.place_index.get(place)
+        i = sim._place_at.get(place)
         return sim.compiled.capacity[i] if i is not None else sim.capacity(place)
 
 
@@ -348,6 +354,7 @@ class Simulator:
         self.choice = choice
         self.compiled = net if isinstance(net, CompiledNet) else compile_net(net, log=log)
         self.net = self.compiled.net
+        self._place_at = self.compiled.place_index     # place name -> index (the state view's reads)
         self.controller = controller
         self.rng = random.Random(seed)
         #: the run's random draws (``uniform``, ``exponential``, ...), seeded from ``seed``
@@ -439,6 +446,8 @@ class Simulator:
         # offered and read is kept here (``_note_wait``)
         self._watch = use_control and bool(getattr(controller, "deterministic", False))
         self._waited: tuple | None = None
+        self._watches: dict = {}    # what a controller read -> what to watch (``_watch_of``)
+        self._changers: list | None = None  # per place: the transitions whose firing changes it
         self._chosen = _ASK         # what the next decision point takes (``choose_next``)
         self._pause = False         # stop at a decision point instead of asking (``_to_decision``)
         self._paused: Decision | None = None
@@ -1081,39 +1090,52 @@ class Simulator:
         """A controller that says its choice follows from what it reads (``deterministic``)
         waited: keep what it was offered and the state of what it read, so that it is not asked
         again until one of them changes (``_still_waiting``)."""
-        index, seen = self.compiled.place_index, state._seen
-        places = {index[p] for p in seen if isinstance(p, str)}
+        seen = state._seen
+        key = frozenset(seen)
+        watch = self._watches.get(key)
+        if watch is None:
+            watch = self._watches[key] = self._watch_of(seen)
+        places, touching, versions_of = watch
         if places:
             self.kept_counts()      # the versions of now; later firings are in ``_touched``
-        versions = self._versions
         until = state._until
-        self._waited = (listed, places, [(i, versions[i]) for i in places],
+        self._waited = (listed, touching, versions_of,
+                        versions_of(self._versions) if places else None,
                         ((self.clock, until if until is not None and until > self.clock else None)
                          if CLOCK in seen else None),
                         self.firings if EVERY_PLACE in seen or FIRINGS in seen else None)
 
+    def _watch_of(self, seen: set) -> tuple:
+        """For what a controller read (``StateView._seen``): the places (indices), the
+        transitions whose firing may change one of them, and a function giving those places'
+        versions from the list of versions (kept per set of things read: a controller reads
+        the same few sets again and again)."""
+        index = self.compiled.place_index
+        places = tuple(sorted({index[p] for p in seen if isinstance(p, str)}))
+        changers = self._changers
+        if changers is None:
+            changers = self._changers = [set() for _ in self.compiled.place_names]
+            for u, ps in enumerate(self._places_of()):
+                for i in ps:
+                    changers[i].add(u)
+        touching = frozenset().union(*[changers[i] for i in places])
+        return places, touching, (operator.itemgetter(*places, places[0]) if places else None)
+
     def _still_waiting(self, s: _Enabled) -> bool:
         """Whether the controller's last wait still holds: the same bindings offered, and
         nothing it read changed since (its places' tokens, the clock, the firings)."""
-        listed, places, versions, clock, firings = self._waited
+        listed, touching, versions_of, versions, clock, firings = self._waited
         if ((clock is not None and clock[0] != self.clock
              and (clock[1] is None or self.clock >= clock[1]))
                 or (firings is not None and firings != self.firings)
                 or len(listed) != len(s.items)):
             self._waited = None
             return False
-        if places:
+        if versions is not None:
             # a firing since: noted in ``_touched`` (or already counted into the versions)
-            changed = self._places_of()
-            for u in self._touched:
-                if not places.isdisjoint(changed[u]):
-                    self._waited = None
-                    return False
-            kept = self._versions
-            for i, v in versions:
-                if kept[i] != v:
-                    self._waited = None
-                    return False
+            if not touching.isdisjoint(self._touched) or versions_of(self._versions) != versions:
+                self._waited = None
+                return False
         pos, bindings = s.pos, self._bindings
         for u, bs in listed:
             if u not in pos:

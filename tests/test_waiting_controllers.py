@@ -90,6 +90,27 @@ def test_a_wait_holds_until_what_the_controller_read_changes():
     assert log_kept == log_plain
 
 
+def test_a_wait_sees_a_change_counted_before_it_was_asked_again():
+    """The stock's arrival at 4 asks the controller again also when the counts were brought up
+    to date after every firing (an observer reading them), so that the firing is no longer
+    pending and only the stock's version shows the change; reading one place or two."""
+    for extra in ((), ("fuel",)):
+        class Reads(ShipWhenStocked):
+            def choose(self, decision):
+                for p in extra:
+                    decision.state.count(p)
+                return super().choose(decision)
+        kept = Reads()
+        sim = kept.sim = Simulator(truck_net(), controller=kept, seed=0)
+        counted = []
+        sim.add_observer(lambda ev: counted.append(sim.kept_counts()[sim.compiled.place_index["stock"]]))
+        sim.run()
+        assert counted == [0, 0, 0, 0, 1, 1]     # drive, tick x3, arrive, ship
+        # reading the fuel too, each tick (which uses fuel) asks it again
+        assert kept.asked == ([0, 4] if not extra else [0, 1, 2, 4])
+        assert (sim.clock, sim.count("shipped")) == (4, 1)
+
+
 def test_reading_the_clock_keeps_a_wait_only_at_that_clock_or_until_it_says():
     """Reading the clock, the controller is asked at every instant as before; saying its
     reading holds until 2.5, it is asked again at 3 (the clock passed 2.5) and at 4."""
