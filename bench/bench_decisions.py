@@ -13,7 +13,10 @@ Measures, in CPU time of one process (pin it: ``taskset -c 1``):
   offered actions (``action_masks`` + ``step``; resets counted in), on the FlowFactory plant
   (50 orders, case 1's stock) and on a 20-job x 10-machine job shop as a net;
 * **split** (``--parts split``, not in the section): where a step's time goes, in the engine
-  (of it: settling controllable transitions, choosing by binding order) and outside it.
+  (of it: settling controllable transitions, choosing by binding order) and outside it;
+* **counts** (``--counts``, not in the section): what the engine does per step, counted
+  (deterministic): full listings of a transition's bindings, listings of a place's newly
+  ready colours, ``_lacks``, ``keeps``, marked transitions settled, clock moves.
 
 ``--baseline REV`` also measures the git revision ``REV`` of this repository (extracted to a
 temporary folder), alternating with the working tree repeat by repeat, and prints ratios.
@@ -178,7 +181,7 @@ def measure_env(make, steps: int) -> dict:
             env.reset(seed=episodes)
             episodes += 1
         mask = env.action_masks()
-        offered = np.flatnonzero(mask[:-1])
+        offered = mask[:-1].nonzero()[0]   # np.flatnonzero without its ravel
         action = int(offered[rng.integers(len(offered))]) if len(offered) else len(mask) - 1
         _, _, terminated, truncated, _ = env.step(action)
         done = terminated or truncated
@@ -225,6 +228,70 @@ def measure_split(make, steps: int) -> dict:
     return out
 
 
+COUNTS = [("full_listings", "full listings"),
+          ("fresh_listings", "listings of newly ready colours"),
+          ("fresh_colours", "  their colours, all together"),
+          ("lacks", "_lacks"),
+          ("keeps", "keeps"),
+          ("settled", "marked transitions settled"),
+          ("advances", "clock moves (advance)"),
+          ("decides", "_decide calls")]
+
+
+def measure_counts(make, steps: int) -> dict:
+    """What the engine does per step of ``measure_env`` (same policy, same seeds), counted by
+    wrapping its functions: full listings of a transition's bindings (``_bindings`` with no
+    kept list, or ``listing`` called from the run loop), listings of a place's newly ready
+    colours (``_bindings`` given a place, and their colours), ``_lacks``, the generated
+    ``keeps``, the marked transitions settled (``_dirty`` when ``_settle`` starts), clock moves
+    and ``_decide`` calls. Deterministic: the same on every machine."""
+    from petri import engine
+    n = dict.fromkeys((k for k, _ in COUNTS), 0)
+    saved = {}
+
+    def wrap(owner, name, count):
+        real = saved[(owner, name)] = getattr(owner, name)
+
+        def wrapper(self, *a, **k):
+            count(self, *a, **k)
+            return real(self, *a, **k)
+        setattr(owner, name, wrapper)
+
+    def bindings(self, u, p=-1, colours=None):
+        if p >= 0:
+            n["fresh_listings"] += 1
+            n["fresh_colours"] += len(colours)
+        elif self._listed is None or self._listed[u] is None:
+            n["full_listings"] += 1
+
+    def add(key):
+        def count(*_, **__):
+            n[key] += 1
+        return count
+
+    def settle(self):
+        n["settled"] += len(self._dirty)
+
+    wrap(engine.Simulator, "_bindings", bindings)
+    wrap(engine.Simulator, "_lacks", add("lacks"))
+    wrap(engine.Simulator, "_settle", settle)
+    wrap(engine.Simulator, "advance", add("advances"))
+    wrap(engine.Simulator, "_decide", add("decides"))
+    try:
+        env = make()        # a net compiled once: its transitions' keeps counted
+        for t in env._compiled.transitions:
+            if getattr(t, "keeps", None) is not None:
+                def keeps(m, now, bs, real=t.keeps):
+                    n["keeps"] += 1
+                    return real(m, now, bs)
+                t.keeps = keeps
+        measure_env(lambda: env, steps)
+    finally:
+        for (owner, name), real in saved.items():
+            setattr(owner, name, real)
+    return {k: v / steps for k, v in n.items()}
+
+
 def child(args) -> None:
     cases = list(range(1, args.cases + 1))
     out = {}
@@ -236,6 +303,9 @@ def child(args) -> None:
     if "env" in args.parts:
         out["env_flowfactory"] = measure_env(flowfactory_env, args.steps)["steps_per_second"]
         out["env_jobshop"] = measure_env(jobshop_env, args.steps)["steps_per_second"]
+    if "counts" in args.parts:
+        out["counts_flowfactory"] = measure_counts(flowfactory_env, args.steps)
+        out["counts_jobshop"] = measure_counts(jobshop_env, args.steps)
     if "split" in args.parts:
         out["split_flowfactory"] = measure_split(flowfactory_env, args.steps)
         out["split_jobshop"] = measure_split(jobshop_env, args.steps)
@@ -313,18 +383,22 @@ def main(argv=None) -> int:
     p.add_argument("--cases", type=int, default=10, help="cases 1..N of each controller (default 10)")
     p.add_argument("--steps", type=int, default=20000, help="env steps per measurement")
     p.add_argument("--parts", nargs="+", default=["cases", "decisions", "env"],
-                   choices=["cases", "decisions", "env", "split"],
+                   choices=["cases", "decisions", "env", "split", "counts"],
                    help="split: where an environment step's time goes (not in the section)")
+    p.add_argument("--counts", action="store_true",
+                   help="instead: what the engine does per step, counted (deterministic)")
     p.add_argument("--baseline", metavar="REV", help="also measure this git revision")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         child(args)
         return 0
+    if args.counts:
+        args.parts, args.repeats = ["counts"], 1
     results = side_by_side(args)
     print(f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; medians of {args.repeats} "
-          f"repeats, CPU time")
+          f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; " +
+          ("counts, deterministic" if args.counts else f"medians of {args.repeats} repeats, CPU time"))
     for net in ("flowfactory", "jobshop"):
         key = f"split_{net}"
         if key not in results["this"][0]:
@@ -333,6 +407,14 @@ def main(argv=None) -> int:
         for part in ("firings_per_step", "step", "engine", "settling", "binding_order", "outside"):
             med = {k: statistics.median(r[key][part] for r in rs) for k, rs in results.items()}
             print(f"  {part}: " + "  ".join(f"{k}: {v:,.1f}" for k, v in med.items()))
+    for net in ("flowfactory", "jobshop"):
+        key = f"counts_{net}"
+        if key not in results["this"][0]:
+            continue
+        print(f"per env step, {net} ({args.steps:,} steps):")
+        for part, label in COUNTS:
+            line = "  ".join(f"{k}: {rs[0][key][part]:.2f}" for k, rs in results.items())
+            print(f"  {label}: {line}")
     for key, label, better in FIGURES:
         if key not in results["this"][0]:
             continue

@@ -120,6 +120,7 @@ class PetriNetEnv(gym.Env):
         # numbers (the engine keeps a list until the transition's places change)
         self._kept: list = []
         self._obs = np.zeros(n, dtype=np.float32)
+        self._counted = -1
         self._handoff = _Handoff()
         self._done = True
         self._decisions = 0
@@ -139,11 +140,11 @@ class PetriNetEnv(gym.Env):
         if self._numbers is None or self._make_net is not None:
             self._numbers = self.actions.numbers(self.sim.compiled)
             self._action_of = [None] * self.actions.wait
-            self._chosen = [None] * self.actions.wait      # per action: its Binding, once made
             for u, known in enumerate(self._numbers):
                 for b, k in (known or {}).items():
                     self._action_of[k] = (u, b)
         self._kept = [None] * len(self._numbers)
+        self._counted = -1      # the engine's version of the counts in ``_obs`` (-1: none)
         if self.prepare is not None:
             self.prepare(self.sim, options)
         self._decisions = 0
@@ -159,32 +160,37 @@ class PetriNetEnv(gym.Env):
             raise SimulationError("the episode is over; call reset()")
         invalid = False
         action = int(action)
-        chosen = WAIT
+        sim = self.sim
+        listed = None
         if 0 <= action < self.actions.wait and self._decision is not None:
             u, b = self._action_of[action]
             for v, bs in self._decision.listed:     # offered now?
                 if v == u:
                     if b in bs:
-                        chosen = self._chosen[action]
-                        if chosen is None:
-                            t = self.sim.compiled.transitions[u]
-                            chosen = self._chosen[action] = Binding(
-                                t.name, dict(zip(t.variables, b)), u, b)
+                        listed = bs
                     break
-        if chosen is WAIT and action != self.actions.wait:
-            try:
-                self.actions.binding(action, ())        # says why: out of range or not offered
-            except InvalidAction:
-                if self.invalid_action == "raise":
-                    raise
-            chosen, invalid = WAIT, True
-        before = self.sim.clock
-        self.sim.choose_next(chosen)
+        before = sim.clock
+        if listed is not None:
+            sim._choose_listed(u, b, listed)
+        else:
+            if action != self.actions.wait:
+                try:
+                    self.actions.binding(action, ())    # says why: out of range or not offered
+                except InvalidAction:
+                    if self.invalid_action == "raise":
+                        raise
+                invalid = True
+            sim.choose_next(WAIT)
         self._decisions += 1
         self._run()
-        reward = self._reward(before) - (self.invalid_penalty if invalid else 0.0)
+        if self.reward_fn is None and not self._done:
+            reward = -(sim.clock - before) / self.time_scale
+        else:
+            reward = self._reward(before)
+        if invalid:
+            reward -= self.invalid_penalty
         truncated = not self._done and self._decisions >= self.max_decisions
-        info = self._info()
+        info = {"clock": sim.clock, "decisions": self._decisions, "enabled": len(self._offers())}
         if invalid:
             info["invalid_action"] = True
         return self._observation(), reward, self._done, truncated, info
@@ -260,9 +266,17 @@ class PetriNetEnv(gym.Env):
 
     def _observation(self) -> np.ndarray:
         """The token counts the engine keeps (only places touched since the last step are
-        counted again) and the clock, as a new array."""
+        counted again, and only those written into the array) and the clock, as a new array."""
         obs, sim = self._obs, self.sim
-        obs[:-1] = sim.kept_counts()
+        kept = sim.kept_counts()
+        version = sim._version
+        if version != self._counted:
+            if version == self._counted + 1 and sim._recounted is not None:
+                for i in sim._recounted:        # counted again since the last observation
+                    obs[i] = kept[i]
+            else:
+                obs[:-1] = kept
+            self._counted = version
         obs[-1] = sim.clock / self.time_scale
         return obs.copy()
 

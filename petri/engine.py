@@ -439,6 +439,10 @@ class Simulator:
         self._counts: list[int] | None = None
         self._versions: list[int] = []      # per place: changes when its tokens change
         self._version = 0
+        # the places counted again by the latest call of ``kept_counts`` that changed the
+        # version (None: every place): whoever read the counts at the version before needs
+        # only those
+        self._recounted: Iterable[int] | None = None
         self._changed_places: list[tuple[int, ...]] | None = None
         self._needs: list | None = None     # per transition: (place, kind, weight) of its inputs
         # A controller that says its choice follows from what it reads (``deterministic``) and
@@ -528,14 +532,19 @@ class Simulator:
         if touched is None or kept is None:
             kept = self._counts = self.counts()
             self._versions = [self._next_version()] * len(kept)
+            self._recounted = None
             if touched is not None:
                 touched.clear()
             return kept
         if touched:
-            m, count, places = self._m, self.compiled.place_count, self._places_of()
+            places = self._changed_places
+            if places is None:
+                places = self._places_of()
+            m, count = self._m, self.compiled.place_count
             versions, now = self._versions, self._next_version()
-            for i in (places[next(iter(touched))] if len(touched) == 1 else
-                      {i for u in touched for i in places[u]}):
+            recount = self._recounted = (places[next(iter(touched))] if len(touched) == 1 else
+                                         {i for u in touched for i in places[u]})
+            for i in recount:
                 kept[i] = count(m, i)
                 versions[i] = now
             touched.clear()
@@ -1060,6 +1069,12 @@ class Simulator:
             if chosen is WAIT:
                 self._declined = True
                 return self._decide()
+            if chosen.__class__ is tuple:   # ``_choose_listed``
+                u, b, bs = chosen
+                if u in s.pos and self._listed[u] is bs:
+                    return None, u, b       # one of the bindings listed then, kept since
+                t = self.compiled.transitions[u]
+                chosen = Binding(t.name, dict(zip(t.variables, b)), u, b)
         else:
             offer, listed = self._offer(s)
             view = StateView(self, set() if self._watch else None)
@@ -1224,6 +1239,13 @@ class Simulator:
             raise NetError("choose_next needs a run with a controller")
         self._chosen = chosen
 
+    def _choose_listed(self, u: int, b: tuple, bs: list) -> None:
+        """``choose_next`` for binding ``b`` of transition ``u``, found in ``bs``, the list of
+        its bindings offered at the decision point the run stopped at (``_to_decision``): taken
+        without another look while the engine still keeps that list, else checked as a
+        controller's choice is."""
+        self._chosen = (u, b, bs)
+
     def step(self) -> Event | bool | None:
         """Fire one binding, advancing the clock first if nothing is enabled now.
 
@@ -1304,6 +1326,29 @@ class Simulator:
             return "waiting"
         return "dead"
 
+    def _loop_state(self) -> tuple:
+        """What the run loop reads and that stays the same through a simulator's life (lists
+        kept in place, flags of the net and controller), gathered once (``_run``)."""
+        c = self.compiled
+        ts = c.transitions
+        levels = [s for _, s in self._uncontrolled]
+        random_choice = self.choice == "random"
+        free = not self._controlled and random_choice and not self._has_order
+        # no controller and random choice, but binding orders: the smallest order value is
+        # found here too (``_decide_uncontrolled`` without its call)
+        ordered = not self._controlled and random_choice and self._has_order
+        # a controlled run, random choice: an uncontrolled class at or above the highest
+        # controlled priority fires first whatever the controller would say (what ``_decide``
+        # finds then, without its call)
+        first = bool(self._controlled) and random_choice
+        top = self._controlled[0][0] if first else None
+        return (ts, [t.fire for t in ts], [t.listing for t in ts], [t.simple for t in ts],
+                c.dependents, c.dependents_later, levels, free, ordered, first, top,
+                self._uncontrolled, self._checks, self._class_of, self._listed, self._offered,
+                self._lazy, self._dirty, self._touched, self._lacking, self._gains,
+                self._takes_only, self._keeps, self._m, self._pending,
+                self.events._rows if self.log else None, self._observers)
+
     def _run(self, until, limit, progress, every, stop) -> str:
         """The run loop: choose a binding, fire it, re-examine the transitions it may have
         enabled or disabled; when nothing may fire, advance the clock.
@@ -1314,37 +1359,20 @@ class Simulator:
         applies or what fires instead. A failing inscription is reported against the
         transition it belongs to.
         """
-        c = self.compiled
-        ts = c.transitions
-        if self._loop is None:      # once per run, not per call (an env step is a call)
-            self._loop = ([t.fire for t in ts], [t.listing for t in ts], [t.simple for t in ts])
-        fires, binds, simple = self._loop
-        deps, later = c.dependents, c.dependents_later
-        levels = [s for _, s in self._uncontrolled]
-        free = not self._controlled and self.choice == "random" and not self._has_order
-        # no controller and random choice, but binding orders: the smallest order value is
-        # found here too (``_decide_uncontrolled`` without its call)
-        ordered = not self._controlled and self.choice == "random" and self._has_order
+        loop = self._loop
+        if loop is None:        # once per simulator, not per call (an env step is a call)
+            loop = self._loop = self._loop_state()
+        (ts, fires, binds, simple, deps, later, levels, free, ordered, first, top, unc_levels,
+         checks, sets, listed, offered, lazy, dirty, touched, lacking, gains, takes_only, keeps,
+         m, pending, rows, observers) = loop
         smallest = self._smallest
         decide = self._decide if self._controlled else self._decide_uncontrolled
-        # a controlled run, random choice: an uncontrolled class at or above the highest
-        # controlled priority fires first whatever the controller would say (what ``_decide``
-        # finds then, without its call)
-        first = bool(self._controlled) and self.choice == "random"
-        top = self._controlled[0][0] if first else None
-        unc_levels = self._uncontrolled
         advance = self.advance
-        checks, sets, listed, offered = self._checks, self._class_of, self._listed, self._offered
-        lazy, dirty, touched = self._lazy, self._dirty, self._touched
-        lacking, gains = self._lacking, self._gains
-        takes_only, keeps = self._takes_only, self._keeps
         kept = self._bindings if listed is not None else None
-        m, heap, pending, rnd = self._m, self._heap, self._pending, self.rng.random
-        rows = self.events._rows if self.log else None
-        observers = self._observers
+        heap, rnd = self._heap, self.rng.random
         now = self.clock
         instant = self._instant_limit
-        stop_at = self._stop_at(limit)
+        stop_at = limit if instant is None else self._stop_at(limit)
         while True:
             if stop_at is not None and self.firings >= stop_at:
                 return "max_firings" if limit is not None and self.firings >= limit else "zero_time"

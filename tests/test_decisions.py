@@ -311,6 +311,51 @@ def test_the_split_of_a_step_counts_one_firing_per_job_shop_step():
     assert Simulator.run.__name__ == "run"      # the timers are taken off again
 
 
+def test_the_counts_of_the_decisions_benchmark_by_hand():
+    """``bench_decisions.py --counts`` on two one-transition nets, two steps each, by hand."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
+    spec = importlib.util.spec_from_file_location("bench_decisions", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from control.env import PetriNetEnv
+
+    def black():
+        net = Net()
+        net.add_place("queue", initial=2)
+        net.add_place("done")
+        net.add_transition("work", inputs=["queue"], outputs=["done"], delay=3,
+                           controllable=True)
+        return PetriNetEnv(net)
+    # reset: work is settled (_lacks finds the queue full, a full listing); each step fires
+    # it, and it is settled again in full (it made a token ready now, so no keeps): listed
+    # after the first, lacking the queue after the second; then the clock cannot move.
+    # _decide: 1 at the reset, 2 per step (the choice, after the firing)
+    assert bench.measure_counts(black, 2) == {
+        "full_listings": 2 / 2, "fresh_listings": 0.0, "fresh_colours": 0.0, "lacks": 3 / 2,
+        "keeps": 0.0, "settled": 3 / 2, "advances": 1 / 2, "decides": 5 / 2}
+
+    def machine():
+        net = Net()
+        net.add_colour_set("Job", values=["a", "b"], timed=True)
+        net.add_colour_set("Machine", "dot", timed=True)
+        net.add_place("queue", "Job", initial=["a", "b"])
+        net.add_place("done", "Job")
+        net.add_place("machine", "Machine", initial=1)
+        net.add_transition("start", inputs=[("queue", "j"), "machine"], delay=5,
+                           outputs=[("done", "j"), "machine"], controllable=True)
+        return PetriNetEnv(net)
+    # reset: _lacks, a full listing (a and b). Step 1 (start<a>) only takes tokens and puts
+    # them back for 5: keeps (none left: the machine is busy), _lacks (the machine); at 5
+    # the machine alone gets ready: its newly ready colour (one) listed, b offered. Step 2
+    # (start<b>): keeps, _lacks (the queue, now empty); at 10 only the machine gets ready:
+    # the clock does not move, the transition is judged again at 5 (_lacks: the queue).
+    assert bench.measure_counts(machine, 2) == {
+        "full_listings": 1 / 2, "fresh_listings": 1 / 2, "fresh_colours": 1 / 2,
+        "lacks": 4 / 2, "keeps": 2 / 2, "settled": 5 / 2, "advances": 2 / 2, "decides": 6 / 2}
+
+
 def test_a_choice_made_in_advance_is_taken_without_asking_the_controller():
     asked = []
 
