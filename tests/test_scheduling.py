@@ -226,6 +226,44 @@ def test_finish_many_is_finish_one_by_one():
     assert night.finish_many([0, 0], [0, 60]) == [0, 23 * 60]
 
 
+def test_the_lower_bound_takes_the_first_fastest_calendar_when_calendars_work_alike():
+    import datetime as dt
+    from petri.jobshop import Calendar, Job, Operation
+    monday = dt.date(2026, 1, 5)
+    # both 8 hours a day, Monday to Friday (2,400 minutes a week): the day shift 6:00-14:00,
+    # the late one 14:00-22:00
+    day = Calendar("day", {d: [(360, 840)] for d in range(5)}, start=monday)
+    late = Calendar("late", {d: [(840, 1320)] for d in range(5)}, start=monday)
+    jobs = [Job("a", [Operation(0, 0, (0,), (600,))]),
+            Job("b", [Operation(1, 0, (1, 0), (2000, 2000))]),      # on B (late) or A (day)
+            Job("c", [Operation(2, 0, (2,), (1000,))], release=5)]    # C has no calendar
+    inst = Instance("alike", jobs, ["A", "B", "C"], ["G", "G", "H"], [0, 1, -1], [day, late])
+    # job b: 2,000 minutes from time 0 on the calendar of its first machine in number order
+    # that works the most (A, the day shift): 4 x 480 by Thursday, 80 more on Friday from
+    # 6:00, 4 x 1440 + 360 + 80 = 6200 (on the late shift it would end at 6680); job a ends
+    # at 1920 (Tuesday 6:00 + 120), job c at 1005, group G's 2,600 minutes shared by two
+    # machines at 3580 and every machine's 3,600 minutes shared by three at 1200
+    assert inst.lower_bound() == 6200
+
+
+def test_the_operations_as_arrays():
+    from petri.jobshop import Job, Operation, new_operation
+    op = new_operation(1, 0, (2, 0), (7, 9), True)
+    twin = Operation(1, 0, (2, 0), (7, 9), True)
+    assert op == twin and hash(op) == hash(twin) and repr(op) == repr(twin)
+    inst = Instance("arrays", [Job("a", [Operation(0, 0, (1,), (4,)), Operation(0, 1, (0, 1), (3, 5))]),
+                               Job("empty", []), Job("b", [op])], ["M0", "M1", "M2"])
+    a = inst.operation_arrays()
+    assert a.first_op.tolist() == [0, 2, 2, 3]
+    assert a.first_entry.tolist() == [0, 1, 3, 5]
+    assert a.machine.tolist() == [1, 0, 1, 2, 0]
+    assert a.duration.tolist() == [4, 3, 5, 7, 9] and a.duration.dtype.kind == "i"
+    assert a.splittable.tolist() == [False, False, True]
+    assert inst.operation_arrays() is a
+    # the longest job is a (4 + 3); M1 alone carries 4; the three machines share 4 + 3 + 7
+    assert inst.lower_bound() == 7
+
+
 LOWER_BOUND_IN_2_GB = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from array import array
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
@@ -200,60 +201,75 @@ def _problems(inst: Instance, operations) -> list[str]:
 _WEEK = 7 * 24 * 60
 
 
+def _integers(values):
+    """``values`` as an array of 64-bit integers, or None when one of them is no integer
+    (a float, say) or does not fit in 64 bits."""
+    import numpy as np
+    try:
+        return np.frombuffer(array("q", values), np.int64)
+    except (TypeError, OverflowError):
+        return None
+
+
 def _rules_hold(inst: Instance, operations) -> bool:
     """Whether ``operations`` keep every rule that ``check_schedule`` words, checked on
-    arrays: True only when ``check_schedule`` would find nothing; False when some rule is
-    broken or the case is one this check leaves to the sentences."""
+    arrays (the schedule's, in the order of its list, and the instance's
+    ``operation_arrays``): True only when ``check_schedule`` would find nothing; False when
+    some rule is broken or the case is one this check leaves to the sentences."""
     import numpy as np
 
     from petri.jobshop import CALENDAR_SPAN
     i64 = np.int64
     n = len(operations)
-    jobs = inst.jobs
-    n_ops = [len(job.operations) for job in jobs]
-    if n != sum(n_ops) or n == 0:
-        return n == 0 == sum(n_ops)
-    ops = [op for job in jobs for op in job.operations]
-    first = np.zeros(len(jobs) + 1, i64)
-    np.cumsum(n_ops, out=first[1:])
-    job = np.array([o.job for o in operations])
-    k = np.array([o.operation for o in operations])
-    machine = np.array([o.machine for o in operations])
-    start = np.array([o.start for o in operations])
-    end = np.array([o.end for o in operations])
-    if any(a.dtype.kind != "i" for a in (job, k, machine, start, end)):
+    arrays = inst.operation_arrays()
+    first = arrays.first_op
+    if n != int(first[-1]) or n == 0:
+        return n == 0 == int(first[-1])
+    n_ops = np.diff(first)
+    columns = [_integers([o.job for o in operations]),
+               _integers([o.operation for o in operations]),
+               _integers([o.machine for o in operations]),
+               _integers([o.start for o in operations]), _integers([o.end for o in operations])]
+    if any(c is None for c in columns) or arrays.duration.dtype.kind != "i":
         return False                             # numbers other than integers: the sentences
-    if job.min() < 0 or job.max() >= len(jobs) or k.min() < 0:
+    job, k, machine, start, end = columns
+    if job.min() < 0 or job.max() >= len(n_ops) or k.min() < 0:
         return False
-    if np.any(k >= np.asarray(n_ops, i64)[job]):
+    if np.any(k >= n_ops[job]):
         return False
     at = first[job] + k                          # the operation's number, job by job
     if np.any(np.bincount(at, minlength=n) != 1):       # each exactly once
         return False
-    order = np.empty(n, i64)
-    order[at] = np.arange(n)                     # operation number -> position in the list
-    machine, start, end = machine[order], start[order], end[order]
     if machine.min() < 0 or machine.max() >= inst.n_machines:
         return False
     # eligibility and duration: the time on the first of the operation's machines that is
     # the one it runs on
-    duration = np.array([op.durations[op.machines.index(m)] if m in op.machines else -1
-                         for op, m in zip(ops, machine.tolist())], i64)
-    if np.any(duration < 0):
+    entry_op = np.repeat(np.arange(n), np.diff(arrays.first_entry))
+    runs_on = np.empty(n, i64)
+    runs_on[at] = machine
+    match = np.flatnonzero(arrays.machine == runs_on[entry_op])
+    of = entry_op[match]
+    match = match[np.flatnonzero(np.diff(of, prepend=-1))]     # the first one of each
+    if len(match) != n:
         return False
+    duration = arrays.duration[match][at]
     # precedence: after the release or the end of the job's operation before
+    order = np.empty(n, i64)
+    order[at] = np.arange(n)                     # operation number -> position in the list
     before = np.empty(n, i64)
-    before[1:] = end[:-1]
-    before[first[:-1][np.asarray(n_ops) > 0]] = [job.release for job in jobs if job.operations]
-    if np.any(start < before):
+    before[1:] = end[order[:-1]]
+    jobs = inst.jobs
+    before[first[:-1][n_ops > 0]] = [job.release for job in jobs if job.operations]
+    if np.any(start[order] < before):
         return False
     # the pieces: in order from start to end, working the operation's duration
-    listed = [operations[i] for i in order.tolist()]
-    pieces = [o.pieces or ((o.start, o.end),) for o in listed]
+    pieces = [o.pieces for o in operations]
+    if not all(pieces):                          # no pieces: one from start to end
+        pieces = [p or ((o.start, o.end),) for p, o in zip(pieces, operations)]
     n_pieces = np.fromiter(map(len, pieces), i64, n)
     total = int(n_pieces.sum())
-    flat = np.array(list(chain.from_iterable(chain.from_iterable(pieces))))
-    if flat.dtype.kind != "i" or len(flat) != 2 * total:
+    flat = _integers(list(chain.from_iterable(chain.from_iterable(pieces))))
+    if flat is None or len(flat) != 2 * total:
         return False
     ps, pe = flat[0::2], flat[1::2]
     piece_first = np.zeros(n, i64)
@@ -273,7 +289,7 @@ def _rules_hold(inst: Instance, operations) -> bool:
     split = n_pieces > 1
     if np.any(split & (calendar < 0)):
         return False
-    if np.any(split & ~np.array([op.splittable for op in ops], bool)):
+    if np.any(split & ~arrays.splittable[at]):
         return False
     piece_op = np.repeat(np.arange(n), n_pieces)
     piece_calendar = calendar[piece_op]

@@ -13,12 +13,13 @@ import io
 import json
 import threading
 from collections import OrderedDict
+from operator import gt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from petri.errors import PetriError
-from petri.jobshop import WEEKDAYS, Calendar, Instance, Job, Operation
+from petri.jobshop import WEEKDAYS, Calendar, Instance, Job, new_operation
 
 __all__ = ["MAX_JOBS", "MAX_OPERATIONS", "MAX_TIME", "ScheduleRequest", "RescheduleRequest",
            "RequestError", "build_instance", "instance_from_source", "instance_request"]
@@ -138,14 +139,14 @@ class RescheduleRequest(_Strict):
 
 #: calendars already computed, by their definition: plants send the same few calendars with
 #: every request, and laying out a year of working windows costs more than scheduling them
-_CALENDARS: "OrderedDict[str, Calendar]" = OrderedDict()
+_CALENDARS: "OrderedDict[tuple, Calendar]" = OrderedDict()
 _CALENDARS_KEPT = 64
 _CALENDARS_LOCK = threading.Lock()
 
 
 def _calendar(c: CalendarIn, start: _dt.date | None, where: str) -> Calendar:
     """The calendar of a request: a copy of the one computed for the same definition."""
-    key = json.dumps([c.model_dump(mode="json"), str(start)], sort_keys=True)
+    key = (c.model_dump_json(), start)         # the same definition written alike
     with _CALENDARS_LOCK:
         known = _CALENDARS.get(key)
         if known is not None:
@@ -283,14 +284,17 @@ def _from_jobs(req: ScheduleRequest) -> Instance:
             raise RequestError(f"machines[{k}]", f"machine {m.name!r} is listed twice")
         index[m.name] = k
     declared = req.machines is not None
+    number = index.__getitem__
+    make = new_operation
     jobs = []
     for j, job in enumerate(req.jobs):
         ops = []
         for k, op in enumerate(job.operations):
+            times = op.machines
             try:
-                ms = tuple([index[mname] for mname in op.machines])
+                ms = tuple(map(number, times))
             except KeyError:             # a machine not seen yet
-                for mname in op.machines:
+                for mname in times:
                     if mname not in index:
                         if declared:
                             raise RequestError(f"jobs[{j}].operations[{k}].machines",
@@ -298,8 +302,8 @@ def _from_jobs(req: ScheduleRequest) -> Instance:
                                                f"'machines')") from None
                         index[mname] = len(machines)
                         machines.append(MachineIn(name=mname))
-                ms = tuple([index[mname] for mname in op.machines])
-            ops.append(Operation(j, k, ms, tuple(op.machines.values()), op.splittable))
+                ms = tuple(map(number, times))
+            ops.append(make(j, k, ms, tuple(times.values()), op.splittable))
         if job.due is not None and job.due < job.release:
             raise RequestError(f"jobs[{j}].due", "the due time is before the release")
         jobs.append(Job(job.name or str(j), ops, job.release, job.due, job.priority))
@@ -320,13 +324,16 @@ def _from_jobs(req: ScheduleRequest) -> Instance:
     inst = Instance(req.name or "jobs", jobs, [m.name for m in machines],
                     [m.group or m.name for m in machines], machine_calendars, calendars)
     if inst.has_calendars:
-        longest = [None if c < 0 else calendars[c].longest_window() for c in machine_calendars]
+        # an operation that may not be split must fit in its machines' longest windows
+        longest = [MAX_TIME if c < 0 else calendars[c].longest_window()
+                   for c in machine_calendars]
+        limit = longest.__getitem__
         for j, job in enumerate(jobs):
             for op in job.operations:
-                if op.splittable:
+                if op.splittable or not any(map(gt, op.durations, map(limit, op.machines))):
                     continue
                 for m, d in zip(op.machines, op.durations):
-                    if longest[m] is not None and d > longest[m]:
+                    if d > longest[m]:
                         cal = inst.calendar_of(m)
                         raise RequestError(
                             f"jobs[{j}].operations[{op.index}]",

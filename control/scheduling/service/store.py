@@ -213,15 +213,15 @@ class Database:
         # database's work for them), the operations by one driver call per chunk
         with self._writing, self.engine.begin() as conn:
             if instance_id is None:
-                instance_id = conn.execute(insert(InstanceRow.__table__).values(
-                    name=name[:200], format=format, source=source, n_jobs=instance.n_jobs,
-                    n_machines=instance.n_machines, n_operations=instance.n_operations)
-                ).inserted_primary_key[0]
-            sid = conn.execute(insert(ScheduleRow.__table__).values(
-                instance_id=instance_id, parent_id=parent_id, method=schedule.method,
-                fallback=fallback, makespan=int(schedule.makespan),
-                lower_bound=int(schedule.lower_bound),
-                wall_seconds=float(schedule.wall_seconds), origin=origin)
+                instance_id = conn.execute(_INSERT_INSTANCE, {
+                    "name": name[:200], "format": format, "source": source,
+                    "n_jobs": instance.n_jobs, "n_machines": instance.n_machines,
+                    "n_operations": instance.n_operations}).inserted_primary_key[0]
+            sid = conn.execute(_INSERT_SCHEDULE, {
+                "instance_id": instance_id, "parent_id": parent_id, "method": schedule.method,
+                "fallback": fallback, "makespan": int(schedule.makespan),
+                "lower_bound": int(schedule.lower_bound),
+                "wall_seconds": float(schedule.wall_seconds), "origin": origin}
             ).inserted_primary_key[0]
             if ops:
                 _insert_many(conn, OperationRow.__table__, _OPERATION_COLUMNS,
@@ -260,6 +260,10 @@ class Database:
             return [(a, b) for a, b in rows]
 
 
+#: the statements that store an instance and a schedule (made once: SQLAlchemy compiles each
+#: once per dialect and keeps it)
+_INSERT_INSTANCE = insert(InstanceRow.__table__)
+_INSERT_SCHEDULE = insert(ScheduleRow.__table__)
 #: operations in the order of their job and their place in it
 _BY_JOB = attrgetter("job", "operation")
 _OPERATION_COLUMNS = ("schedule_id", "job", "operation", "machine", "start", "end")
