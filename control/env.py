@@ -107,6 +107,7 @@ class PetriNetEnv(gym.Env):
         self.invalid_penalty = float(invalid_penalty)
         self.render_mode = render_mode
         self.action_space = spaces.Discrete(len(self.actions))
+        self._wait = self.actions.wait      # the wait action's number (the last)
         n = len(self.places) + 1
         self.observation_space = spaces.Box(0.0, np.finfo(np.float32).max, shape=(n,), dtype=np.float32)
         self.sim: Simulator | None = None
@@ -162,7 +163,7 @@ class PetriNetEnv(gym.Env):
         action = int(action)
         sim = self.sim
         listed = None
-        if 0 <= action < self.actions.wait and self._decision is not None:
+        if 0 <= action < self._wait and self._decision is not None:
             u, b = self._action_of[action]
             for v, bs in self._decision.listed:     # offered now?
                 if v == u:
@@ -173,7 +174,7 @@ class PetriNetEnv(gym.Env):
         if listed is not None:
             sim._choose_listed(u, b, listed)
         else:
-            if action != self.actions.wait:
+            if action != self._wait:
                 try:
                     self.actions.binding(action, ())    # says why: out of range or not offered
                 except InvalidAction:
@@ -197,18 +198,16 @@ class PetriNetEnv(gym.Env):
 
     def action_masks(self) -> np.ndarray:
         """The actions enabled now; at the end of an episode only wait."""
+        m = np.zeros(self._wait + 1, dtype=bool)
+        m[self._wait] = True
         if self._done or self._decision is None:
-            m = np.zeros(len(self.actions), dtype=bool)
-            m[self.actions.wait] = True
             return m
-        m = np.zeros(len(self.actions), dtype=bool)
         offers = self._offers()
         if len(offers) > 16:
             m[offers] = True
         else:               # a few: cheaper one by one than as an index array
             for k in offers:
                 m[k] = True
-        m[self.actions.wait] = True
         return m
 
     def _offers(self) -> list[int]:

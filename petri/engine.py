@@ -741,11 +741,11 @@ class Simulator:
         dirty, sets, listed, lacking = self._dirty, self._class_of, self._listed, self._lacking
         lacks, listed_at, now = self._lacks, self._listed_at, self.clock
         ready = None        # (place, since) -> its colours that got ready since, net order
-        while dirty:
-            u = next(iter(dirty))
+        if not dirty:
+            return
+        for u, old in dirty.items():    # nothing here marks a transition
             bs = listed[u]
             if bs is None:
-                old = dirty[u]
                 if old is None:
                     p = lacking[u] = lacks(u)
                     if p >= 0:
@@ -774,12 +774,14 @@ class Simulator:
                     listed_at[u] = now
             else:
                 lacking[u] = -1
-            del dirty[u]
             s = sets[u]
             if bs:
-                s.add(u)
+                if u not in s.pos:
+                    s.pos[u] = len(s.items)
+                    s.items.append(u)
             elif u in s.pos:
                 s.discard(u)
+        dirty.clear()
 
     def _lacks(self, u: int) -> int:
         """The place (index) of the first input arc of controllable transition ``u`` that
@@ -835,7 +837,9 @@ class Simulator:
                 return bs
         t = self.compiled.transitions[u]
         try:
-            if self._lazy[u] and t.listing_many is not None:
+            # the newly ready colours are few: hoisting the inner loops' ready colours first
+            # (``listing_many``) would cost more than it saves
+            if p < 0 and self._lazy[u] and t.listing_many is not None:
                 bs = t.listing_many(m, self.clock)
             else:
                 bs = t.listing(m, self.clock)
@@ -1077,11 +1081,12 @@ class Simulator:
                 chosen = Binding(t.name, dict(zip(t.variables, b)), u, b)
         else:
             offer, listed = self._offer(s)
+            if self._pause:         # ``_to_decision``: the run stops here, nothing changed
+                self._paused = Decision(self.clock, state=StateView(self), offer=offer,
+                                        listed=listed)
+                return None, -2, None
             view = StateView(self, set() if self._watch else None)
             decision = Decision(self.clock, state=view, offer=offer, listed=listed)
-            if self._pause:         # ``_to_decision``: the run stops here, nothing changed
-                self._paused = decision
-                return None, -2, None
             chosen = self.controller.choose(decision)
             if chosen is WAIT:
                 self._declined = True
