@@ -235,6 +235,42 @@ def test_the_learned_release_gate_sees_how_supply_bound_the_plant_is():
     assert seen[0][1] == pytest.approx(16 / (40 * 2850 / 3600))
 
 
+def test_the_learned_delivery_gate_is_asked_only_below_the_capacity_in_force():
+    """Ten orders not yet released need 10 x 2 m filament = 20 m, more than the store holds, so
+    the earliest-order parameters' gate is -0.5 + 1 = 0.5 > 0. Under a cut to 10 m a store
+    holding 10 m is full: no delivery is asked for (it would bring nothing); at 9 m the gate is
+    asked and reorders. A controller that asks below the net's 30 m reorders at 10 m too."""
+    from control.flowfactory.learned import INITIAL, LearnedController
+
+    net = ff.load_plant()
+
+    class State:
+        def __init__(self, level):
+            self.net, self.level = net, level
+
+        def count(self, place):
+            return self.level if place == "filament" else 0
+
+        def capacity(self, store):
+            return 10 if store == "filament" else None
+
+        def colours(self, place):
+            return {o: 1 for o in range(1, 11)} if place == "backlog" else {}
+
+    class Reorder:
+        transition = "reorder_filament"
+
+    class BelowNet(LearnedController):
+        def _asked(self, store, level, cap, state):
+            return level < self._normal_capacity(state, store)
+
+    offer = [Reorder()]
+    assert LearnedController(dict(INITIAL))._deliver(offer, State(10)) is None
+    assert LearnedController(dict(INITIAL))._deliver(offer, State(9)) is offer[0]
+    assert BelowNet(dict(INITIAL))._deliver(offer, State(10)) is offer[0]
+    assert BelowNet(dict(INITIAL))._deliver(offer, State(30)) is None
+
+
 def test_training_plants_draw_each_group_of_stores_empty_full_or_random():
     """Complete parts, not lasered parts, consumables and bases: each group is empty, full
     or random per store with a third each, so plants with empty consumable stores (where

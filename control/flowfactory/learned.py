@@ -459,13 +459,18 @@ class LearnedController:
 
         return min(mine, key=score)
 
+    def _asked(self, store: str, level: int, cap: int, state) -> bool:
+        """Whether the delivery gate is asked for ``store``: only below its capacity now in
+        force (a delivery fills the store to that capacity, so a full store gains nothing)."""
+        return level < cap
+
     def _deliver(self, bindings, state):
         p = self.p
         for b in bindings:
             store = b.transition[len("reorder_"):]
             level = state.count(store)
             cap = self._capacity(state, store)
-            if level >= cap:
+            if not self._asked(store, level, cap, state):
                 continue
             needed = self._needed(store, state)
             normal = self._normal_capacity(state, store)
