@@ -225,7 +225,8 @@ class StateView:
             seen.add(place)
         sim = self._sim
         i = sim._place_at.get(place)
-        if i is None or sim._counts is None or sim._touched != {}:
+        touched = sim._touched
+        if i is None or sim._counts is None or touched or touched is None:
             return sim.place_version(sim._place(place))
         return sim._versions[i]
 
