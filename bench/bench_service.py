@@ -209,7 +209,8 @@ def request_path(jobs: int = 411, machines: int = 149, hours: int = 14951,
     from control.scheduling import onepass
     from control.scheduling.policy import shipped_policy
     from control.scheduling.schedule import check_schedule
-    from control.scheduling.service.app import answer_json, parse_schedule_request
+    from control.scheduling.service.app import (answer_json, collector_paused,
+                                                parse_schedule_request)
     from control.scheduling.service.requests import build_instance
     from control.scheduling.service.store import open_database
     tmp = Path(tempfile.mkdtemp(prefix="petri-bench-"))
@@ -231,19 +232,21 @@ def request_path(jobs: int = 411, machines: int = 149, hours: int = 14951,
 
     for k in range(repeats + 1):
         for way, compiled in (("dispatcher", False), ("compiled", True)):
-            req = timed("parsing and validation (pydantic, from the bytes)", way,
-                        lambda: parse_schedule_request(body, "application/json"))
-            inst, fmt, source = timed("building the instance", way,
-                                      lambda: build_instance(req, body))
-            timed("lower bound", way, inst.lower_bound)
-            result = timed("the policy's pass", way,
-                           lambda: onepass.policy_pass(inst, policy, compiled=compiled))
-            assert timed("checking the schedule", way,
-                         lambda: check_schedule(inst, result)) == []
-            sid = timed("storing it (SQLite)", way,
-                        lambda: db.save(name=inst.name, format=fmt, source=source,
-                                        instance=inst, schedule=result, fallback=False))
-            timed("the answer as JSON", way, lambda: answer_json(sid, inst.name, result, False))
+            with collector_paused():              # as the service does
+                req = timed("parsing and validation (pydantic, from the bytes)", way,
+                            lambda: parse_schedule_request(body, "application/json"))
+                inst, fmt, source = timed("building the instance", way,
+                                          lambda: build_instance(req, body))
+                timed("lower bound", way, inst.lower_bound)
+                result = timed("the policy's pass", way,
+                               lambda: onepass.policy_pass(inst, policy, compiled=compiled))
+                assert timed("checking the schedule", way,
+                             lambda: check_schedule(inst, result)) == []
+                sid = timed("storing it (SQLite)", way,
+                            lambda: db.save(name=inst.name, format=fmt, source=source,
+                                            instance=inst, schedule=result, fallback=False))
+                timed("the answer as JSON", way,
+                      lambda: answer_json(sid, inst.name, result, False))
             operations = len(result.operations)
             runs = getattr(request_path, "_runs", {})
             runs[way] = [(o.job, o.operation, o.machine, o.start, o.end, o.pieces)
@@ -263,9 +266,10 @@ def request_path(jobs: int = 411, machines: int = 149, hours: int = 14951,
 #: one request path per line read from stdin, each stage's CPU time printed as a JSON line;
 #: run in a source tree (its working directory and PYTHONPATH) by ``side_by_side``
 _STAGE_WORKER = """
-import gc, json, sys, tempfile, time
+import contextlib, gc, json, sys, tempfile, time
 from pathlib import Path
 from control.scheduling import onepass
+from control.scheduling.service import app
 from control.scheduling.policy import shipped_policy
 from control.scheduling.schedule import check_schedule
 from control.scheduling.service.app import answer_json, parse_schedule_request
@@ -276,6 +280,7 @@ policy = shipped_policy()
 onepass.warm_up().wait()
 db = open_database(f"sqlite:///{tempfile.mkdtemp()}/bench.db")
 gc.collect(); gc.freeze(); gc.set_threshold(20000, 20, 20)      # as the service does
+paused = getattr(app, "collector_paused", contextlib.nullcontext)   # where it does
 def one():
     t = {}
     def timed(stage, fn):
@@ -297,7 +302,9 @@ def one():
 one()
 print("ready", flush=True)
 for line in sys.stdin:
-    print(json.dumps(one()), flush=True)
+    with paused():
+        t = one()
+    print(json.dumps(t), flush=True)
 """
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+from array import array
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
@@ -22,7 +23,8 @@ from operator import attrgetter
 from .errors import NetError
 from .model import InputArc, Net, OutputArc, Token
 
-__all__ = ["Operation", "new_operation", "Job", "OperationArrays", "Calendar", "Instance", "instance_net", "WEEKDAYS", "CALENDAR_SPAN"]
+__all__ = ["Operation", "new_operation", "Job", "OperationArrays", "Calendar", "Instance",
+           "instance_net", "WEEKDAYS", "CALENDAR_SPAN"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY = 24 * 60
@@ -274,10 +276,34 @@ class Calendar:
         return f"Calendar({self.name!r}, {self.weekly_minutes()} min/week)"
 
 
+def _few_machine_sets(jobs: list[Job], a: "OperationArrays", entry_op, n_ops: int,
+                      n_machines: int) -> bool:
+    """Whether the operations name 300 different sets of machines at most. Counted first on
+    the arrays: each set as the sum of a 64-bit code per machine (splitmix64 of its number:
+    equal sets, equal sums; different ones hardly ever alike, so more than 300 different
+    sums means more than 300 sets); else, or when an operation names a machine twice, set
+    by set."""
+    import numpy as np
+    if n_ops <= 300:
+        return True
+    pairs = np.sort(entry_op * n_machines + a.machine)
+    if not np.any(pairs[1:] == pairs[:-1]):          # no machine named twice by one operation
+        u64 = np.uint64
+        code = (np.arange(1, n_machines + 1, dtype=u64) * u64(0x9E3779B97F4A7C15))
+        code ^= code >> u64(30)
+        code *= u64(0xBF58476D1CE4E5B9)
+        code ^= code >> u64(27)
+        code *= u64(0x94D049BB133111EB)
+        code ^= code >> u64(31)
+        sums = np.sort(np.add.reduceat(code[a.machine], a.first_entry[:-1]))
+        if 1 + np.count_nonzero(sums[1:] != sums[:-1]) > 300:
+            return False
+    ops = chain.from_iterable(map(_OPERATIONS, jobs))
+    return len(set(map(frozenset, map(_MACHINES, ops)))) <= 300
+
+
 _OPERATIONS = attrgetter("operations")
 _MACHINES = attrgetter("machines")
-_DURATIONS = attrgetter("durations")
-_SPLITTABLE = attrgetter("splittable")
 
 
 @dataclass(frozen=True)
@@ -299,21 +325,23 @@ class OperationArrays:
     def of(cls, jobs: list[Job]) -> "OperationArrays":
         import numpy as np
         i64 = np.int64
-        ops = list(chain.from_iterable(map(_OPERATIONS, jobs)))
+        per_job = [job.operations for job in jobs]
+        ops = list(chain.from_iterable(per_job))
         first_op = np.zeros(len(jobs) + 1, i64)
-        np.cumsum(np.fromiter(map(len, (job.operations for job in jobs)), i64, len(jobs)),
-                  out=first_op[1:])
+        np.cumsum(np.fromiter(map(len, per_job), i64, len(jobs)), out=first_op[1:])
+        machines = [op.machines for op in ops]
         first_entry = np.zeros(len(ops) + 1, i64)
-        np.cumsum(np.fromiter(map(len, map(_MACHINES, ops)), i64, len(ops)),
-                  out=first_entry[1:])
+        np.cumsum(np.fromiter(map(len, machines), i64, len(ops)), out=first_entry[1:])
         n = int(first_entry[-1])
-        machine = np.fromiter(chain.from_iterable(map(_MACHINES, ops)), i64, n)
-        duration = np.array(list(chain.from_iterable(map(_DURATIONS, ops))))
+        machine = np.fromiter(chain.from_iterable(machines), i64, n)
+        times = list(chain.from_iterable([op.durations for op in ops]))
+        try:
+            duration = np.frombuffer(array("q", times), i64)
+        except (TypeError, OverflowError):              # not all 64-bit integers
+            duration = np.array(times)
         if len(duration) != n:
             raise ValueError("an operation lists more or fewer times than machines")
-        if n == 0:
-            duration = duration.astype(i64)
-        splittable = np.fromiter(map(_SPLITTABLE, ops), bool, len(ops))
+        splittable = np.fromiter([op.splittable for op in ops], bool, len(ops))
         return cls(first_op, first_entry, machine, duration, splittable)
 
 
@@ -478,10 +506,10 @@ class Instance:
         np.add.at(in_group, op_group[one_group], op_min[one_group])
         for (g, members), d in zip(groups.items(), in_group.tolist()):
             sets[frozenset(members)] = d
-        ops = list(chain.from_iterable(map(_OPERATIONS, self.jobs)))
-        # the machines of operations -> their shortest work
-        load: dict[tuple[int, ...], int] = dict.fromkeys(map(_MACHINES, ops), 0)
-        if len(set(map(frozenset, load))) <= 300:
+        if _few_machine_sets(self.jobs, a, entry_op, n_ops, len(which)):
+            ops = list(chain.from_iterable(map(_OPERATIONS, self.jobs)))
+            # the machines of operations -> their shortest work
+            load: dict[tuple[int, ...], int] = dict.fromkeys(map(_MACHINES, ops), 0)
             for ms, d in zip(map(_MACHINES, ops), op_min.tolist()):
                 load[ms] += d
             kinds: dict[frozenset, int] = {}

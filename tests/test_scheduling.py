@@ -246,13 +246,22 @@ def test_the_lower_bound_takes_the_first_fastest_calendar_when_calendars_work_al
     assert inst.lower_bound() == 6200
 
 
+def test_the_lower_bound_shares_the_work_of_few_machine_sets_among_their_machines():
+    from petri.jobshop import Job, Operation
+    # 301 jobs of one 10-minute operation on A or B, and C idle: one set of machines {A, B}
+    # carries 3,010 minutes, 1,505 each; all three machines share them at 1,004
+    jobs = [Job(str(j), [Operation(j, 0, (j % 2, 1 - j % 2), (10, 10))]) for j in range(301)]
+    assert Instance("pairs", jobs, ["A", "B", "C"]).lower_bound() == 1505
+
+
 def test_the_operations_as_arrays():
     from petri.jobshop import Job, Operation, new_operation
     op = new_operation(1, 0, (2, 0), (7, 9), True)
     twin = Operation(1, 0, (2, 0), (7, 9), True)
     assert op == twin and hash(op) == hash(twin) and repr(op) == repr(twin)
-    inst = Instance("arrays", [Job("a", [Operation(0, 0, (1,), (4,)), Operation(0, 1, (0, 1), (3, 5))]),
-                               Job("empty", []), Job("b", [op])], ["M0", "M1", "M2"])
+    a_ops = [Operation(0, 0, (1,), (4,)), Operation(0, 1, (0, 1), (3, 5))]
+    inst = Instance("arrays", [Job("a", a_ops), Job("empty", []), Job("b", [op])],
+                    ["M0", "M1", "M2"])
     a = inst.operation_arrays()
     assert a.first_op.tolist() == [0, 2, 2, 3]
     assert a.first_entry.tolist() == [0, 1, 3, 5]

@@ -163,3 +163,51 @@ def test_objects_made_at_start_are_left_out_of_collections(tmp_path):
     finally:
         gc.unfreeze()
         gc.set_threshold(700, 10, 10)
+
+
+def test_the_cycle_collector_is_off_while_a_request_is_prepared_and_scheduled(tmp_path,
+                                                                               monkeypatch):
+    import threading
+
+    from control.scheduling.service import app as service
+    seen = []
+    build = service.build_instance
+    monkeypatch.setattr(service, "build_instance",
+                        lambda *a: seen.append(("building", gc.isenabled())) or build(*a))
+    state = create_app(Settings(database=f"sqlite:///{tmp_path / 'p.db'}", policy=None)
+                       ).state.petri
+    save = state.db.save
+    monkeypatch.setattr(state.db, "save",
+                        lambda **k: seen.append(("storing", gc.isenabled())) or save(**k))
+    body = json.dumps({"jobs": [{"operations": [{"machines": {"A": 3}}]}],
+                       "method": "rule:spt"}).encode()
+    assert gc.isenabled()
+    answer, method, fallback = service.finish(state, *service.prepare(body, "application/json"))
+    assert json.loads(answer)["makespan"] == 3 and method == "rule:spt" and not fallback
+    assert seen == [("building", False), ("storing", False)] and gc.isenabled()
+    # held by two threads at once: on again when the second lets go
+    entered = [threading.Event(), threading.Event()]
+    leave = [threading.Event(), threading.Event()]
+
+    def hold(k):
+        with service.collector_paused():
+            entered[k].set()
+            leave[k].wait(10)
+    threads = [threading.Thread(target=hold, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    assert entered[0].wait(10) and entered[1].wait(10) and not gc.isenabled()
+    leave[0].set()
+    threads[0].join(10)
+    assert not gc.isenabled()
+    leave[1].set()
+    threads[1].join(10)
+    assert gc.isenabled()
+    # off before: left off
+    gc.disable()
+    try:
+        with service.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
