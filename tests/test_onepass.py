@@ -145,7 +145,7 @@ def starting_state(inst, k):
     sums = k.starting_state(entry_first, np.array([m for op in ops for m in op.machines]),
                             np.array([d for op in ops for d in op.durations]),
                             np.cumsum(total_ops) - total_ops, total_ops,
-                            np.array(week_shares(inst)), *out)
+                            1.0 / np.array(week_shares(inst)), *out)
     return [a.tolist() for a in out] + [sums[0], sums[1] / max(1, n)]
 
 

@@ -324,8 +324,8 @@ def policy_pass(release, n_ops, due, has_due, priority, entry_first, entry_machi
     remaining_work = np.empty(J, dtype=np.float64)
     load = np.zeros(M, dtype=np.float64)
     total_work, mean_sum = starting_state(entry_first, entry_machine, entry_duration, first_op,
-                                          n_ops, machine_week, op_min, op_n_machines, op_mean,
-                                          op_time_left, remaining_work, load)
+                                          n_ops, 1.0 / machine_week, op_min, op_n_machines,
+                                          op_mean, op_time_left, remaining_work, load)
     op_share = np.empty(O, dtype=np.float64)
     for o in range(O):
         op_share[o] = op_mean[o] / op_n_machines[o]

@@ -98,8 +98,8 @@ class Shop:
             [0, *accumulate(len(op.machines) for op in ops)],
             list(chain.from_iterable(op.machines for op in ops)),
             list(chain.from_iterable(op.durations for op in ops)), self.first_op,
-            self.total_ops, self.machine_week, self.op_min, self.op_n_machines, self.op_mean,
-            self.op_time_left, self.remaining_work, self.load)
+            self.total_ops, [1.0 / w for w in self.machine_week], self.op_min,
+            self.op_n_machines, self.op_mean, self.op_time_left, self.remaining_work, self.load)
         # scratch space of the features (see features.fill_features)
         self.per_machine = [0] * n_machines
         self.best_on = [NONE_SHORTER] * n_machines

@@ -157,56 +157,55 @@ def week_shares(inst) -> list[float]:
 
 
 def starting_state(entry_first, entry_machine, entry_duration, first_op, total_ops,
-                   machine_week, op_min, op_n_machines, op_mean, op_time_left,
+                   machine_stretch, op_min, op_n_machines, op_mean, op_time_left,
                    remaining_work, load):
     """The dispatch's starting state from the instance's operations, written into the
     given lists or arrays; returns the total work and the sum of the operations' mean times.
 
     Operation ``o`` (numbered job by job, job ``j``'s from ``first_op[j]``, ``total_ops[j]``
     of them) can run on ``entry_machine[e]`` for ``entry_duration[e]``, ``e`` from
-    ``entry_first[o]`` to ``entry_first[o + 1]``; ``machine_week`` (``week_shares``). Per
-    operation: ``op_min`` (shortest time), ``op_n_machines``, ``op_mean`` (mean time) and
-    ``op_time_left``, the job's work from it to its end with each operation's mean time
-    stretched by the mean of ``1 / machine_week`` over its machines (an hour of work takes
-    ``168 / w`` hours of the clock on a machine working ``w`` of the week's 168). Per job:
-    ``remaining_work``, the sum of its operations' mean times. Per machine (zeros on
-    entry): ``load``, the mean work that it could do, each operation's shared among its
-    machines. Sums run in this order, so the dispatcher (plain Python on its ``Shop``'s
-    lists) and the compiled pass (on arrays) get the same numbers."""
-    n_operations = len(entry_first) - 1
-    mean_sum = 0.0
-    for o in range(n_operations):
-        lo = entry_first[o]
-        hi = entry_first[o + 1]
-        total = 0
-        shortest = entry_duration[lo]
-        for e in range(lo, hi):
-            d = entry_duration[e]
-            total += d
-            if d < shortest:
-                shortest = d
-        count = hi - lo
-        mean = total / count
-        op_min[o] = shortest
-        op_n_machines[o] = count
-        op_mean[o] = mean
-        mean_sum += mean
-        share = mean / count
-        for e in range(lo, hi):
-            load[entry_machine[e]] += share
+    ``entry_first[o]`` to ``entry_first[o + 1]``; ``machine_stretch``: per machine, ``1 /``
+    its working share of the week (``week_shares``). Per operation: ``op_min`` (shortest
+    time), ``op_n_machines``, ``op_mean`` (mean time) and ``op_time_left``, the job's work
+    from it to its end with each operation's mean time stretched by the mean stretch of its
+    machines (an hour of work takes ``168 / w`` hours of the clock on a machine working ``w``
+    of the week's 168). Per job: ``remaining_work``, the sum of its operations' mean times.
+    Per machine (zeros on entry): ``load``, the mean work that it could do, each
+    operation's shared among its machines. Sums run in this order, so the dispatcher (plain
+    Python on its ``Shop``'s lists) and the compiled pass (on arrays) get the same numbers."""
     total_work = 0.0
+    mean_sum = 0.0
     for j in range(len(first_op)):
         first = first_op[j]
+        last = first + total_ops[j]
         work = 0.0
-        for o in range(first, first + total_ops[j]):
-            work += op_mean[o]
+        for o in range(first, last):
+            lo = entry_first[o]
+            hi = entry_first[o + 1]
+            total = 0
+            shortest = entry_duration[lo]
+            stretch = 0.0
+            for e in range(lo, hi):
+                d = entry_duration[e]
+                total += d
+                if d < shortest:
+                    shortest = d
+                stretch += machine_stretch[entry_machine[e]]
+            count = hi - lo
+            mean = total / count
+            op_min[o] = shortest
+            op_n_machines[o] = count
+            op_mean[o] = mean
+            mean_sum += mean
+            work += mean
+            share = mean / count
+            for e in range(lo, hi):
+                load[entry_machine[e]] += share
+            op_time_left[o] = mean * (stretch / count)
         remaining_work[j] = work
         total_work += work
         left = 0.0
-        for o in range(first + total_ops[j] - 1, first - 1, -1):
-            stretch = 0.0
-            for e in range(entry_first[o], entry_first[o + 1]):
-                stretch += 1.0 / machine_week[entry_machine[e]]
-            left += op_mean[o] * (stretch / (entry_first[o + 1] - entry_first[o]))
+        for o in range(last - 1, first - 1, -1):
+            left += op_time_left[o]
             op_time_left[o] = left
     return total_work, mean_sum
