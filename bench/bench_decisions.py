@@ -41,10 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROLLERS = ["traditional", "ss", "earliest-order", "thesis-rl", "rl"]
-#: the version before the listing of only the newly ready colours of a place and the
-#: transitions with no binding left alone after takings, and before the rl controller's
-#: kept readings (14db228, 0015fe0)
-BASELINE = "cc4e9f0"
+#: the version before the Ctrl-C handler kept installed between engine runs, the observation
+#: written place by place and the other trims of an environment step (docs/performance.md)
+BASELINE = "d717c3c"
 
 
 def measure_cases(cases: list[int]) -> float:
