@@ -706,6 +706,33 @@ def test_cpsat_warm_start_and_time_limit():
     assert "does not model calendars" in str(e.value)
 
 
+def test_cpsat_time_limit_counts_the_import_and_the_model(monkeypatch):
+    """The solver gets what is left of the limit once OR-Tools is imported and the model
+    built (here a clock that moves 3 s between the call and the solve)."""
+    pytest.importorskip("ortools")
+    from ortools.sat.python import cp_model
+
+    from control.scheduling import cpsat
+    given = []
+
+    class Solver(cp_model.CpSolver):
+        def Solve(self, model, *args):
+            given.append(self.parameters.max_time_in_seconds)
+            return super().Solve(model, *args)
+
+    ticks = iter([100.0, 103.0])
+    monkeypatch.setattr(cp_model, "CpSolver", Solver)
+    monkeypatch.setattr(cpsat, "_time", type("T", (), {"perf_counter": lambda: next(ticks)}))
+    inst = read_instance(DATA / "three.txt")
+    s, bound = cpsat.solve(inst, 10)
+    assert given == [7.0]
+    assert check_schedule(inst, s) == [] and s.makespan == bound == brute_force_optimum(inst)
+    ticks = iter([100.0, 112.0])        # past the limit: the solver still gets 0.01 s
+    given.clear()
+    cpsat.solve(inst, 10)
+    assert given == [0.01]
+
+
 def test_validation_set_first_n_are_those_of_the_default_set():
     from control.scheduling import train as tr
     from control.scheduling.commands.train_scheduler import VALIDATION_INSTANCES
