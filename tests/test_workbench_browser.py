@@ -29,6 +29,9 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = os.environ.get("PETRI_SCREENSHOTS")
+#: seconds a wait for the page may take: the waits return as soon as the page shows what they
+#: wait for (well under a second here), the limit is for a busy machine
+WAIT = 60
 
 
 def _missing() -> str | None:
@@ -57,7 +60,7 @@ def browser():
     for flag in FLAGS + [f"--user-data-dir={profile}", "--window-size=1280,760"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
+    driver.set_page_load_timeout(WAIT)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
@@ -82,11 +85,11 @@ def serve():
 def api(url, path, body=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url + path, data=data, method="GET" if body is None else "POST")
-    with urllib.request.urlopen(req, timeout=30) as r:
+    with urllib.request.urlopen(req, timeout=WAIT) as r:
         return json.loads(r.read())
 
 
-def wait_text(driver, selector, text, timeout=20):
+def wait_text(driver, selector, text, timeout=WAIT):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, timeout).until(
@@ -94,7 +97,7 @@ def wait_text(driver, selector, text, timeout=20):
         message=f"{selector} never showed {text!r}")
 
 
-def wait_for(driver, condition, message, timeout=20):
+def wait_for(driver, condition, message, timeout=WAIT):
     from selenium.webdriver.support.ui import WebDriverWait
     return WebDriverWait(driver, timeout).until(lambda d: condition(d), message=message)
 
@@ -177,6 +180,28 @@ def test_fire_by_clicking_choose_a_binding_advance_and_undo(browser, serve):
     assert "error" in css(browser, "#message").get_attribute("class")
 
 
+def test_clicks_faster_than_the_answers_are_shown_in_order(browser, serve):
+    url = serve(Game(load(str(EXAMPLE)), seed=1))
+    open_page(browser, url)
+    css(browser, '.tabs button[data-tab="events"]').click()
+    css(browser, "#step").click()
+    wait_text(browser, "#firings", "1")         # undo is enabled now
+    # two steps and an undo, each clicked before the one before it has been answered: the
+    # page plays them in order and shows the last answer, the log once
+    browser.execute_script("for (const id of ['step', 'step', 'undo']) "
+                           "document.getElementById(id).click();")
+    wait_for(browser, lambda d: css(d, "#message").text.startswith("undone"),
+             "the undo was never shown")
+    state = api(url, "api/state")
+    assert state["firings"] == 2 and state["undo"] == 2
+    assert css(browser, "#firings").text == "2"
+    assert css(browser, "#clock").text == str(state["clock"])
+    assert css(browser, "#message").text == f"undone: back to time {state['clock']}, 2 firings"
+    assert [[r[0], r[2]] for r in rows(browser, "events-table")] == \
+        [[str(e["step"]), e["transition"]] for e in api(url, "api/events")] == \
+        [["1", "machine_1"], ["2", "machine_1"]]
+
+
 def test_step_run_reset_and_the_event_log(browser, serve):
     url = serve(Game(load(str(EXAMPLE)), seed=1))
     open_page(browser, url)
@@ -235,7 +260,7 @@ def test_flowfactory_with_a_controller_shows_its_decisions(browser, serve):
     css(browser, "#run-firings").clear()
     css(browser, "#run-firings").send_keys("40")
     css(browser, "#run").click()
-    wait_text(browser, "#firings", "40", timeout=60)
+    wait_text(browser, "#firings", "40", timeout=2 * WAIT)
     css(browser, '.tabs button[data-tab="decisions"]').click()
     decisions = api(url, "api/decisions")
     assert decisions
@@ -250,4 +275,4 @@ def test_flowfactory_with_a_controller_shows_its_decisions(browser, serve):
                            '.scrollIntoView({block: "center", inline: "start"})')
     shot(browser, "workbench-flowfactory.png")
     css(browser, "#step").click()
-    wait_text(browser, "#firings", "41", timeout=60)
+    wait_text(browser, "#firings", "41", timeout=2 * WAIT)

@@ -9,6 +9,15 @@ let selectedPlace = null;
 let shownEvents = 0;
 let shownDecisions = 0;
 let reachShown = false;
+// One action at a time: a click waits until the one before it has been answered and shown,
+// so that an older answer never draws over a newer one (nor the event log twice).
+let queue = Promise.resolve();
+
+function serially(task) {
+  const run = queue.then(task);
+  queue = run.catch(() => {});
+  return run;
+}
 
 async function api(method, path, body) {
   const options = { method, headers: {} };
@@ -44,8 +53,7 @@ function bindingText(binding) {
 }
 
 // -- drawing ------------------------------------------------------------------------------
-async function drawNet() {
-  const text = await api("GET", "api/svg");
+function drawNet(text) {
   const canvas = $("#canvas");
   canvas.innerHTML = text.replace(/^<\?xml[^>]*>\s*/, "");
   const svg = canvas.querySelector("svg");
@@ -80,18 +88,27 @@ function fit() {
 }
 
 // -- the state ----------------------------------------------------------------------------
-async function refresh(message) {
-  state = await api("GET", "api/state");
+// Asks the server for everything first, then shows it all at once: the page never shows the
+// new clock beside the old drawing, log or message. ``fresh``: the logs shrank (undo, reset,
+// goto), show them anew.
+async function refresh(message, fresh) {
+  const next = await api("GET", "api/state");
+  const svg = await api("GET", "api/svg");
+  const since = fresh || next.firings < shownEvents ? 0 : shownEvents;
+  const events = next.firings === since ? [] : await api("GET", `api/events?since=${since}`);
+  const decisions = net.controller ? await api("GET", "api/decisions") : null;
+  const reach = reachShown ? await fetchReach() : null;
+  state = next;
   $("#clock").textContent = state.clock;
   $("#firings").textContent = state.firings;
   $("#undo").disabled = state.undo === 0;
   $("#seed").value = state.seed;
-  await drawNet();
+  drawNet(svg);
   renderEnabled();
   renderTokens();
-  await renderEvents();
-  await renderDecisions();
-  if (reachShown) await renderReach();
+  renderEvents(events, since);
+  if (decisions) renderDecisions(decisions, fresh);
+  if (reach) renderReach(reach);
   if (message !== undefined) say(message);
 }
 
@@ -107,7 +124,7 @@ function renderEnabled() {
     button.textContent = `${b.transition} ${bindingText(b.binding)}`;
     button.className = "binding";
     button.dataset.transition = b.transition;
-    button.addEventListener("click", () => fire(b.transition, b.binding));
+    button.addEventListener("click", () => serially(() => fire(b.transition, b.binding)));
     li.appendChild(button);
     list.appendChild(li);
   }
@@ -132,14 +149,13 @@ function renderTokens() {
   }
 }
 
-async function renderEvents() {
+function renderEvents(events, since) {
   const body = $("#events-table tbody");
-  if (state.firings < shownEvents) {
+  if (since < shownEvents) {
     body.innerHTML = "";
     shownEvents = 0;
   }
-  if (state.firings === shownEvents) return;
-  const events = await api("GET", `api/events?since=${shownEvents}`);
+  if (events.length === 0) return;
   for (const tr of body.querySelectorAll("tr.latest")) tr.classList.remove("latest");
   for (const e of events) {
     const tr = document.createElement("tr");
@@ -158,11 +174,9 @@ async function renderEvents() {
   tab.scrollTop = tab.scrollHeight;
 }
 
-async function renderDecisions() {
-  if (!net.controller) return;
-  const decisions = await api("GET", "api/decisions");
+function renderDecisions(decisions, fresh) {
   const body = $("#decisions-table tbody");
-  if (decisions.length === shownDecisions && decisions.length > 0) return;
+  if (!fresh && decisions.length === shownDecisions && decisions.length > 0) return;
   body.innerHTML = "";
   for (const d of decisions) {
     const tr = document.createElement("tr");
@@ -181,34 +195,38 @@ async function renderDecisions() {
   tab.scrollTop = tab.scrollHeight;
 }
 
-async function renderReach() {
-  const box = $("#reach");
+// the reachability graph, or {error} when the server refuses it (say, too many states)
+async function fetchReach() {
   try {
-    const graph = await api("GET", "api/reach");
-    box.innerHTML = graph.svg.replace(/^<\?xml[^>]*>\s*/, "");
-    const svg = box.querySelector("svg");
-    svg.setAttribute("width", "100%");
-    svg.removeAttribute("height");
-    box.dataset.current = graph.current === null ? "" : graph.current;
+    return await api("GET", "api/reach");
   } catch (err) {
+    return { error: err.message };
+  }
+}
+
+function renderReach(graph) {
+  const box = $("#reach");
+  if (graph.error !== undefined) {
     box.innerHTML = "";
     const p = document.createElement("p");
     p.className = "hint";
-    p.textContent = err.message;
+    p.textContent = graph.error;
     box.appendChild(p);
+    return;
   }
+  box.innerHTML = graph.svg.replace(/^<\?xml[^>]*>\s*/, "");
+  const svg = box.querySelector("svg");
+  svg.setAttribute("width", "100%");
+  svg.removeAttribute("height");
+  box.dataset.current = graph.current === null ? "" : graph.current;
 }
 
 // -- actions ------------------------------------------------------------------------------
 async function act(path, body, describe) {
   try {
     const result = await api("POST", path, body);
-    if (/(undo|reset|goto)$/.test(path)) {        // the logs shrink: show them afresh
-      $("#events-table tbody").innerHTML = "";
-      shownEvents = 0;
-      shownDecisions = -1;
-    }
-    await refresh(describe(result));
+    // after undo, reset and goto the logs shrink: show them afresh
+    await refresh(describe(result), /(undo|reset|goto)$/.test(path));
   } catch (err) {
     say(err.message, true);
   }
@@ -233,7 +251,7 @@ function clickTransition(name) {
     button.type = "button";
     button.className = "choice";
     button.textContent = bindingText(b.binding);
-    button.addEventListener("click", () => { dialog.close(); fire(name, b.binding); });
+    button.addEventListener("click", () => { dialog.close(); serially(() => fire(name, b.binding)); });
     li.appendChild(button);
     list.appendChild(li);
   }
@@ -255,7 +273,7 @@ function showTab(name) {
   }
   for (const t of document.querySelectorAll(".tab")) t.hidden = t.id !== `tab-${name}`;
   reachShown = name === "reach";
-  if (reachShown) renderReach();
+  if (reachShown) serially(async () => renderReach(await fetchReach()));
 }
 
 function lastDecision(before) {
@@ -267,34 +285,37 @@ function lastDecision(before) {
 function wire() {
   $("#canvas").addEventListener("click", (ev) => {
     const t = ev.target.closest("g.transition");
-    if (t) return clickTransition(t.dataset.name);
+    if (t) return serially(() => clickTransition(t.dataset.name));
     const p = ev.target.closest("g.place");
     if (p) return clickPlace(p.dataset.name);
   });
   $("#reach").addEventListener("click", (ev) => {
     const s = ev.target.closest("g.state");
-    if (s) act("api/goto", { state: Number(s.dataset.state) },
-      (r) => `went to state ${r.reached}` + (r.path.length ? ` by ${r.path.join(" ")}` : ""));
+    if (s) serially(() => act("api/goto", { state: Number(s.dataset.state) },
+      (r) => `went to state ${r.reached}` + (r.path.length ? ` by ${r.path.join(" ")}` : "")));
   });
-  $("#step").addEventListener("click", async () => {
+  $("#step").addEventListener("click", () => serially(async () => {
     const before = shownDecisions;
     try {
       const r = await api("POST", "api/step", {});
       const note = net.controller ? await lastDecision(before) : "";
       await refresh(`step: fired ${r.event.transition} ${bindingText(r.event.binding)} at time ${r.event.time}${note}`);
     } catch (err) { say(err.message, true); }
-  });
-  $("#advance").addEventListener("click", () => act("api/advance", {}, (r) => `clock advanced to ${r.clock}`));
+  }));
+  $("#advance").addEventListener("click", () => serially(() => act("api/advance", {}, (r) => `clock advanced to ${r.clock}`)));
   $("#run").addEventListener("click", () => {
+    // the fields as they are when clicked
     const until = $("#run-until").value, firings = $("#run-firings").value;
     const body = {};
     if (until !== "") body.until = Number(until);
     if (firings !== "") body.firings = Number(firings);
-    act("api/run", body, (r) => `ran ${r.fired} firings to time ${r.clock} (stopped: ${r.stopped})`);
+    serially(() => act("api/run", body, (r) => `ran ${r.fired} firings to time ${r.clock} (stopped: ${r.stopped})`));
   });
-  $("#undo").addEventListener("click", () => act("api/undo", {}, (r) => `undone: back to time ${r.clock}, ${r.firings} firings`));
-  $("#reset").addEventListener("click", () => act("api/reset", { seed: Number($("#seed").value) || 0 },
-    (r) => `reset with seed ${r.seed}`));
+  $("#undo").addEventListener("click", () => serially(() => act("api/undo", {}, (r) => `undone: back to time ${r.clock}, ${r.firings} firings`)));
+  $("#reset").addEventListener("click", () => {
+    const seed = Number($("#seed").value) || 0;
+    serially(() => act("api/reset", { seed }, (r) => `reset with seed ${r.seed}`));
+  });
   $("#zoom-in").addEventListener("click", () => { zoom *= 1.25; applyZoom(); });
   $("#zoom-out").addEventListener("click", () => { zoom /= 1.25; applyZoom(); });
   $("#zoom-fit").addEventListener("click", fit);
@@ -315,8 +336,8 @@ async function start() {
     } else {
       $("#decisions-hint").textContent = "No controller: start petri play with --controller NAME.";
     }
-    await refresh(`${net.places.length} places, ${net.transitions.length} transitions: ` +
-      "click an enabled (green) transition to fire it");
+    await serially(() => refresh(`${net.places.length} places, ${net.transitions.length} transitions: ` +
+      "click an enabled (green) transition to fire it"));
   } catch (err) {
     say(err.message, true);
   }
