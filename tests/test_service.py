@@ -17,6 +17,7 @@ import httpx
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from bench.harness import cpu_seconds
 from control.scheduling.schedule import ScheduledOperation, check_schedule
 from control.scheduling.service import store
 from control.scheduling.service.reschedule import reschedule
@@ -583,16 +584,31 @@ def _scheduling_processes(server) -> list[int]:
     return sorted(found)
 
 
+def _taken_up(pids: list[int], idle: list[float]) -> int:
+    """Wait until one of the scheduling processes ``pids`` has used CPU time beyond ``idle``
+    (theirs while they all waited): it has the request that was just sent; its id. A sleep
+    instead may end before the request has got there on a busy machine."""
+    deadline = time.monotonic() + 120
+    while True:
+        for pid, before in zip(pids, idle):
+            if cpu_seconds(pid) >= before + 0.05:
+                return pid
+        assert time.monotonic() < deadline, "no scheduling process took the request"
+        time.sleep(0.02)
+
+
 def test_a_free_scheduling_process_takes_the_next_request(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
     s = Server(f"sqlite:///{tmp_path / 'p.db'}", "--workers", 2)
     try:
-        assert len(_scheduling_processes(s)) == 2
+        processes = _scheduling_processes(s)
+        assert len(processes) == 2
         clients = [httpx.Client(base_url=s.base, headers={"X-API-Key": ENV_KEY}, timeout=120)
                    for _ in range(3)]
+        idle = [cpu_seconds(pid) for pid in processes]
         with ThreadPoolExecutor(1) as pool:
             slow = pool.submit(s.client.post, "/schedules", json=SLOW)
-            time.sleep(0.5)
+            _taken_up(processes, idle)
             # three more kept-alive connections, two requests each: the free process answers
             # them all while the other is busy, whichever connection they came on
             answers = [c.post("/schedules", json=TINY) for _ in range(2) for c in clients]
@@ -617,9 +633,10 @@ def test_a_scheduling_process_that_stops_is_replaced(tmp_path):
     try:
         first = _scheduling_processes(s)
         assert len(first) == 2
+        idle = [cpu_seconds(pid) for pid in first]
         with ThreadPoolExecutor(1) as pool:
             slow = pool.submit(s.client.post, "/schedules", json=SLOW)
-            time.sleep(0.5)
+            _taken_up(first, idle)
             for pid in first:                     # one is scheduling, the other is free
                 os.kill(pid, signal.SIGKILL)
             r = slow.result()
