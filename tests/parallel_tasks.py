@@ -14,11 +14,17 @@ def fail(x: int) -> int:
     return x
 
 
-def press_ctrl_c(x: int, driver: int, at: int) -> int:
-    """Task ``at`` sends SIGINT to the driver and then takes long; the others are quick."""
+def press_ctrl_c(x: int, driver: int, at: int, arrived: str) -> int:
+    """Task ``at`` sends SIGINT to the driver once the results of the tasks before it have
+    arrived there (the driver makes a file for each in the folder ``arrived``) and then takes
+    long; the others are quick."""
     time.sleep(0.3)
     if x == at:
-        time.sleep(1.0)           # the results before this one have arrived by now
+        deadline = time.monotonic() + 120
+        while not all(os.path.exists(os.path.join(arrived, str(i))) for i in range(at)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the results of tasks 0 to {at - 1} never arrived")
+            time.sleep(0.02)
         os.kill(driver, signal.SIGINT)
         time.sleep(5.0)
     return x * x

@@ -154,17 +154,20 @@ CTRL_C = """
 import os, sys, time
 from parallel_tasks import press_ctrl_c
 from petri.parallel import Backend, run_tasks
+arrived = sys.argv[2]
 t = time.monotonic()
-f = run_tasks(press_ctrl_c, [(i, os.getpid(), 4) for i in range(12)],
-              Backend(2, sys.argv[1] or None))
+f = run_tasks(press_ctrl_c, [(i, os.getpid(), 4, arrived) for i in range(12)],
+              Backend(2, sys.argv[1] or None),
+              on_result=lambda i, r: open(os.path.join(arrived, str(i)), "w").close())
 print(f.interrupted, f.results[:4], f.results[4], f.done, round(time.monotonic() - t))
 """
 
 
 @pytest.mark.parametrize("where", ["processes", "local"])
-def test_ctrl_c_keeps_the_results_that_arrived(where):
+def test_ctrl_c_keeps_the_results_that_arrived(where, tmp_path):
     # task 4 presses Ctrl-C once tasks 0-3 have answered; it never answers itself
-    r = subprocess.run([sys.executable, "-c", CTRL_C, where if where == "local" else ""],
+    r = subprocess.run([sys.executable, "-c", CTRL_C, where if where == "local" else "",
+                        tmp_path],
                        cwd=ROOT, capture_output=True, text=True, timeout=300,
                        preexec_fn=default_sigint,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})
