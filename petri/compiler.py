@@ -597,31 +597,42 @@ def _member_function(cs, colour_sets) -> Callable[[Any], bool]:
 
 
 def _member(cs, colour_sets) -> Callable[[Any], bool]:
-    """``cs.contains`` as one function (for a component of a product, or a product)."""
-    k = cs.kind
-    if k == "enum":
-        values = tuple(cs.values)
-        return lambda v: v in values
-    if k == "product":
-        parts = tuple(_member(colour_sets[c], colour_sets) for c in cs.components)
-        n = len(parts)
-        if n == 2:
-            first, second = parts
-            return lambda v: (isinstance(v, tuple) and len(v) == 2 and first(v[0])
-                              and second(v[1]))
+    """``cs.contains`` as one function (for a component of a product, or a product): the test
+    of every component written out in a single expression, so a token is checked in one call."""
+    consts: dict = {}
+    code = _member_test(cs, colour_sets, "v", consts)
+    return eval(f"lambda v: {code}", {"isinstance": isinstance, "len": len, "tuple": tuple,
+                                       "int": int, "bool": bool, "str": str, **consts})
 
-        def product(v):
-            if not isinstance(v, tuple) or len(v) != n:
-                return False
-            for part, x in zip(parts, v):
-                if not part(x):
-                    return False
-            return True
-        return product
-    if k == "int" and cs.low is not None and cs.high is not None:
-        low, high = cs.low, cs.high
-        return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
-    return lambda v: cs.contains(v, colour_sets)
+
+def _member_test(cs, colour_sets, v: str, consts: dict) -> str:
+    """The expression saying whether ``v`` (a value, or a component of one: ``v[0][1]``) is
+    in colour set ``cs``, as ``ColourSet.contains`` decides it; the values it compares with
+    are put in ``consts`` (names ``_k0``, ``_k1``, ...)."""
+    def const(value) -> str:
+        name = f"_k{len(consts)}"
+        consts[name] = value
+        return name
+    k = cs.kind
+    if k == "dot":
+        return f"{v} == {const(DOT)}"
+    if k == "enum":
+        return f"{v} in {const(tuple(cs.values))}"
+    if k == "int":
+        parts = [f"isinstance({v}, int)", f"not isinstance({v}, bool)"]
+        if cs.low is not None:
+            parts.append(f"{v} >= {const(cs.low)}")
+        if cs.high is not None:
+            parts.append(f"{v} <= {const(cs.high)}")
+        return "(" + " and ".join(parts) + ")"
+    if k == "str":
+        return f"isinstance({v}, str)"
+    if k == "bool":
+        return f"isinstance({v}, bool)"
+    parts = [f"isinstance({v}, tuple)", f"len({v}) == {len(cs.components)}"]
+    parts += [_member_test(colour_sets[c], colour_sets, f"{v}[{i}]", consts)
+              for i, c in enumerate(cs.components)]
+    return "(" + " and ".join(parts) + ")"
 
 
 _ARC_NAMES = {"normal": "input", "read": "read", "inhibitor": "inhibitor"}

@@ -194,3 +194,33 @@ def test_a_delay_that_always_gives_a_number_is_tested_only_for_its_range():
     assert str(e.value) == ("transition 'work': delay 'proc[p] * 2 - SETUP' must be a finite "
                             "number of 0 or more, got -0.5 (p='A', time 0)")
     assert sim.tokens("done") == [("B", 4)]         # B (2.5 * 2 - 1) fired first
+
+
+def test_the_compiled_colour_set_test_agrees_with_the_colour_sets_own():
+    """The generated code checks a token with one function per colour set, each component's
+    test written out in one expression: it says what ``ColourSet.contains`` says."""
+    from petri.compiler import _member_function
+    net = Net("colours")
+    net.add_colour_set("Small", "int", low=0, high=2)
+    net.add_colour_set("Above", "int", low=1)
+    net.add_colour_set("Below", "int", high=5)
+    net.add_colour_set("Any", "int")
+    net.add_colour_set("Kind", values=["A", "B", 3])
+    net.add_colour_set("Name", "str")
+    net.add_colour_set("Flag", "bool")
+    net.add_colour_set("Pair", components=("Small", "Kind"))
+    net.add_colour_set("Nested", components=("Pair", "Above", "Below", "Any", "Name", "Flag"))
+    sets = net.all_colour_sets()
+    values = [0, 1, 2, 3, -1, 6, 10**30, True, False, 1.0, "A", "B", "x", 3, None, (),
+              (0, "A"), (2, 3), (3, "A"), (0, "C"), (True, "A"), (0, "A", 1),
+              ((0, "A"), 1, 5, -7, "n", True), ((0, "A"), 0, 5, -7, "n", True),
+              ((0, "A"), 1, 6, -7, "n", True), ((0, "A"), 1, 5, 1.5, "n", True),
+              ((0, "A"), 1, 5, -7, 2, True), ((0, "A"), 1, 5, -7, "n", 1),
+              ((1, "D"), 1, 5, -7, "n", True), ((0, "A"), 1, 5, -7, "n")]
+    for name in ("Small", "Above", "Below", "Any", "Kind", "Name", "Flag", "Pair", "Nested"):
+        cs = net.colour_set(name)
+        member = _member_function(cs, sets)
+        for v in values:
+            assert member(v) == cs.contains(v, sets), (name, v)
+    nested = _member_function(net.colour_set("Nested"), sets)
+    assert nested(((0, "A"), 1, 5, -7, "n", True)) and not nested(((0, "A"), 1, 6, -7, "n", True))
