@@ -30,7 +30,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from heapq import heappush
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from . import expressions as ex
 from . import timestamps as _ts
@@ -188,6 +188,14 @@ class CompiledNet:
         if kind == MULTI:
             return sum(s.values())
         return sum(map(len, s.values()))
+
+    def recount(self, m: list, places: Iterable[int], counts: list) -> None:
+        """``counts[i] = place_count(m, i)`` for every place ``i`` of ``places``, in one call."""
+        kinds = self.place_kinds
+        for i in places:
+            s, kind = m[i], kinds[i]
+            counts[i] = s if kind == COUNT else sum(s.values()) if kind == MULTI else \
+                sum(map(len, s.values()))
 
     # -- untimed state space -----------------------------------------------------------------------
     def marking_key(self, m: list) -> tuple:

@@ -472,6 +472,7 @@ class Simulator:
         # per ready group, its place (what gains ready tokens), for the marked controllable
         # transitions: None when there are none
         self._group_places = [(i,) for i in c.ready.place] if any(self._lazy) else None
+        self._gained_of: dict = {}  # groups getting ready together -> their places (``advance``)
         self._ready_now = [s for _, s in self._uncontrolled]   # what advance() looks at
         self._control_now = [s for _, s in self._controlled]
         self._checks = [t.check for t in c.transitions]
@@ -541,12 +542,16 @@ class Simulator:
             places = self._changed_places
             if places is None:
                 places = self._places_of()
-            m, count = self._m, self.compiled.place_count
-            versions, now = self._versions, self._next_version()
-            recount = self._recounted = (places[next(iter(touched))] if len(touched) == 1 else
-                                         {i for u in touched for i in places[u]})
+            self._version += 1      # ``_next_version`` without the call
+            versions, now = self._versions, self._version
+            if len(touched) == 1:
+                for u in touched:
+                    recount = places[u]
+            else:
+                recount = {i for u in touched for i in places[u]}
+            self._recounted = recount
+            self.compiled.recount(self._m, recount, kept)
             for i in recount:
-                kept[i] = count(m, i)
                 versions[i] = now
             touched.clear()
         return kept
@@ -941,7 +946,7 @@ class Simulator:
         ready = self.compiled.ready
         place, members, dependents, seen = ready.place, ready.members, ready.dependents, ready.seen
         uncontrolled, controlled = self._ready_now, self._control_now
-        place_of = self._group_places
+        place_of, gained_of = self._group_places, self._gained_of
         if dirty:           # what changed at this instant is judged at this instant
             self._settle()
         pop, replace = heapq.heappop, heapq.heapreplace
@@ -998,8 +1003,14 @@ class Simulator:
             else:
                 key = tuple(groups)
                 todo = seen.get(key)
-                recheck(dependents(key) if todo is None else todo, t,
-                        None if place_of is None else {place[g] for g in key})
+                gained = None
+                if place_of is not None:
+                    gained = gained_of.get(key)
+                    if gained is None:
+                        gained = frozenset(place[g] for g in key)
+                        if len(gained_of) < 4096:
+                            gained_of[key] = gained
+                recheck(dependents(key) if todo is None else todo, t, gained)
             for s in uncontrolled:
                 if s.items:
                     return True
@@ -1187,7 +1198,11 @@ class Simulator:
         their tuples taken now (and returned, paired with their transitions), their Binding
         objects built when the controller looks."""
         us = sorted(s.items)
-        lists = [self._bindings(u) for u in us]
+        lists = []
+        kept, bindings = self._listed, self._bindings
+        for u in us:        # settled: their lists are kept (``_bindings`` without the call)
+            bs = kept[u]
+            lists.append(bs if bs is not None else bindings(u))
 
         def offer() -> list[Binding]:
             out = []
