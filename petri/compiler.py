@@ -132,6 +132,9 @@ class CompiledNet:
     #: later, since a token not yet ready changes no enabling (it counts only for inhibitor
     #: arcs and capacities, whose transitions stay in)
     dependents_later: list = field(default_factory=list)
+    #: what the engine works out from the net's structure, once per compiled net and kept for
+    #: every run on it (``Simulator._structure``)
+    engine_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- markings ------------------------------------------------------------------------------
     def initial_marking(self) -> list:

@@ -414,16 +414,18 @@ class Simulator:
         # or some get ready), so the firings and ready times that give that place nothing
         # leave it as it is (its kept bindings: none).
         self._lacking = [-1] * n
-        self._gains = [frozenset(c.place_index[a.place] for a in self.net.transitions[t.name].outputs)
-                       for t in c.transitions]
+        self._gains = self._structure("gains", lambda: [
+            frozenset(c.place_index[a.place] for a in self.net.transitions[t.name].outputs)
+            for t in c.transitions])
         # A firing that only took tokens and put every token it made for later (all its
         # outputs go to timed places and none is ready now) leaves the marked controllable
         # transitions with a kept list to ``keeps``: the old list stays in ``_dirty`` (its
         # value, None: list again) and settling keeps those of its bindings whose tokens are
         # still there, instead of listing again (``CompiledTransition.keeps``).
-        self._takes_only = [bool(self.net.transitions[t.name].outputs) and all(
-            c.place_kinds[c.place_index[a.place]] == TIMED
-            for a in self.net.transitions[t.name].outputs) for t in c.transitions]
+        self._takes_only = self._structure("takes only", lambda: [
+            bool(self.net.transitions[t.name].outputs) and all(
+                c.place_kinds[c.place_index[a.place]] == TIMED
+                for a in self.net.transitions[t.name].outputs) for t in c.transitions])
         self._keeps = [t.keeps if self._lazy[k] else None for k, t in enumerate(c.transitions)]
         # A marked controllable transition whose kept list was empty and whose only input place
         # to gain ready tokens is one of its ``fresh`` places is marked with (that place, the
@@ -431,8 +433,9 @@ class Simulator:
         # got ready since, so settling lists only those colours (``_settle``). ``_listed_at``:
         # the clock at which each kept list was made.
         self._fresh = [t.fresh if self._lazy[k] else frozenset() for k, t in enumerate(c.transitions)]
-        self._inputs = [frozenset(c.place_index[a.place] for a in self.net.transitions[t.name].inputs)
-                        for t in c.transitions]
+        self._inputs = self._structure("inputs", lambda: [
+            frozenset(c.place_index[a.place] for a in self.net.transitions[t.name].inputs)
+            for t in c.transitions])
         self._listed_at: list = [None] * n
         # The transitions fired since the kept counts were last brought up to date (a dict:
         # bounded by the number of transitions): ``kept_counts`` counts only their places again.
@@ -480,6 +483,15 @@ class Simulator:
         self._recheck(range(len(c.transitions)))
         if controller is not None and hasattr(controller, "reset"):
             controller.reset(StateView(self))
+
+    def _structure(self, key, make: Callable[[], list]) -> list:
+        """``make()``: what follows from the net's structure alone (its arcs, places and
+        transitions), worked out once per compiled net and kept for every run on it. Read-only."""
+        cache = self.compiled.engine_cache
+        out = cache.get(key)
+        if out is None:
+            out = cache[key] = make()
+        return out
 
     def _start_parameters(self) -> None:
         """A run starts from the net's own constants, tables, capacities and random draws,
@@ -572,11 +584,11 @@ class Simulator:
         if places is None:
             c = self.compiled
             idx = c.place_index
-            places = self._changed_places = [
+            places = self._changed_places = self._structure("changed places", lambda: [
                 tuple(sorted({idx[a.place] for a in self.net.transitions[t.name].inputs
                               if a.kind == "normal"}
                              | {idx[a.place] for a in self.net.transitions[t.name].outputs}))
-                for t in c.transitions]
+                for t in c.transitions])
         return places
 
     def colours(self, place: str) -> Counter:
@@ -796,10 +808,10 @@ class Simulator:
         needs = self._needs
         if needs is None:
             c = self.compiled
-            needs = self._needs = [
+            needs = self._needs = self._structure(("needs", self.controller is not None), lambda: [
                 tuple((c.place_index[a.place], c.place_kinds[c.place_index[a.place]], int(a.weight))
                       for a in self.net.transitions[t.name].inputs if a.kind == "normal")
-                if self._lazy[k] else () for k, t in enumerate(c.transitions)]
+                if self._lazy[k] else () for k, t in enumerate(c.transitions)])
         m, now = self._m, self.clock
         for i, kind, w in needs[u]:
             s = m[i]

@@ -654,3 +654,30 @@ def test_unknown_choice_rule():
     with pytest.raises(NetError) as e:
         Simulator(two_machines(), choice="fifo")
     assert str(e.value) == "choice must be one of random, oldest, not 'fifo'"
+
+
+def test_runs_on_one_compiled_net_share_its_structure_and_play_as_on_a_fresh_compile():
+    """What follows from the net's structure (the places each transition gives to and takes
+    from, what ``_lacks`` reads, the places a firing changes) is worked out by the first run on
+    a compiled net and read by the next ones, which play as a run on a net compiled afresh."""
+    import random as _random
+    from control.scheduling.generate import random_jobshop
+    from petri.jobshop import instance_net
+
+    def events(sim):
+        sim.run()
+        return [(e.time, e.transition, e.binding) for e in sim.events]
+
+    net = instance_net(random_jobshop(5, 3, _random.Random(2)))
+    compiled = compile_net(net)
+    assert compiled.engine_cache == {}
+    first = Simulator(compiled, controller=FirstController(), seed=4)
+    log = events(first)
+    assert {"gains", "takes only", "inputs", ("needs", True)} <= set(compiled.engine_cache)
+    second = Simulator(compiled, controller=FirstController(), seed=4)
+    assert second._gains is first._gains and second._inputs is first._inputs
+    assert events(second) == log == events(Simulator(compile_net(net), controller=FirstController(), seed=4))
+    uncontrolled = Simulator(compiled, seed=1)     # another key: the inputs _lacks reads
+    assert uncontrolled._takes_only is first._takes_only
+    events(uncontrolled)
+    assert ("needs", True) in compiled.engine_cache
