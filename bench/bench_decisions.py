@@ -7,8 +7,10 @@ Measures, in CPU time of one process (pin it: ``taskset -c 1``):
   tables), ideal scenario, every FlowFactory controller, cases 1-10: CPU seconds per case;
 * **decisions**: the controlled runs alone, under ``cProfile``: the share of the run's time
   spent choosing (listing the decision's bindings and the controller's ``choose``;
-  uncontrolled choices by binding order excluded); and the same share measured with CPU-time
-  timers instead of the profiler;
+  uncontrolled choices by binding order excluded), split by the profile's call edges into the
+  engine's part (settling, the offer and its Binding objects, the state view's reads, the
+  bookkeeping of a wait) and the controllers' own code; and the same share measured with
+  CPU-time timers instead of the profiler, split at the controllers' ``choose``;
 * **env**: ``control.env.PetriNetEnv`` steps per second with a random policy over the
   offered actions (``action_masks`` + ``step``; resets counted in), on the FlowFactory plant
   (50 orders, case 1's stock) and on a 20-job x 10-machine job shop as a net;
@@ -62,10 +64,9 @@ def measure_cases(cases: list[int]) -> float:
     return (time.process_time() - start) / n
 
 
-def measure_decisions(cases: list[int]) -> dict:
-    """Share of the controlled runs' time spent on decisions, under cProfile."""
-    import cProfile
-    import pstats
+def _flowfactory_runs(cases: list[int]):
+    """The five controllers with their compiled plants, and a function that plays cases
+    ``cases`` of each (ideal scenario)."""
     from control import registry
     from control.flowfactory import plant as ff
     from petri.engine import Simulator, compile_net
@@ -74,39 +75,98 @@ def measure_decisions(cases: list[int]) -> dict:
     for name in CONTROLLERS:
         ctrl = registry.create(name)
         runs.append((ctrl, compile_net(ff.load_plant(None, dispatch=getattr(ctrl, "dispatch", False)))))
-    profile = cProfile.Profile()
-    profile.enable()
-    for ctrl, compiled in runs:
-        for case in cases:
-            ff.set_case(compiled.net, stock[case])
-            Simulator(compiled, controller=ctrl, seed=0).run()
-    profile.disable()
-    stats = pstats.Stats(profile).stats
-    cum = {}
-    for (file, _, func), (_, _, _, ct, _) in stats.items():
-        if file.endswith(os.path.join("petri", "engine.py")):
-            cum[func] = cum.get(func, 0.0) + ct
-    choosing = cum.get("_decide", cum.get("_choose", 0.0)) - cum.get("_smallest", 0.0) \
-        - cum.get("_oldest", 0.0)
-    return {"share": choosing / cum["run"], "run_seconds_profiled": cum["run"]}
+
+    def play():
+        for ctrl, compiled in runs:
+            for case in cases:
+                ff.set_case(compiled.net, stock[case])
+                Simulator(compiled, controller=ctrl, seed=0).run()
+    return [ctrl for ctrl, _ in runs], play
+
+
+def measure_decisions(cases: list[int]) -> dict:
+    """Share of the controlled runs' time spent on decisions, under cProfile."""
+    _, play = _flowfactory_runs(cases)
+    return profiled_share(play)
 
 
 def measure_decisions_timed(cases: list[int]) -> dict:
+    """The same share without the profiler (see ``timed_share``)."""
+    controllers, play = _flowfactory_runs(cases)
+    return timed_share(controllers, play)
+
+
+def _in_engine(file: str) -> bool:
+    return os.sep + "petri" + os.sep in file
+
+
+def profiled_share(play) -> dict:
+    """Under ``cProfile``, of ``play()``'s controlled runs (``Simulator.run``): the share spent
+    choosing (the engine's ``_decide`` less its choices by binding order, ``_smallest`` and
+    ``_oldest``), and its split read off the profile's call edges: the controllers' own code
+    (the calls out of ``_decide`` into code outside the engine's package, that is their
+    ``choose``, less what that code called back in the engine's services: the state view's
+    reads, the decision's bindings) and the engine's (the rest)."""
+    import cProfile
+    import pstats
+    profile = cProfile.Profile()
+    profile.enable()
+    play()
+    profile.disable()
+    stats = pstats.Stats(profile).stats
+    engine_file = os.path.join("petri", "engine.py")
+    cum = {}
+    for (file, _, func), (_, _, _, ct, _) in stats.items():
+        if file.endswith(engine_file):
+            cum[func] = cum.get(func, 0.0) + ct
+    choosing = cum.get("_decide", cum.get("_choose", 0.0)) - cum.get("_smallest", 0.0) \
+        - cum.get("_oldest", 0.0)
+    out = {"share": choosing / cum["run"], "run_seconds_profiled": cum["run"]}
+    decide = [k for k in stats if k[2] == "_decide" and k[0].endswith(engine_file)]
+    if decide:
+        served = _engine_services()
+        out_of = sum(edge[3] for key, (_, _, _, _, callers) in stats.items()
+                     if key[0] != "~" and not _in_engine(key[0])
+                     for caller, edge in callers.items() if caller == decide[0])
+        back = sum(edge[3] for key, (_, _, _, _, callers) in stats.items() if key in served
+                   for caller, edge in callers.items()
+                   if caller[0] != "~" and not _in_engine(caller[0]))
+        own = out_of - back
+        out["share_controllers"] = own / cum["run"]
+        out["share_engine"] = (choosing - own) / cum["run"]
+    return out
+
+
+def _engine_services() -> set:
+    """Profile keys (file, first line, name) of what the engine serves a controller at a
+    decision: the state view's reads and the decision's bindings (``Decision``, the offer)."""
+    import inspect
+    from petri import engine
+    keys = set()
+    for cls in (engine.StateView, engine.Decision):
+        for member in vars(cls).values():
+            fn = member.fget if isinstance(member, property) else member
+            code = getattr(fn, "__code__", None)
+            if code is not None:
+                keys.add((code.co_filename, code.co_firstlineno, code.co_name))
+    offer = getattr(engine.Simulator, "_offer", None)
+    if offer is not None:       # the closure that builds the Binding objects
+        for const in offer.__code__.co_consts:
+            if inspect.iscode(const) and const.co_name == "offer":
+                keys.add((const.co_filename, const.co_firstlineno, const.co_name))
+    return keys
+
+
+def timed_share(controllers: list, play) -> dict:
     """The same share without the profiler (which inflates every Python call, and so the
     controllers' many small calls): CPU-time timers (``time.process_time``) around the
     engine's ``_decide`` (outermost call only) and, inside it, ``_smallest`` and ``_oldest``,
-    and around the whole runs. A timer costs about 0.3 us, part of it inside what it times."""
-    from control import registry
-    from control.flowfactory import plant as ff
+    around each controller's ``choose`` (their reads through the state view fall in it), and
+    around the whole of ``play()``. A timer costs about 0.3 us, part of it inside what it
+    times."""
     from petri import engine
-    from petri.engine import Simulator, compile_net
-    stock = ff.read_cases(ff.DATA / "initial_stock.csv")
-    runs = []
-    for name in CONTROLLERS:
-        ctrl = registry.create(name)
-        runs.append((ctrl, compile_net(ff.load_plant(None, dispatch=getattr(ctrl, "dispatch", False)))))
     clock = time.process_time
-    acc = {"decide": 0.0, "excluded": 0.0}
+    acc = {"decide": 0.0, "excluded": 0.0, "choose": 0.0}
     depth = [0]
     saved = {name: getattr(engine.Simulator, name) for name in ("_decide", "_smallest", "_oldest")}
 
@@ -132,20 +192,36 @@ def measure_decisions_timed(cases: list[int]) -> dict:
                 acc["excluded"] += clock() - t
         return wrapper
 
+    def timed_choose(real):
+        def choose(decision):
+            t = clock()
+            try:
+                return real(decision)
+            finally:
+                acc["choose"] += clock() - t
+        return choose
+
+    own = [(ctrl, vars(ctrl).get("choose")) for ctrl in controllers]
+    for ctrl in controllers:        # the engine calls ``controller.choose``: timed per instance
+        ctrl.choose = timed_choose(ctrl.choose)
     engine.Simulator._decide = decide
     engine.Simulator._smallest = excluded("_smallest")
     engine.Simulator._oldest = excluded("_oldest")
     try:
         start = clock()
-        for ctrl, compiled in runs:
-            for case in cases:
-                ff.set_case(compiled.net, stock[case])
-                Simulator(compiled, controller=ctrl, seed=0).run()
+        play()
         total = clock() - start
     finally:
         for name, real in saved.items():
             setattr(engine.Simulator, name, real)
-    return {"share_timed": (acc["decide"] - acc["excluded"]) / total, "run_seconds_timed": total}
+        for ctrl, choose in own:
+            if choose is None:
+                del ctrl.choose
+            else:
+                ctrl.choose = choose
+    return {"share_timed": (acc["decide"] - acc["excluded"]) / total, "run_seconds_timed": total,
+            "share_choose_timed": acc["choose"] / total,
+            "share_outside_choose_timed": (acc["decide"] - acc["excluded"] - acc["choose"]) / total}
 
 
 def flowfactory_env():
@@ -381,8 +457,15 @@ SECTIONS = {"decisions": decisions_section}
 
 FIGURES = [("case_seconds", "CPU s per experiment case", "lower"),
            ("share", "share of a controlled run spent choosing (cProfile)", "lower"),
+           ("share_engine", "  of it the engine's: settling, the offer, the state view's reads, "
+            "a wait's bookkeeping (cProfile)", "lower"),
+           ("share_controllers", "  of it the controllers' own code (cProfile)", "lower"),
            ("share_timed", "share of a controlled run spent choosing (timers, no profiler)",
             "lower"),
+           ("share_outside_choose_timed", "  of it the engine's outside the controllers' `choose` "
+            "(timers)", "lower"),
+           ("share_choose_timed", "  of it in the controllers' `choose`, their reads through the "
+            "state view included (timers)", "lower"),
            ("env_flowfactory", "env steps/s, FlowFactory plant", "higher"),
            ("env_jobshop", "env steps/s, 20x10 job shop", "higher")]
 

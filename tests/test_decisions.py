@@ -311,6 +311,72 @@ def test_the_split_of_a_step_counts_one_firing_per_job_shop_step():
     assert Simulator.run.__name__ == "run"      # the timers are taken off again
 
 
+def _bench_decisions():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
+    spec = importlib.util.spec_from_file_location("bench_decisions", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+class Thinker:
+    """Works out something of its own (pure Python) before taking the first binding."""
+
+    def choose(self, decision):
+        x = 0
+        for i in range(20000):
+            x = (x * 31 + i) % 1000003
+        return decision.bindings[0]
+
+
+class Reader:
+    """Reads the queue's count through the state view many times before taking the first
+    binding: time the engine spends serving the controller."""
+
+    def choose(self, decision):
+        count = decision.state.count
+        for _ in range(3000):
+            count("queue")
+        return decision.bindings[0]
+
+
+def _jobs_on_one_machine(controller):
+    net = Net()
+    net.add_colour_set("Job", "int", low=0, high=99, timed=True)
+    net.add_place("queue", "Job", initial=list(range(100)))
+    net.add_place("done", "Job")
+    net.add_place("machine", initial=1)
+    net.add_transition("start", inputs=[("queue", "j"), "machine"], delay=1,
+                       outputs=[("done", "j"), "machine"], controllable=True)
+    compiled = compile_net(net)
+    return lambda: Simulator(compiled, controller=controller, seed=0).run()
+
+
+@pytest.mark.parametrize("controller, part, least", [(Thinker(), "controllers", 0.8),
+                                                     (Reader(), "engine", 0.6)])
+def test_the_choosing_share_is_split_between_the_engine_and_the_controllers(controller, part,
+                                                                           least):
+    """The decisions benchmark's split of the choosing share: a controller that thinks is
+    counted as the controllers' own time, one that reads through the state view as the
+    engine's, by the profile's call edges; the timers split at ``choose``."""
+    bench = _bench_decisions()
+    play = _jobs_on_one_machine(controller)
+    profiled = bench.profiled_share(play)
+    assert profiled["share_controllers"] + profiled["share_engine"] == \
+        pytest.approx(profiled["share"])
+    # the reader's loop and calls are its own code: about 0.7 of its share is the engine's
+    assert profiled[f"share_{part}"] > least * profiled["share"]
+    assert profiled["share"] > 0.8        # 100 decisions, each far dearer than a firing
+    timed = bench.timed_share([controller], play)
+    assert timed["share_choose_timed"] + timed["share_outside_choose_timed"] == \
+        pytest.approx(timed["share_timed"])
+    assert timed["share_choose_timed"] > 0.9 * timed["share_timed"]
+    assert "choose" not in vars(controller)     # the timer is taken off again
+    assert Simulator._decide.__name__ == "_decide"
+
+
 def test_the_counts_of_the_decisions_benchmark_by_hand():
     """``bench_decisions.py --counts`` on two one-transition nets, two steps each, by hand."""
     import importlib.util
