@@ -97,7 +97,10 @@ def measure_decisions_timed(cases: list[int]) -> dict:
 
 
 def _in_engine(file: str) -> bool:
-    return os.sep + "petri" + os.sep in file
+    """Whether ``file`` is one of the engine package's modules (by its folder, so that a
+    checkout in a folder named ``petri`` does not count the controllers in)."""
+    import petri
+    return file.startswith(os.path.dirname(os.path.abspath(petri.__file__)) + os.sep)
 
 
 def profiled_share(play) -> dict:
