@@ -282,36 +282,8 @@ def test_flowfactory_cases_on_one_compiled_plant_run_as_on_fresh_loads():
         assert len(reused.events) > 1000
 
 
-def test_the_decisions_benchmark_plays_whole_job_shop_episodes():
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
-    spec = importlib.util.spec_from_file_location("bench_decisions", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    # 20 jobs x 10 machines: 200 operations, one started per step (waiting is never chosen
-    # while an operation can start), so 300 steps are one episode and half of the next
-    assert bench.measure_env(bench.jobshop_env, 300)["episodes"] == 2
-    assert bench.measure_env(bench.flowfactory_env, 50)["steps_per_second"] > 0
-
-
-def test_the_split_of_a_step_counts_one_firing_per_job_shop_step():
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
-    spec = importlib.util.spec_from_file_location("bench_decisions", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    split = bench.measure_split(bench.jobshop_env, 300)
-    # 300 steps: one whole episode of 200 operations and 100 operations of the next
-    assert split["firings_per_step"] == 1.0
-    assert split["binding_order"] == 0.0        # the job shop has no binding order
-    assert 0 < split["settling"] <= split["engine"] <= split["step"]
-    from petri.engine import Simulator
-    assert Simulator.run.__name__ == "run"      # the timers are taken off again
-
-
 def _bench_decisions():
+    """bench/bench_decisions.py as a module."""
     import importlib.util
     from pathlib import Path
     path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
@@ -319,6 +291,25 @@ def _bench_decisions():
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     return bench
+
+
+def test_the_decisions_benchmark_plays_whole_job_shop_episodes():
+    bench = _bench_decisions()
+    # 20 jobs x 10 machines: 200 operations, one started per step (waiting is never chosen
+    # while an operation can start), so 300 steps are one episode and half of the next
+    assert bench.measure_env(bench.jobshop_env, 300)["episodes"] == 2
+    assert bench.measure_env(bench.flowfactory_env, 50)["steps_per_second"] > 0
+
+
+def test_the_split_of_a_step_counts_one_firing_per_job_shop_step():
+    bench = _bench_decisions()
+    split = bench.measure_split(bench.jobshop_env, 300)
+    # 300 steps: one whole episode of 200 operations and 100 operations of the next
+    assert split["firings_per_step"] == 1.0
+    assert split["binding_order"] == 0.0        # the job shop has no binding order
+    assert 0 < split["settling"] <= split["engine"] <= split["step"]
+    from petri.engine import Simulator
+    assert Simulator.run.__name__ == "run"      # the timers are taken off again
 
 
 class Thinker:
@@ -379,12 +370,7 @@ def test_the_choosing_share_is_split_between_the_engine_and_the_controllers(cont
 
 def test_the_counts_of_the_decisions_benchmark_by_hand():
     """``bench_decisions.py --counts`` on two one-transition nets, two steps each, by hand."""
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parent.parent / "bench" / "bench_decisions.py"
-    spec = importlib.util.spec_from_file_location("bench_decisions", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _bench_decisions()
     from control.env import PetriNetEnv
 
     def black():
