@@ -96,13 +96,6 @@ def measure_decisions_timed(cases: list[int]) -> dict:
     return timed_share(controllers, play)
 
 
-def _in_engine(file: str) -> bool:
-    """Whether ``file`` is one of the engine package's modules (by its folder, so that a
-    checkout in a folder named ``petri`` does not count the controllers in)."""
-    import petri
-    return file.startswith(os.path.dirname(os.path.abspath(petri.__file__)) + os.sep)
-
-
 def profiled_share(play) -> dict:
     """Under ``cProfile``, of ``play()``'s controlled runs (``Simulator.run``): the share spent
     choosing (the engine's ``_decide`` less its choices by binding order, ``_smallest`` and
@@ -112,31 +105,52 @@ def profiled_share(play) -> dict:
     reads, the decision's bindings) and the engine's (the rest)."""
     import cProfile
     import pstats
+
+    from petri import engine
     profile = cProfile.Profile()
     profile.enable()
     play()
     profile.disable()
     stats = pstats.Stats(profile).stats
-    engine_file = os.path.join("petri", "engine.py")
+    engine_file = engine.__file__
+    # the engine package's modules, told by their folder (a checkout in a folder named
+    # ``petri`` must not count the controllers in)
+    package = os.path.dirname(engine_file) + os.sep
     cum = {}
     for (file, _, func), (_, _, _, ct, _) in stats.items():
-        if file.endswith(engine_file):
+        if file == engine_file:
             cum[func] = cum.get(func, 0.0) + ct
+    run = cum["run"]
     choosing = cum.get("_decide", cum.get("_choose", 0.0)) - cum.get("_smallest", 0.0) \
         - cum.get("_oldest", 0.0)
-    out = {"share": choosing / cum["run"], "run_seconds_profiled": cum["run"]}
-    decide = [k for k in stats if k[2] == "_decide" and k[0].endswith(engine_file)]
-    if decide:
-        served = _engine_services()
-        out_of = sum(edge[3] for key, (_, _, _, _, callers) in stats.items()
-                     if key[0] != "~" and not _in_engine(key[0])
-                     for caller, edge in callers.items() if caller == decide[0])
-        back = sum(edge[3] for key, (_, _, _, _, callers) in stats.items() if key in served
-                   for caller, edge in callers.items()
-                   if caller[0] != "~" and not _in_engine(caller[0]))
-        own = out_of - back
-        out["share_controllers"] = own / cum["run"]
-        out["share_engine"] = (choosing - own) / cum["run"]
+    out = {"share": choosing / run, "run_seconds_profiled": run}
+    decide = next((k for k in stats if k[2] == "_decide" and k[0] == engine_file), None)
+    if decide is None:
+        return out
+
+    def from_decide(*names):    # time in the engine's ``names`` when ``_decide`` called them
+        return sum(callers[decide][3] for key, (_, _, _, _, callers) in stats.items()
+                   if key[0] == engine_file and key[2] in names and decide in callers) / run
+
+    def outside(file):
+        return file != "~" and not file.startswith(package)
+
+    served = _engine_services()
+    # what the controllers called back in the engine, per service
+    back = {key[1:]: sum(edge[3] for caller, edge in callers.items() if outside(caller[0]))
+            for key, (_, _, _, _, callers) in stats.items() if key in served}
+    out_of = sum(callers[decide][3] for key, (_, _, _, _, callers) in stats.items()
+                 if outside(key[0]) and decide in callers)
+    own = out_of - sum(back.values())
+    out["share_controllers"] = own / run
+    out["share_engine"] = (choosing - own) / run
+    # where the engine's part goes (printed by ``--parts decisions``, not in the section)
+    out["where_settling"] = from_decide("_settle")
+    out["where_waits"] = from_decide("_still_waiting", "_note_wait")
+    out["where_services"] = sum(back.values()) / run
+    out["where_offer"] = sum(v for (_, name), v in back.items() if name in ("bindings", "offer")) / run
+    out["where_count"] = sum(v for (_, name), v in back.items() if name == "count") / run
+    out["where_decide_own"] = stats[decide][2] / run
     return out
 
 
@@ -473,6 +487,14 @@ FIGURES = [("case_seconds", "CPU s per experiment case", "lower"),
            ("env_jobshop", "env steps/s, 20x10 job shop", "higher")]
 
 
+WHERE = [("where_settling", "settling the controllable transitions (called by _decide)"),
+         ("where_waits", "watching and noting waits"),
+         ("where_services", "what the controllers read through the state view and the decision"),
+         ("where_offer", "  of it the decision's bindings (Binding objects)"),
+         ("where_count", "  of it the state view's count"),
+         ("where_decide_own", "_decide's own lines")]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=5)
@@ -514,6 +536,8 @@ def main(argv=None) -> int:
     for key, label, better in FIGURES:
         if key not in results["this"][0]:
             continue
+        if any(key not in r for rs in results.values() for r in rs):
+            continue        # a version that does not measure it
         med = {k: statistics.median(r[key] for r in rs) for k, rs in results.items()}
         line = "  ".join(f"{k}: {v:,.3f}" if key.startswith(("case_seconds", "share")) else f"{k}: {v:,.0f}"
                          for k, v in med.items())
@@ -521,6 +545,12 @@ def main(argv=None) -> int:
             ratio = med["this"] / med[args.baseline]
             line += f"  (this / {args.baseline}: {ratio:.2f}x)"
         print(f"{label}: {line}")
+    if "where_settling" in results["this"][0]:
+        print("where the engine's part of choosing goes (cProfile, shares of a controlled run):")
+        for key, label in WHERE:
+            line = "  ".join(f"{k}: {statistics.median(r[key] for r in rs):.3f}"
+                             for k, rs in results.items() if all(key in r for r in rs))
+            print(f"  {label}: {line}")
     return 0
 
 

@@ -360,6 +360,12 @@ def test_the_choosing_share_is_split_between_the_engine_and_the_controllers(cont
     # the reader's loop and calls are its own code: about 0.7 of its share is the engine's
     assert profiled[f"share_{part}"] > least * profiled["share"]
     assert profiled["share"] > 0.8        # 100 decisions, each far dearer than a firing
+    # where the engine's part goes: the reader's reads are the state view's count
+    assert profiled["where_services"] <= profiled["share_engine"]
+    if part == "engine":
+        assert profiled["where_count"] > 0.9 * profiled["where_services"]
+    else:
+        assert profiled["where_count"] == 0
     timed = bench.timed_share([controller], play)
     assert timed["share_choose_timed"] + timed["share_outside_choose_timed"] == \
         pytest.approx(timed["share_timed"])
