@@ -12,12 +12,17 @@ from control.flowfactory import plant as ff
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("rl_storage", ROOT / "docs" / "rl_storage.py")
+def _docs_script(name: str):
+    """docs/NAME.py as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def script():
+    return _docs_script("rl_storage")
 
 
 @pytest.mark.parametrize("case", [4, 10])
@@ -52,18 +57,11 @@ def test_the_script_prints_the_malfunction_rows_of_the_thesis_inputs(script, cap
     assert all("best rule per case" in line and "shipped" in line for line in lines)
 
 
-def _results_script():
-    spec = importlib.util.spec_from_file_location("results", ROOT / "docs" / "results.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_targets_table_of_the_results_page_by_hand():
     """docs/results.py's targets for rl, on made-up makespans (days): within 2 % of the bound
     in the ideal scenario and 3 % under a disruption, never more than 0.5 % worse than the best
     rule, and better than every rule under a disruption; a row is met only when all hold."""
-    results = _results_script()
+    results = _docs_script("results")
     made_up = {   # scenario: (rl, lower bound, traditional, ss, earliest-order)
         "ideal": (101.0, 100.0, 110.0, 100.6, 100.8),       # 1.0100, 1.0040 of ss: met
         "storage": (102.0, 100.0, 103.0, 102.5, 102.6),     # 1.0200, 0.9951: met
