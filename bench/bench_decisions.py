@@ -180,10 +180,13 @@ def timed_share(controllers: list, play) -> dict:
     engine's ``_decide`` (outermost call only) and, inside it, ``_smallest`` and ``_oldest``,
     around each controller's ``choose`` (their reads through the state view fall in it), and
     around the whole of ``play()``. A timer costs about 0.3 us, part of it inside what it
-    times."""
+    times. The controllers' time is also split by what an ask ended in: a binding taken (a
+    decision the run needs: every controllable firing is one) or a wait, with the number of
+    each."""
     from petri import engine
     clock = time.process_time
-    acc = {"decide": 0.0, "excluded": 0.0, "choose": 0.0}
+    acc = {"decide": 0.0, "excluded": 0.0, "choose": 0.0, "took": 0.0, "waited": 0.0}
+    asks = {"took": 0, "waited": 0}
     depth = [0]
     saved = {name: getattr(engine.Simulator, name) for name in ("_decide", "_smallest", "_oldest")}
 
@@ -212,10 +215,16 @@ def timed_share(controllers: list, play) -> dict:
     def timed_choose(real):
         def choose(decision):
             t = clock()
+            chosen = None
             try:
-                return real(decision)
+                chosen = real(decision)
+                return chosen
             finally:
-                acc["choose"] += clock() - t
+                spent = clock() - t
+                acc["choose"] += spent
+                ended = "waited" if chosen is None else "took"
+                acc[ended] += spent
+                asks[ended] += 1
         return choose
 
     own = [(ctrl, vars(ctrl).get("choose")) for ctrl in controllers]
@@ -238,7 +247,10 @@ def timed_share(controllers: list, play) -> dict:
                 ctrl.choose = choose
     return {"share_timed": (acc["decide"] - acc["excluded"]) / total, "run_seconds_timed": total,
             "share_choose_timed": acc["choose"] / total,
-            "share_outside_choose_timed": (acc["decide"] - acc["excluded"] - acc["choose"]) / total}
+            "share_outside_choose_timed": (acc["decide"] - acc["excluded"] - acc["choose"]) / total,
+            "share_choose_took_timed": acc["took"] / total,
+            "share_choose_waited_timed": acc["waited"] / total,
+            "asks_took": asks["took"], "asks_waited": asks["waited"]}
 
 
 def flowfactory_env():
@@ -483,6 +495,8 @@ FIGURES = [("case_seconds", "CPU s per experiment case", "lower"),
             "(timers)", "lower"),
            ("share_choose_timed", "  of it in the controllers' `choose`, their reads through the "
             "state view included (timers)", "lower"),
+           ("share_choose_took_timed", "    of it at asks that took a binding (timers)", "lower"),
+           ("share_choose_waited_timed", "    of it at asks that waited (timers)", "lower"),
            ("env_flowfactory", "env steps/s, FlowFactory plant", "higher"),
            ("env_jobshop", "env steps/s, 20x10 job shop", "higher")]
 
@@ -493,6 +507,33 @@ WHERE = [("where_settling", "settling the controllable transitions (called by _d
          ("where_offer", "  of it the decision's bindings (Binding objects)"),
          ("where_count", "  of it the state view's count"),
          ("where_decide_own", "_decide's own lines")]
+
+
+ASKS = ("asks_took", "asks_waited", "run_seconds_timed", "share_timed",
+        "share_choose_took_timed", "share_choose_waited_timed")
+
+
+def asks_budget(m: dict) -> dict:
+    """From the timed figures ``m`` (``ASKS``): CPU us per ask in the controllers' ``choose``,
+    by what it ended in; CPU us of choosing per ask now (the engine's part included); and what
+    a choosing share of 20 % would allow per ask, the rest of the run as it is (choosing at most
+    a quarter of the rest), over every ask and over the asks that took a binding alone."""
+    run, asks = m["run_seconds_timed"], m["asks_took"] + m["asks_waited"]
+    rest = run * (1.0 - m["share_timed"])
+    return {"us_took": m["share_choose_took_timed"] * run / max(m["asks_took"], 1) * 1e6,
+            "us_waited": m["share_choose_waited_timed"] * run / max(m["asks_waited"], 1) * 1e6,
+            "us_choosing": m["share_timed"] * run / max(asks, 1) * 1e6,
+            "us_allowed": 0.25 * rest / max(asks, 1) * 1e6,
+            "us_allowed_took": 0.25 * rest / max(m["asks_took"], 1) * 1e6}
+
+
+def asks_line(m: dict) -> str:
+    b = asks_budget(m)
+    return (f"{m['asks_took']:,.0f} asks took a binding ({b['us_took']:.1f} us each in choose), "
+            f"{m['asks_waited']:,.0f} waited ({b['us_waited']:.1f} us each); choosing "
+            f"{b['us_choosing']:.1f} us per ask in all; a 20 % share allows {b['us_allowed']:.1f} "
+            f"us per ask ({b['us_allowed_took']:.1f} us if only the asks that took a binding "
+            f"were left)")
 
 
 def main(argv=None) -> int:
@@ -545,6 +586,13 @@ def main(argv=None) -> int:
             ratio = med["this"] / med[args.baseline]
             line += f"  (this / {args.baseline}: {ratio:.2f}x)"
         print(f"{label}: {line}")
+    if "asks_took" in results["this"][0]:
+        print("asks (timers; CPU us per ask are medians of the repeats):")
+        for k, rs in results.items():
+            if not all("asks_took" in r for r in rs):
+                continue
+            print(f"  {k}: " + asks_line({key: statistics.median(r[key] for r in rs)
+                                          for key in ASKS}))
     if "where_settling" in results["this"][0]:
         print("where the engine's part of choosing goes (cProfile, shares of a controlled run):")
         for key, label in WHERE:

@@ -374,6 +374,51 @@ def test_the_choosing_share_is_split_between_the_engine_and_the_controllers(cont
     assert Simulator._decide.__name__ == "_decide"
 
 
+def test_the_timed_share_counts_the_asks_that_took_a_binding_and_those_that_waited():
+    """Every controllable firing of a run comes from one ask that took a binding; the other
+    asks waited (traditional, FlowFactory case 1)."""
+    bench = _bench_decisions()
+    from control import registry
+    from control.flowfactory import plant as ff
+    ctrl = registry.create("traditional")
+    compiled = compile_net(ff.load_plant(None))
+    ff.set_case(compiled.net, ff.read_cases(ff.DATA / "initial_stock.csv")[1])
+    runs = []
+
+    def play():
+        sim = Simulator(compiled, controller=ctrl, seed=0)
+        sim.run()
+        runs.append(sim)
+
+    asks = []
+    real = ctrl.choose
+    ctrl.choose = lambda d: asks.append(d) or real(d)
+    timed = bench.timed_share([ctrl], play)
+    del ctrl.choose
+    controllable = {t.name for t in compiled.net.transitions.values() if t.controllable}
+    fired = sum(1 for e in runs[0].events if e.transition in controllable)
+    assert timed["asks_took"] == fired > 200
+    assert timed["asks_took"] + timed["asks_waited"] == len(asks)
+    assert timed["asks_waited"] > 0
+    assert timed["share_choose_took_timed"] + timed["share_choose_waited_timed"] == \
+        pytest.approx(timed["share_choose_timed"])
+
+
+def test_what_a_choosing_share_of_20_percent_allows_per_ask_by_hand():
+    bench = _bench_decisions()
+    # 10 s of run, 0.6 of it choosing (0.2 in choose at asks that took a binding, 0.1 at
+    # asks that waited), 1,000 asks that took a binding and 3,000 that waited
+    b = bench.asks_budget({"asks_took": 1000, "asks_waited": 3000, "run_seconds_timed": 10.0,
+                           "share_timed": 0.6, "share_choose_took_timed": 0.2,
+                           "share_choose_waited_timed": 0.1})
+    assert b["us_took"] == pytest.approx(2000.0)         # 2 s over 1,000 asks
+    assert b["us_waited"] == pytest.approx(1000 / 3)     # 1 s over 3,000
+    assert b["us_choosing"] == pytest.approx(1500.0)     # 6 s over 4,000
+    # the rest of the run is 4 s: 20 % choosing is 1 s of choosing to 4 s of the rest
+    assert b["us_allowed"] == pytest.approx(250.0)
+    assert b["us_allowed_took"] == pytest.approx(1000.0)
+
+
 def test_the_counts_of_the_decisions_benchmark_by_hand():
     """``bench_decisions.py --counts`` on two one-transition nets, two steps each, by hand."""
     bench = _bench_decisions()
