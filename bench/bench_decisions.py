@@ -187,6 +187,7 @@ def timed_share(controllers: list, play) -> dict:
     clock = time.process_time
     acc = {"decide": 0.0, "excluded": 0.0, "choose": 0.0, "took": 0.0, "waited": 0.0}
     asks = {"took": 0, "waited": 0}
+    by_controller = {}      # controller's name -> [asks that took a binding, asks that waited]
     depth = [0]
     saved = {name: getattr(engine.Simulator, name) for name in ("_decide", "_smallest", "_oldest")}
 
@@ -212,7 +213,9 @@ def timed_share(controllers: list, play) -> dict:
                 acc["excluded"] += clock() - t
         return wrapper
 
-    def timed_choose(real):
+    def timed_choose(real, name):
+        mine = by_controller.setdefault(name, [0, 0])
+
         def choose(decision):
             t = clock()
             chosen = None
@@ -225,11 +228,12 @@ def timed_share(controllers: list, play) -> dict:
                 ended = "waited" if chosen is None else "took"
                 acc[ended] += spent
                 asks[ended] += 1
+                mine[ended == "waited"] += 1
         return choose
 
     own = [(ctrl, vars(ctrl).get("choose")) for ctrl in controllers]
     for ctrl in controllers:        # the engine calls ``controller.choose``: timed per instance
-        ctrl.choose = timed_choose(ctrl.choose)
+        ctrl.choose = timed_choose(ctrl.choose, getattr(ctrl, "name", type(ctrl).__name__))
     engine.Simulator._decide = decide
     engine.Simulator._smallest = excluded("_smallest")
     engine.Simulator._oldest = excluded("_oldest")
@@ -250,7 +254,8 @@ def timed_share(controllers: list, play) -> dict:
             "share_outside_choose_timed": (acc["decide"] - acc["excluded"] - acc["choose"]) / total,
             "share_choose_took_timed": acc["took"] / total,
             "share_choose_waited_timed": acc["waited"] / total,
-            "asks_took": asks["took"], "asks_waited": asks["waited"]}
+            "asks_took": asks["took"], "asks_waited": asks["waited"],
+            "asks_by_controller": by_controller}
 
 
 def flowfactory_env():
@@ -593,6 +598,9 @@ def main(argv=None) -> int:
                 continue
             print(f"  {k}: " + asks_line({key: statistics.median(r[key] for r in rs)
                                           for key in ASKS}))
+            by = rs[0].get("asks_by_controller", {})     # counts: the same in every repeat
+            print("    per controller (took + waited): " + ", ".join(
+                f"{name} {took:,} + {waited:,}" for name, (took, waited) in by.items()))
     if "where_settling" in results["this"][0]:
         print("where the engine's part of choosing goes (cProfile, shares of a controlled run):")
         for key, label in WHERE:

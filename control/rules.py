@@ -42,9 +42,11 @@ class ReorderPoint:
         return {self.transition}
 
     def __call__(self, bindings: list, state):
-        level = state.count(self.place)
+        # read as two comparisons (``at_least``), not the count: a deterministic controller's
+        # wait then holds while the stock stays above s, however it moves
         top = self.S if self.S is not None else state.net.places[self.place].capacity
-        if level <= self.s and (top is None or level < top):
+        if not state.at_least(self.place, self.s + 1) and (
+                top is None or not state.at_least(self.place, top)):
             for b in bindings:
                 if b.transition == self.transition:
                     return b

@@ -147,13 +147,15 @@ class EventLog:
 class StateView:
     """A read-only view of a running simulation, as controllers and observers see it."""
 
-    __slots__ = ("_sim", "_seen", "_until")
+    __slots__ = ("_sim", "_seen", "_compared", "_until")
 
-    def __init__(self, sim: "Simulator", seen: set | None = None):
+    def __init__(self, sim: "Simulator", seen: set | None = None, compared: list | None = None):
         self._sim = sim
         #: what was read through this view (place names, ``CLOCK``, ``EVERY_PLACE``,
         #: ``FIRINGS``), for a controller whose waiting holds until it changes; None: not noted
         self._seen = seen
+        #: the answers of ``at_least``: (place index, n, answer), noted as ``_seen``
+        self._compared = compared
         self._until: float | None = None
 
     def valid_until(self, time: float) -> None:
@@ -211,6 +213,23 @@ class StateView:
         if self._seen is not None:
             self._seen.add(EVERY_PLACE)
         return self._sim.kept_counts()
+
+    def at_least(self, place: str, n: int) -> bool:
+        """Whether ``place`` holds at least ``n`` tokens (``count(place) >= n``). For a
+        ``deterministic`` controller this reads less than ``count``: a wait that read it holds
+        while the answer stays the same, however the count moves."""
+        sim = self._sim
+        i = sim._place_at.get(place)
+        if i is None:
+            return sim.count(place) >= n
+        kept = sim._counts
+        if kept is None or sim._touched or sim._touched is None:
+            kept = sim.kept_counts()
+        answer = kept[i] >= n
+        compared = self._compared
+        if compared is not None:
+            compared.append((i, n, answer))
+        return answer
 
     def colours(self, place: str) -> Counter:
         if self._seen is not None:
@@ -1109,7 +1128,7 @@ class Simulator:
                 self._paused = Decision(self.clock, state=StateView(self), offer=offer,
                                         listed=listed)
                 return None, -2, None
-            view = StateView(self, set() if self._watch else None)
+            view = StateView(self, set(), []) if self._watch else StateView(self)
             decision = Decision(self.clock, state=view, offer=offer, listed=listed)
             chosen = self.controller.choose(decision)
             if chosen is WAIT:
@@ -1142,9 +1161,17 @@ class Simulator:
         places, touching, versions_of = watch
         if places:
             self.kept_counts()      # the versions of now; later firings are in ``_touched``
+        compared = state._compared or None
+        if compared:
+            names = self.compiled.place_names
+            key = frozenset(names[i] for i, _, _ in compared)
+            known = self._watches.get(key)
+            if known is None:
+                known = self._watches[key] = self._watch_of(key)
+            compared = (known[1], tuple(compared))
         until = state._until
         self._waited = (listed, touching, versions_of,
-                        versions_of(self._versions) if places else None,
+                        versions_of(self._versions) if places else None, compared,
                         ((self.clock, until if until is not None and until > self.clock else None)
                          if CLOCK in seen else None),
                         self.firings if EVERY_PLACE in seen or FIRINGS in seen else None)
@@ -1168,7 +1195,7 @@ class Simulator:
     def _still_waiting(self, s: _Enabled) -> bool:
         """Whether the controller's last wait still holds: the same bindings offered, and
         nothing it read changed since (its places' tokens, the clock, the firings)."""
-        listed, touching, versions_of, versions, clock, firings = self._waited
+        listed, touching, versions_of, versions, compared, clock, firings = self._waited
         if ((clock is not None and clock[0] != self.clock
              and (clock[1] is None or self.clock >= clock[1]))
                 or (firings is not None and firings != self.firings)
@@ -1180,6 +1207,16 @@ class Simulator:
             if not touching.isdisjoint(self._touched) or versions_of(self._versions) != versions:
                 self._waited = None
                 return False
+        if compared is not None:
+            # counts compared with a number (``at_least``): the same answers, the same choice
+            # (the kept counts are those of now unless a transition of those places fired)
+            kept = self._counts
+            if kept is None or not compared[0].isdisjoint(self._touched):
+                kept = self.kept_counts()
+            for i, n, answer in compared[1]:
+                if (kept[i] >= n) is not answer:
+                    self._waited = None
+                    return False
         pos, bindings = s.pos, self._bindings
         for u, bs in listed:
             if u not in pos:

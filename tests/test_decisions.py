@@ -400,6 +400,8 @@ def test_the_timed_share_counts_the_asks_that_took_a_binding_and_those_that_wait
     assert timed["asks_took"] == fired > 200
     assert timed["asks_took"] + timed["asks_waited"] == len(asks)
     assert timed["asks_waited"] > 0
+    assert timed["asks_by_controller"] == {"traditional": [timed["asks_took"],
+                                                           timed["asks_waited"]]}
     assert timed["share_choose_took_timed"] + timed["share_choose_waited_timed"] == \
         pytest.approx(timed["share_choose_timed"])
 

@@ -30,7 +30,7 @@ class Plain:
 def run_log(net, controller, seed=0):
     sim = Simulator(net, controller=controller, seed=seed)
     for c in (controller, getattr(controller, "inner", None)):
-        if isinstance(c, ShipWhenStocked):
+        if isinstance(c, (ShipWhenStocked, ShipWhenOutOfFuel)):
             c.sim = sim         # to note when it is asked without reading the clock itself
     result = sim.run(max_firings=400)
     return [(r[0], r[1], r[2]) for r in sim.events._rows], result.reason, sim
@@ -111,6 +111,36 @@ def test_a_wait_sees_a_change_counted_before_it_was_asked_again():
         assert (sim.clock, sim.count("shipped")) == (4, 1)
 
 
+class ShipWhenOutOfFuel:
+    """Ship once the fuel is used up, read as a count or as a comparison (``at_least``)."""
+
+    deterministic = True
+
+    def __init__(self, compare):
+        self.compare, self.asked = compare, []
+
+    def choose(self, decision):
+        state = decision.state
+        self.asked.append(self.sim.clock)
+        out = not state.at_least("fuel", 1) if self.compare else state.count("fuel") == 0
+        return decision.bindings[0] if out else WAIT
+
+
+def test_a_wait_on_a_comparison_holds_while_its_answer_stays():
+    """Hand-computed: the ticks at 0, 1 and 2 use a unit of fuel each (3 -> 2 -> 1 -> 0).
+    Reading the count, the controller is asked after each (at 0 and 1 it waits, at 2 it
+    ships); reading only whether the fuel holds at least one unit, it is asked at 0 and then
+    when the answer turns, at 2; the run is the same."""
+    net = truck_net()
+    logs = {}
+    for compare in (False, True):
+        kept = ShipWhenOutOfFuel(compare)
+        logs[compare], _, sim = run_log(net, kept)
+        assert kept.asked == ([0, 2] if compare else [0, 1, 2])
+        assert [e.time for e in sim.events if e.transition == "ship"] == [2]
+    assert logs[True] == logs[False] == run_log(net, Plain(ShipWhenOutOfFuel(True)))[0]
+
+
 def test_reading_the_clock_keeps_a_wait_only_at_that_clock_or_until_it_says():
     """Reading the clock, the controller is asked at every instant as before; saying its
     reading holds until 2.5, it is asked again at 3 (the clock passed 2.5) and at 4."""
@@ -187,6 +217,50 @@ def test_fewer_questions_same_run_on_random_nets(net, data):
     salt = data.draw(st.integers(0, 50))
     seed = data.draw(st.integers(0, 2**16))
     plain, kept = Reader(places, clock, salt), Reader(places, clock, salt)
+    log_plain, reason_plain, _ = run_log(net, Plain(plain), seed)
+    log_kept, reason_kept, _ = run_log(net, kept, seed)
+    assert log_kept == log_plain
+    assert reason_kept == reason_plain
+    assert kept.asked <= plain.asked
+
+
+class Comparer(Reader):
+    """As ``Reader``, from comparisons of the places' counts with numbers (``at_least``)
+    instead of the counts."""
+
+    def __init__(self, places, clock, salt, thresholds):
+        super().__init__(places, clock, salt)
+        self.thresholds = thresholds
+
+    def choose(self, decision):
+        self.asked += 1
+        state = decision.state
+        h = self.salt + sum((k + 3) * state.at_least(p, n)
+                            for k, (p, n) in enumerate(zip(self.places, self.thresholds)))
+        if self.clock:
+            h += 7 * math.floor(state.clock)
+            state.valid_until(math.floor(state.clock) + 1)
+        bindings = decision.bindings
+        k = h % (len(bindings) + 2)
+        return bindings[k] if k < len(bindings) else WAIT
+
+
+@SETTINGS
+@given(controlled_nets(), st.data())
+def test_fewer_questions_same_run_on_random_nets_reading_comparisons(net, data):
+    add_signals(net, data)
+    # a signal place first: its count moves while the offer stays, crossing thresholds 1-2
+    places = [data.draw(st.sampled_from(["sig1", "sig2"]))]
+    places += data.draw(st.lists(st.sampled_from(sorted(set(net.places) - set(places))),
+                                 max_size=2, unique=True))
+    thresholds = [data.draw(st.integers(1, 2))]
+    thresholds += data.draw(st.lists(st.integers(0, 4), min_size=len(places) - 1,
+                                     max_size=len(places) - 1))
+    clock = data.draw(st.booleans())
+    salt = data.draw(st.integers(0, 50))
+    seed = data.draw(st.integers(0, 2**16))
+    plain = Comparer(places, clock, salt, thresholds)
+    kept = Comparer(places, clock, salt, thresholds)
     log_plain, reason_plain, _ = run_log(net, Plain(plain), seed)
     log_kept, reason_kept, _ = run_log(net, kept, seed)
     assert log_kept == log_plain

@@ -60,19 +60,19 @@ class TraditionalController:
         for b in bindings:
             store = b.transition[len("reorder_"):]
             need, queues = NEXT_JOBS.get(store, (1, ()))
-            if state.count(store) >= need:
+            if state.at_least(store, need):
                 continue
             if store == "filament":
                 waiting = _printer_waits(state)
             else:
-                waiting = any(state.count(q) for q in queues)
+                waiting = any(state.at_least(q, 1) for q in queues)
             if waiting:
                 return b
         return None
 
     def _release(self, bindings, state):
-        in_plant = self._orders - state.count("backlog") - state.count("shipped")
-        if self.wip is not None and in_plant >= self.wip:
+        if self.wip is not None and \
+                self._orders - state.count("backlog") - state.count("shipped") >= self.wip:
             return None
         return min(bindings, key=lambda b: b.values["o"])
 
@@ -113,5 +113,5 @@ def _net_kind(name: str):
 def _printer_waits(state) -> bool:
     """The printer would start a base now if it had filament: the base store is empty, no base
     is being printed, and an order still needs one."""
-    return (state.count("base") == 0 and state.count("base_in_print") == 0
-            and state.count("bases_needed") > 0)
+    return (not state.at_least("base", 1) and not state.at_least("base_in_print", 1)
+            and state.at_least("bases_needed", 1))
