@@ -154,6 +154,70 @@ def profiled_share(play) -> dict:
     return out
 
 
+def measure_reasons(cases: list[int]) -> dict:
+    """``wait_reasons`` of the five FlowFactory controllers on ``cases`` (ideal scenario)."""
+    controllers, play = _flowfactory_runs(cases)
+    return wait_reasons(controllers, play)
+
+
+def wait_reasons(controllers: list, play) -> dict:
+    """Why a controller that waited (``deterministic``) was asked again, counted per
+    controller (its ``name``) over ``play()``: the clock passed what it read of it
+    (``valid_until``), its offer changed, a place it read changed, a comparison it read
+    (``at_least``) gives another answer, the firings it read moved
+    (several at once are counted together, e.g. ``clock+offer``). Counted by wrapping the
+    engine's ``_still_waiting``; deterministic."""
+    from petri import engine
+    real = engine.Simulator._still_waiting
+    counts: dict = {}
+    current = [None]
+
+    def still_waiting(self, s):
+        listed, _, versions_of, versions, *compared, clock, firings = self._waited
+        compared = compared[0] if compared else None    # (an earlier engine has none)
+        holds = real(self, s)
+        if not holds:
+            why = []
+            if clock is not None and clock[0] != self.clock and (clock[1] is None or
+                                                                 self.clock >= clock[1]):
+                why.append("clock")
+            if len(listed) != len(s.items) or any(u not in s.pos or self._bindings(u) != bs
+                                                  for u, bs in listed):
+                why.append("offer")
+            if versions is not None:
+                self.kept_counts()
+                if versions_of(self._versions) != versions:
+                    why.append("places")
+            if compared is not None and any((self.kept_counts()[i] >= n) is not answer
+                                            for i, n, answer in compared[1]):
+                why.append("comparisons")
+            if firings is not None and firings != self.firings:
+                why.append("firings")
+            mine = counts.setdefault(current[0], {})
+            key = "+".join(why) or "other"
+            mine[key] = mine.get(key, 0) + 1
+        return holds
+
+    own = [(ctrl, vars(ctrl).get("choose")) for ctrl in controllers]
+    engine.Simulator._still_waiting = still_waiting
+    try:
+        for ctrl in controllers:        # a wait is the last asked controller's
+            def choose(decision, real_choose=ctrl.choose,
+                       name=getattr(ctrl, "name", type(ctrl).__name__)):
+                current[0] = name
+                return real_choose(decision)
+            ctrl.choose = choose
+        play()
+    finally:
+        engine.Simulator._still_waiting = real
+        for ctrl, choose in own:
+            if choose is None:
+                del ctrl.choose
+            else:
+                ctrl.choose = choose
+    return counts
+
+
 def _engine_services() -> set:
     """Profile keys (file, first line, name) of what the engine serves a controller at a
     decision: the state view's reads and the decision's bindings (``Decision``, the offer)."""
@@ -409,6 +473,7 @@ def child(args) -> None:
     if "decisions" in args.parts:
         out.update(measure_decisions(cases))
         out.update(measure_decisions_timed(cases))
+        out["wait_reasons"] = measure_reasons(cases)
     if "env" in args.parts:
         out["env_flowfactory"] = measure_env(flowfactory_env, args.steps)["steps_per_second"]
         out["env_jobshop"] = measure_env(jobshop_env, args.steps)["steps_per_second"]
@@ -601,6 +666,14 @@ def main(argv=None) -> int:
             by = rs[0].get("asks_by_controller", {})     # counts: the same in every repeat
             print("    per controller (took + waited): " + ", ".join(
                 f"{name} {took:,} + {waited:,}" for name, (took, waited) in by.items()))
+    if "wait_reasons" in results["this"][0]:
+        print("why a controller that waited was asked again (counts, deterministic):")
+        for k, rs in results.items():
+            if "wait_reasons" in rs[0]:
+                print(f"  {k}: " + "; ".join(
+                    f"{name} " + ", ".join(f"{why} {n:,}" for why, n in
+                                           sorted(reasons.items(), key=lambda x: -x[1]))
+                    for name, reasons in rs[0]["wait_reasons"].items()))
     if "where_settling" in results["this"][0]:
         print("where the engine's part of choosing goes (cProfile, shares of a controlled run):")
         for key, label in WHERE:

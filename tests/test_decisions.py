@@ -406,6 +406,36 @@ def test_the_timed_share_counts_the_asks_that_took_a_binding_and_those_that_wait
         pytest.approx(timed["share_choose_timed"])
 
 
+def test_why_a_controller_that_waited_was_asked_again_by_hand():
+    """The truck of tests/test_waiting_controllers.py: shipping once stock arrives, the
+    controller is asked again at 4 because the stock changed; reading the clock too (holding
+    until 2.5), at 3 because the clock passed 2.5 and at 4 because the clock moved and the
+    stock changed; the fuel run down, below."""
+    bench = _bench_decisions()
+    from test_waiting_controllers import ShipWhenStocked, truck_net
+    for late, holds, expected in ((None, None, {"places": 1}),
+                                  (10, 2.5, {"clock": 1, "clock+places": 1})):
+        ctrl = ShipWhenStocked(late, holds)
+        ctrl.name = "ship"
+
+        def play():
+            ctrl.sim = Simulator(truck_net(), controller=ctrl, seed=0)
+            ctrl.sim.run()
+        assert bench.wait_reasons([ctrl], play) == {"ship": expected}
+        assert "choose" not in vars(ctrl)
+        assert Simulator._still_waiting.__name__ == "_still_waiting"
+    # shipping once the fuel is out: asked at 1 and 2 because the fuel changed (a count
+    # read), or only at 2, because whether it holds a unit changed (a comparison read)
+    from test_waiting_controllers import ShipWhenOutOfFuel
+    for compare, expected in ((False, {"places": 2}), (True, {"comparisons": 1})):
+        ctrl = ShipWhenOutOfFuel(compare)
+
+        def play():
+            ctrl.sim = Simulator(truck_net(), controller=ctrl, seed=0)
+            ctrl.sim.run()
+        assert bench.wait_reasons([ctrl], play) == {"ShipWhenOutOfFuel": expected}
+
+
 def test_what_a_choosing_share_of_20_percent_allows_per_ask_by_hand():
     bench = _bench_decisions()
     # 10 s of run, 0.6 of it choosing (0.2 in choose at asks that took a binding, 0.1 at
