@@ -10,7 +10,10 @@ Measures, in CPU time of one process (pin it: ``taskset -c 1``):
   uncontrolled choices by binding order excluded), split by the profile's call edges into the
   engine's part (settling, the offer and its Binding objects, the state view's reads, the
   bookkeeping of a wait) and the controllers' own code; and the same share measured with
-  CPU-time timers instead of the profiler, split at the controllers' ``choose``;
+  CPU-time timers instead of the profiler, split at the controllers' ``choose`` and by what
+  each ask ended in (a binding taken, a wait); printed besides (not in the section): the asks
+  per controller, what a share of 20 % would allow per ask, and why a controller that waited
+  was asked again;
 * **env**: ``control.env.PetriNetEnv`` steps per second with a random policy over the
   offered actions (``action_masks`` + ``step``; resets counted in), on the FlowFactory plant
   (50 orders, case 1's stock) and on a 20-job x 10-machine job shop as a net;
