@@ -177,11 +177,14 @@ class Reader:
         self.places, self.clock, self.salt = places, clock, salt
         self.asked = 0
 
+    def value(self, state) -> int:
+        h = sum((k + 3) * state.count(p) for k, p in enumerate(self.places))
+        return h + (sum(v for _, v in state.tokens(self.places[0])) if self.places else 0)
+
     def choose(self, decision):
         self.asked += 1
         state = decision.state
-        h = self.salt + sum((k + 3) * state.count(p) for k, p in enumerate(self.places))
-        h += sum(v for _, v in state.tokens(self.places[0])) if self.places else 0
+        h = self.salt + self.value(state)
         if self.clock:
             h += 7 * math.floor(state.clock)
             state.valid_until(math.floor(state.clock) + 1)
@@ -232,17 +235,9 @@ class Comparer(Reader):
         super().__init__(places, clock, salt)
         self.thresholds = thresholds
 
-    def choose(self, decision):
-        self.asked += 1
-        state = decision.state
-        h = self.salt + sum((k + 3) * state.at_least(p, n)
-                            for k, (p, n) in enumerate(zip(self.places, self.thresholds)))
-        if self.clock:
-            h += 7 * math.floor(state.clock)
-            state.valid_until(math.floor(state.clock) + 1)
-        bindings = decision.bindings
-        k = h % (len(bindings) + 2)
-        return bindings[k] if k < len(bindings) else WAIT
+    def value(self, state) -> int:
+        return sum((k + 3) * state.at_least(p, n)
+                   for k, (p, n) in enumerate(zip(self.places, self.thresholds)))
 
 
 @SETTINGS
