@@ -4,9 +4,10 @@ At a decision point (only controllable bindings are enabled at this instant) the
 calls ``choose(decision)``. ``decision.bindings`` lists the enabled controllable bindings,
 ``decision.state`` is a read-only view of the simulation (``clock``, ``marking``,
 ``tokens(place)``, ``count(place)`` and ``counts()`` (kept by the engine from one decision to
-the next), ``at_least(place, n)`` (whether the place holds at least ``n`` tokens), ``colours(place)``, ``capacity(place)``, ``version(place)`` (changes whenever a firing
-changes the place), ``net``). The controller returns one
-of the bindings, or ``WAIT`` (``None``) to let time advance. Rules, Q-learning and the
+the next), ``at_least(place, n)`` (whether the place holds at least ``n`` tokens),
+``colours(place)``, ``capacity(place)``, ``version(place)`` (changes whenever a firing
+changes the place), ``net``). The controller returns one of the bindings, or ``WAIT``
+(``None``) to let time advance. Rules, Q-learning and the
 Gymnasium environment all plug in here; the engine knows nothing else about them.
 
 ``decision.bindings`` is built when first read, and its ``Binding`` objects are kept by the
@@ -18,8 +19,8 @@ same offer and the same values of what it read (places, clock, firings), and tha
 again then changes none of its later answers: after it waits, the engine asks it again only
 when its offer or something it read changed (a comparison read with ``at_least`` changes
 only when its answer does; ``decision.state.valid_until(t)``: what it read of the clock holds
-before ``t``; ``decision.offering(bindings)`` hands part of a decision on
-without reading the clock). See docs/rl.md, "The contract".
+before ``t``; ``decision.offering(bindings)`` hands part of a decision on without reading the
+clock). See docs/rl.md, "The contract".
 """
 from __future__ import annotations
 

@@ -1194,7 +1194,8 @@ class Simulator:
 
     def _still_waiting(self, s: _Enabled) -> bool:
         """Whether the controller's last wait still holds: the same bindings offered, and
-        nothing it read changed since (its places' tokens, the clock, the firings)."""
+        nothing it read changed since (its places' tokens, the answers of its comparisons, the
+        clock, the firings)."""
         listed, touching, versions_of, versions, compared, clock, firings = self._waited
         if ((clock is not None and clock[0] != self.clock
              and (clock[1] is None or self.clock >= clock[1]))
