@@ -35,6 +35,7 @@ before the latest changes to environment steps, see docs/performance.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -194,11 +195,10 @@ def wait_reasons(controllers: list, play) -> dict:
             if len(listed) != len(s.items) or any(u not in s.pos or self._bindings(u) != bs
                                                   for u, bs in listed):
                 why.append("offer")
-            if versions is not None:
-                self.kept_counts()
-                if versions_of(self._versions) != versions:
-                    why.append("places")
-            if compared is not None and any((self.kept_counts()[i] >= n) is not answer
+            kept = self.kept_counts()       # the versions and counts of now
+            if versions is not None and versions_of(self._versions) != versions:
+                why.append("places")
+            if compared is not None and any((kept[i] >= n) is not answer
                                             for i, n, answer in compared[1]):
                 why.append("comparisons")
             if firings is not None and firings != self.firings:
@@ -208,24 +208,36 @@ def wait_reasons(controllers: list, play) -> dict:
             mine[key] = mine.get(key, 0) + 1
         return holds
 
-    own = [(ctrl, vars(ctrl).get("choose")) for ctrl in controllers]
+    def noting(real_choose, name):     # a wait is the last asked controller's
+        def choose(decision):
+            current[0] = name
+            return real_choose(decision)
+        return choose
+
     engine.Simulator._still_waiting = still_waiting
     try:
-        for ctrl in controllers:        # a wait is the last asked controller's
-            def choose(decision, real_choose=ctrl.choose,
-                       name=getattr(ctrl, "name", type(ctrl).__name__)):
-                current[0] = name
-                return real_choose(decision)
-            ctrl.choose = choose
-        play()
+        with _choose_wrapped(controllers, noting):
+            play()
     finally:
         engine.Simulator._still_waiting = real
+    return counts
+
+
+@contextlib.contextmanager
+def _choose_wrapped(controllers: list, wrap):
+    """Each controller's ``choose`` replaced by ``wrap(its choose, its name)`` on the instance
+    (the engine calls ``controller.choose``), and put back afterwards."""
+    own = [(ctrl, vars(ctrl).get("choose")) for ctrl in controllers]
+    for ctrl in controllers:
+        ctrl.choose = wrap(ctrl.choose, getattr(ctrl, "name", type(ctrl).__name__))
+    try:
+        yield
+    finally:
         for ctrl, choose in own:
             if choose is None:
                 del ctrl.choose
             else:
                 ctrl.choose = choose
-    return counts
 
 
 def _engine_services() -> set:
@@ -305,24 +317,17 @@ def timed_share(controllers: list, play) -> dict:
                 mine[ended == "waited"] += 1
         return choose
 
-    own = [(ctrl, vars(ctrl).get("choose")) for ctrl in controllers]
-    for ctrl in controllers:        # the engine calls ``controller.choose``: timed per instance
-        ctrl.choose = timed_choose(ctrl.choose, getattr(ctrl, "name", type(ctrl).__name__))
     engine.Simulator._decide = decide
     engine.Simulator._smallest = excluded("_smallest")
     engine.Simulator._oldest = excluded("_oldest")
     try:
-        start = clock()
-        play()
-        total = clock() - start
+        with _choose_wrapped(controllers, timed_choose):
+            start = clock()
+            play()
+            total = clock() - start
     finally:
         for name, real in saved.items():
             setattr(engine.Simulator, name, real)
-        for ctrl, choose in own:
-            if choose is None:
-                del ctrl.choose
-            else:
-                ctrl.choose = choose
     return {"share_timed": (acc["decide"] - acc["excluded"]) / total, "run_seconds_timed": total,
             "share_choose_timed": acc["choose"] / total,
             "share_outside_choose_timed": (acc["decide"] - acc["excluded"] - acc["choose"]) / total,

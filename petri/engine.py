@@ -218,14 +218,19 @@ class StateView:
         """Whether ``place`` holds at least ``n`` tokens (``count(place) >= n``). For a
         ``deterministic`` controller this reads less than ``count``: a wait that read it holds
         while the answer stays the same, however the count moves."""
+        if n.__class__ is not int:
+            try:
+                if isinstance(n, bool):
+                    raise TypeError
+                n = operator.index(n)   # a whole number (numpy's too)
+            except TypeError:
+                raise NetError(f"at_least({place!r}, n): n must be a whole number of tokens, "
+                               f"got {n!r}") from None
         sim = self._sim
         i = sim._place_at.get(place)
         if i is None:
-            return sim.count(place) >= n
-        kept = sim._counts
-        if kept is None or sim._touched or sim._touched is None:
-            kept = sim.kept_counts()
-        answer = kept[i] >= n
+            return sim.count(place) >= n     # (an unknown place: named by ``count``)
+        answer = sim.kept_counts()[i] >= n
         compared = self._compared
         if compared is not None:
             compared.append((i, n, answer))

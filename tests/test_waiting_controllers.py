@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from petri import Net
 from petri.engine import WAIT, Simulator
+from petri.errors import NetError
 
 from test_incremental_views import controlled_nets
 
@@ -139,6 +140,21 @@ def test_a_wait_on_a_comparison_holds_while_its_answer_stays():
         assert kept.asked == ([0, 2] if compare else [0, 1, 2])
         assert [e.time for e in sim.events if e.transition == "ship"] == [2]
     assert logs[True] == logs[False] == run_log(net, Plain(ShipWhenOutOfFuel(True)))[0]
+
+
+@pytest.mark.parametrize("place, n, message", [
+    ("fuel", "1", "at_least('fuel', n): n must be a whole number of tokens, got '1'"),
+    ("fuel", 0.5, "at_least('fuel', n): n must be a whole number of tokens, got 0.5"),
+    ("fuel", True, "at_least('fuel', n): n must be a whole number of tokens, got True"),
+    ("tank", 1, "unknown place 'tank'")])
+def test_a_comparison_that_is_not_one_is_refused_naming_it(place, n, message):
+    class Asks:
+        def choose(self, decision):
+            decision.state.at_least(place, n)
+            return WAIT
+    with pytest.raises(NetError) as e:
+        Simulator(truck_net(), controller=Asks(), seed=0).run()
+    assert str(e.value) == message
 
 
 def test_reading_the_clock_keeps_a_wait_only_at_that_clock_or_until_it_says():
